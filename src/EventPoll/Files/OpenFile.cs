@@ -1,0 +1,139 @@
+using System.Diagnostics;
+
+namespace EventPoll;
+
+/// <summary>
+/// An open file description (Linux: <c>struct file</c>): the object descriptors point at, with a reference
+/// count, a poll method, and the list of epoll items that watch it.
+/// </summary>
+/// <remarks>
+/// <para>Reference counting: each descriptor holds one reference; <see cref="TryPin"/> takes a temporary one
+/// (Linux: epi_fget / file_ref_get, which fails once the count has reached zero). When the last reference
+/// goes, every epoll item watching the file is removed from its instance (eventpoll_release_file) and then
+/// <see cref="OnRelease"/> runs (the file's own release). A release that would happen while the thread is
+/// inside the engine is deferred until it leaves (the kernel defers the final fput to task_work likewise).</para>
+/// <para>Locking: the monitor of the <see cref="OpenFile"/> object itself is the kernel's <c>f_lock</c>: it
+/// protects <see cref="FirstWatcher"/> and each watcher's file links and <c>Dying</c> flag. Sources must
+/// keep their own state under a different lock (their <see cref="WaitQueue.SyncRoot"/>).</para>
+/// </remarks>
+public abstract class OpenFile
+{
+    private static long s_nextId;
+    private int _refs = 1; // atomic; 0 = released (no new pins possible)
+
+    internal EpItem? FirstWatcher; // under lock(this): the items that watch this file (Linux: file->f_ep)
+
+    /// <summary>Creates a file holding one reference, owned by the creator.</summary>
+    protected OpenFile()
+    {
+        Id = Interlocked.Increment(ref s_nextId);
+    }
+
+    /// <summary>A process-unique creation number; orders files the way struct file addresses order the kernel's tree.</summary>
+    public long Id { get; }
+
+    /// <summary>Whether the file can be polled (Linux: file_can_poll). Adding one that cannot fails with EPERM.</summary>
+    public virtual bool CanPoll => true;
+
+    /// <summary>The inode number shown in fdinfo (<c>ino:</c>).</summary>
+    public virtual ulong Inode => 0;
+
+    /// <summary>The superblock device number shown in fdinfo (<c>sdev:</c>).</summary>
+    public virtual uint DeviceId => 0;
+
+    /// <summary>The file position shown in fdinfo (<c>pos:</c>).</summary>
+    public virtual long Position => 0;
+
+    /// <summary>Whether the last reference is gone.</summary>
+    public bool IsReleased => Volatile.Read(ref _refs) == 0;
+
+    /// <summary>Current reference count (descriptors plus pins), for tests and diagnostics.</summary>
+    internal int ReferenceCount => Volatile.Read(ref _refs);
+
+    /// <summary>
+    /// Returns the file's current readiness. If <paramref name="table"/> is given, first registers it on each
+    /// wait queue the readiness depends on, so the caller hears about every later change.
+    /// </summary>
+    public abstract EpollEvents Poll(PollTable? table);
+
+    /// <summary>Reads into <paramref name="buffer"/>: bytes read, or <c>-errno</c>.</summary>
+    internal virtual long Read(Span<byte> buffer) => -(long)Errno.EINVAL;
+
+    /// <summary>Writes <paramref name="data"/>: bytes written, or <c>-errno</c>.</summary>
+    internal virtual long Write(ReadOnlySpan<byte> data) => -(long)Errno.EINVAL;
+
+    /// <summary>Shuts down part of a socket (0 = read, 1 = write, 2 = both): 0 or <c>-errno</c>.</summary>
+    internal virtual int Shutdown(int how) => -(int)Errno.ENOTSOCK;
+
+    /// <summary>The file's own release, run once after the last reference is gone and its watchers are removed.</summary>
+    protected virtual void OnRelease() { }
+
+    /// <summary>Takes one more reference; the caller must already hold one.</summary>
+    internal void AddRef()
+    {
+        int old = Interlocked.Increment(ref _refs) - 1;
+        Debug.Assert(old > 0, "AddRef on a released file; use TryPin");
+    }
+
+    /// <summary>Takes a reference unless the file is already released (Linux: file_ref_get).</summary>
+    internal bool TryPin()
+    {
+        int refs = Volatile.Read(ref _refs);
+        while (refs > 0)
+        {
+            int seen = Interlocked.CompareExchange(ref _refs, refs + 1, refs);
+            if (seen == refs) return true;
+            refs = seen;
+        }
+        return false;
+    }
+
+    /// <summary>Drops a reference; the last one releases the file (now, or when the thread leaves the engine).</summary>
+    internal void Release()
+    {
+        int refs = Interlocked.Decrement(ref _refs);
+        Debug.Assert(refs >= 0, "reference count went negative");
+        if (refs == 0) DeferredRelease.Run(this);
+    }
+
+    /// <summary>Final teardown: eventpoll_release_file, then the file's own release.</summary>
+    internal void ReleaseNow()
+    {
+        Debug.Assert(IsReleased);
+        EpItem.RemoveAllWatchers(this);
+        OnRelease();
+    }
+
+    /// <summary>
+    /// Defers final releases while a thread is inside the engine (holding an instance lock), so that a
+    /// release never re-enters an instance in the middle of a scan. Linux reaches the same end by running
+    /// the final fput from task_work on the way back to user space.
+    /// </summary>
+    internal static class DeferredRelease
+    {
+        [ThreadStatic] private static int t_depth;
+        [ThreadStatic] private static List<OpenFile>? t_pending;
+
+        /// <summary>Marks entry into a region where releases must wait.</summary>
+        internal static void Enter() => t_depth++;
+
+        /// <summary>Leaves the region; the outermost exit runs the releases that piled up.</summary>
+        internal static void Exit()
+        {
+            Debug.Assert(t_depth > 0);
+            if (--t_depth != 0 || t_pending is not { Count: > 0 } pending) return;
+            t_pending = null;
+            foreach (OpenFile file in pending) file.ReleaseNow();
+        }
+
+        internal static void Run(OpenFile file)
+        {
+            if (t_depth == 0)
+            {
+                file.ReleaseNow();
+                return;
+            }
+            (t_pending ??= []).Add(file);
+        }
+    }
+}

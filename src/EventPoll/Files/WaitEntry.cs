@@ -1,0 +1,26 @@
+namespace EventPoll;
+
+/// <summary>
+/// An entry on a <see cref="WaitQueue"/> (Linux: <c>wait_queue_entry</c>). Whoever registered it gets
+/// <see cref="OnWake"/> each time the queue is woken.
+/// </summary>
+/// <remarks>The links and <see cref="Queue"/> are protected by the owning queue's <see cref="WaitQueue.SyncRoot"/>.</remarks>
+public abstract class WaitEntry
+{
+    internal WaitEntry? Prev;   // under Queue.SyncRoot
+    internal WaitEntry? Next;   // under Queue.SyncRoot
+    internal WaitQueue? Queue;  // under Queue.SyncRoot; null while not queued
+
+    /// <summary>
+    /// Exclusive entries sit at the tail and a wakeup stops at the first exclusive entry that consumes it.
+    /// Fixed before the entry is queued.
+    /// </summary>
+    public bool Exclusive { get; protected init; }
+
+    /// <summary>
+    /// Called with the queue's lock held when the queue is woken with <paramref name="key"/> (0 = "re-poll
+    /// everything"). Returns whether the entry consumed the wakeup; only matters for exclusive entries.
+    /// Must not block and must not take locks that are held while polling a file.
+    /// </summary>
+    protected internal abstract bool OnWake(EpollEvents key);
+}

@@ -1,0 +1,108 @@
+using System.Diagnostics;
+
+namespace EventPoll;
+
+/// <summary>
+/// A file's wait queue (Linux: <c>wait_queue_head</c>): the entries interested in the file's readiness.
+/// </summary>
+/// <remarks>
+/// Locking: <see cref="SyncRoot"/> protects the entry list. Sources use the same object as the lock of their
+/// own state, so a state change and its wakeup are one atomic step, and a poll that registers an entry
+/// and then reads the state under that lock cannot miss a wakeup (the kernel's eventfd does the same).
+/// Non-exclusive entries are added at the head, exclusive ones at the tail, as add_wait_queue and
+/// add_wait_queue_exclusive do; the head-first order decides the order in which watchers become ready.
+/// </remarks>
+public sealed class WaitQueue
+{
+    private WaitEntry? _head; // under SyncRoot
+    private WaitEntry? _tail; // under SyncRoot
+    private int _count;       // written under SyncRoot, read without it by HasEntries
+
+    /// <summary>Creates a queue with its own lock.</summary>
+    public WaitQueue() : this(new object()) { }
+
+    /// <summary>Creates a queue that shares <paramref name="syncRoot"/> with its owner's state.</summary>
+    public WaitQueue(object syncRoot) => SyncRoot = syncRoot;
+
+    /// <summary>The lock that protects the entries (and, by convention, the owning source's state).</summary>
+    public object SyncRoot { get; }
+
+    /// <summary>
+    /// Whether any entry is queued. A lock-free hint for producers (Linux: waitqueue_active); callers
+    /// that act on "false" must have ordered their state change before this read with a full fence.
+    /// </summary>
+    public bool HasEntries => Volatile.Read(ref _count) != 0;
+
+    /// <summary>Number of queued entries (for tests and diagnostics).</summary>
+    public int Count => Volatile.Read(ref _count);
+
+    /// <summary>Queues <paramref name="entry"/>: at the head if non-exclusive, at the tail if exclusive.</summary>
+    public void Add(WaitEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        lock (SyncRoot)
+        {
+            Debug.Assert(entry.Queue is null, "an entry sits on at most one queue");
+            entry.Queue = this;
+            if (entry.Exclusive)
+            {
+                entry.Prev = _tail;
+                entry.Next = null;
+                if (_tail is null) _head = entry; else _tail.Next = entry;
+                _tail = entry;
+            }
+            else
+            {
+                entry.Prev = null;
+                entry.Next = _head;
+                if (_head is null) _tail = entry; else _head.Prev = entry;
+                _head = entry;
+            }
+            Interlocked.Increment(ref _count);
+        }
+    }
+
+    /// <summary>Removes <paramref name="entry"/> if it is queued here; returns whether it was.</summary>
+    public bool Remove(WaitEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        lock (SyncRoot)
+        {
+            if (entry.Queue != this) return false;
+            Unlink(entry);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Wakes the queue with <paramref name="key"/>: every non-exclusive entry, and exclusive entries until
+    /// one consumes the wakeup (Linux: __wake_up_common with nr_exclusive = 1).
+    /// </summary>
+    public void Wake(EpollEvents key)
+    {
+        if (!HasEntries) return;
+        lock (SyncRoot)
+        {
+            WaitEntry? entry = _head;
+            while (entry is not null)
+            {
+                // An entry may unlink itself from its callback; read the successor first.
+                WaitEntry? next = entry.Next;
+                if (entry.OnWake(key) && entry.Exclusive) break;
+                entry = next;
+            }
+        }
+    }
+
+    /// <summary>Unlinks an entry; the caller holds <see cref="SyncRoot"/>.</summary>
+    internal void Unlink(WaitEntry entry)
+    {
+        Debug.Assert(Monitor.IsEntered(SyncRoot));
+        Debug.Assert(entry.Queue == this);
+        if (entry.Prev is null) _head = entry.Next; else entry.Prev.Next = entry.Next;
+        if (entry.Next is null) _tail = entry.Prev; else entry.Next.Prev = entry.Prev;
+        entry.Prev = entry.Next = null;
+        entry.Queue = null;
+        Interlocked.Decrement(ref _count);
+    }
+}

@@ -1,7 +1,139 @@
+using System.Diagnostics;
+
 namespace EventPoll;
 
-// Temporary stub: replaced by the engine.
-internal sealed class EpItem
+/// <summary>
+/// One registration of a (file, descriptor number) pair with one instance (Linux: <c>struct epitem</c>).
+/// It is its own wait entry on the file's wait queue, so a watch costs one object.
+/// </summary>
+/// <remarks>
+/// Field protection (see <see cref="Eventpoll"/> for the lock order):
+/// <list type="bullet">
+/// <item><see cref="Ep"/>, <see cref="File"/>, <see cref="Fd"/>: immutable.</item>
+/// <item><see cref="Events"/>: written under Ep's interest lock; read without it by <see cref="OnWake"/>, where a
+/// stale value is harmless: the harvest re-polls under the interest lock and masks with the current value.</item>
+/// <item><see cref="Data"/>, <see cref="Removed"/>, <see cref="RegisteredQueue"/>, <see cref="ExtraEntries"/>: under Ep's interest lock.</item>
+/// <item><see cref="Queued"/>, <see cref="NextReady"/>: the ready-queue protocol (<see cref="ReadyList"/>).</item>
+/// <item><see cref="FilePrev"/>, <see cref="FileNext"/>, <see cref="Dying"/>: under <c>lock(File)</c> (f_lock).</item>
+/// </list>
+/// </remarks>
+internal sealed class EpItem : WaitEntry
 {
-    internal static void RemoveAllWatchers(OpenFile file) { _ = file; }
+    /// <summary>Bits that describe the registration rather than readiness (Linux: EP_PRIVATE_BITS).</summary>
+    internal const uint PrivateBits = (uint)(EpollEvents.Wakeup | EpollEvents.OneShot | EpollEvents.EdgeTriggered | EpollEvents.Exclusive);
+
+    private volatile uint _events;
+
+    internal EpItem(Eventpoll ep, OpenFile file, int fd, uint events, ulong data)
+    {
+        Ep = ep;
+        File = file;
+        Fd = fd;
+        _events = events;
+        Data = data;
+        Exclusive = (events & (uint)EpollEvents.Exclusive) != 0;
+    }
+
+    /// <summary>A queue stub that is never registered (used by <see cref="ReadyList"/>).</summary>
+    internal EpItem(Eventpoll ep) : this(ep, ep, -1, 0, 0) { }
+
+    internal Eventpoll Ep { get; }
+    internal OpenFile File { get; }
+    internal int Fd { get; }
+
+    /// <summary>Interest mask including the private bits; ERR|HUP are OR-ed in by ADD and MOD.</summary>
+    internal uint Events
+    {
+        get => _events;
+        set => _events = value;
+    }
+
+    internal ulong Data;
+
+    /// <summary>1 while the item sits on the instance's ready structures (Linux: ep_is_linked).</summary>
+    internal int Queued;
+
+    /// <summary>Link in the ready queue or the consumer's list.</summary>
+    internal EpItem? NextReady;
+
+    /// <summary>Set when the item left the interest set; the ready structures drop it lazily.</summary>
+    internal volatile bool Removed;
+
+    /// <summary>The queue this item's own entry is on (Linux: eppoll_entry.whead).</summary>
+    internal WaitQueue? RegisteredQueue;
+
+    /// <summary>Entries for files that register more than one wait queue (rare; none of the built-in sources do).</summary>
+    internal List<ExtraWaitEntry>? ExtraEntries;
+
+    internal EpItem? FilePrev;
+    internal EpItem? FileNext;
+    internal bool Dying;
+
+    internal bool IsEdgeTriggered => (Events & (uint)EpollEvents.EdgeTriggered) != 0;
+    internal bool IsOneShot => (Events & (uint)EpollEvents.OneShot) != 0;
+
+    protected internal override bool OnWake(EpollEvents key) => Ep.OnItemWake(this, (uint)key);
+
+    /// <summary>Removes this item's entries from every wait queue (Linux: ep_unregister_pollwait).</summary>
+    internal void UnregisterPollWait()
+    {
+        RegisteredQueue?.Remove(this);
+        RegisteredQueue = null;
+        if (ExtraEntries is null) return;
+        foreach (ExtraWaitEntry extra in ExtraEntries) extra.Queue?.Remove(extra);
+        ExtraEntries = null;
+    }
+
+    /// <summary>Links this item into its file's watcher list (Linux: attach_epitem). Caller holds lock(File).</summary>
+    internal void AttachToFile()
+    {
+        Debug.Assert(Monitor.IsEntered(File));
+        FilePrev = null;
+        FileNext = File.FirstWatcher;
+        if (FileNext is not null) FileNext.FilePrev = this;
+        Volatile.Write(ref File.FirstWatcher, this);
+    }
+
+    /// <summary>Unlinks this item from its file's watcher list. Caller holds lock(File).</summary>
+    internal void DetachFromFile()
+    {
+        Debug.Assert(Monitor.IsEntered(File));
+        if (FilePrev is null) Volatile.Write(ref File.FirstWatcher, FileNext); else FilePrev.FileNext = FileNext;
+        if (FileNext is not null) FileNext.FilePrev = FilePrev;
+        FilePrev = FileNext = null;
+    }
+
+    /// <summary>
+    /// Removes every item that watches <paramref name="file"/> from its instance, after the file's last
+    /// reference is gone (Linux: eventpoll_release_file). Each item is marked dying under f_lock first, so
+    /// a concurrent close of its instance leaves it to this path; neither path takes a global lock.
+    /// </summary>
+    internal static void RemoveAllWatchers(OpenFile file)
+    {
+        while (true)
+        {
+            EpItem? item;
+            lock (file)
+            {
+                item = file.FirstWatcher;
+                if (item is null) return;
+                item.Dying = true;
+            }
+            item.Ep.RemoveDyingItem(item);
+        }
+    }
+
+    /// <summary>A wait entry of an item on a second or later queue of a file that registered several.</summary>
+    internal sealed class ExtraWaitEntry : WaitEntry
+    {
+        private readonly EpItem _item;
+
+        internal ExtraWaitEntry(EpItem item)
+        {
+            _item = item;
+            Exclusive = item.Exclusive;
+        }
+
+        protected internal override bool OnWake(EpollEvents key) => _item.Ep.OnItemWake(_item, (uint)key);
+    }
 }

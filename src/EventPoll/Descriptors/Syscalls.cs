@@ -1,0 +1,90 @@
+using System.Text;
+
+namespace EventPoll;
+
+/// <summary>
+/// The system-call layer over a <see cref="DescriptorTable"/>: descriptor lookup, then the engine. Every call
+/// returns a value or <c>-errno</c>; Posix turns that into C-style errno and the handle API
+/// into exceptions, so both faces share one path.
+/// </summary>
+internal static class Syscalls
+{
+    /// <summary>epoll_create1 without flag validation: installs a new instance.</summary>
+    internal static int EpollCreate(DescriptorTable table, WatchAccount account) => table.Install(new Eventpoll(account));
+
+    /// <summary>epoll_ctl: EFAULT for a missing event (except DEL), EBADF for either descriptor, then <see cref="Eventpoll.Ctl"/>.</summary>
+    internal static int EpollCtl(DescriptorTable table, int epfd, int op, int fd, EpollEvent? ev)
+    {
+        if (op != (int)EpollOp.Del && ev is null) return -(int)Errno.EFAULT;
+        using var epFilePin = new PinnedFile(table, epfd);
+        if (epFilePin.File is not OpenFile epFile) return -(int)Errno.EBADF;
+        using var targetPin = new PinnedFile(table, fd);
+        if (targetPin.File is not OpenFile target) return -(int)Errno.EBADF;
+        EpollEvent e = ev.GetValueOrDefault();
+        return Eventpoll.Ctl(epFile, op, target, fd, (uint)e.Events, e.Data);
+    }
+
+    /// <summary>epoll_wait: EBADF, then EINVAL for maxevents, then EINVAL for a non-epoll descriptor (Linux's order).</summary>
+    internal static int EpollWait(DescriptorTable table, int epfd, Span<EpollEvent> events, int maxEvents, long timeoutMs, CancellationToken cancellationToken)
+    {
+        using var filePin = new PinnedFile(table, epfd);
+        if (filePin.File is not OpenFile file) return -(int)Errno.EBADF;
+        if (maxEvents <= 0 || maxEvents > Eventpoll.MaxEvents) return -(int)Errno.EINVAL;
+        if (maxEvents > events.Length) return -(int)Errno.EFAULT; // the buffer cannot hold maxevents entries
+        if (file is not Eventpoll ep) return -(int)Errno.EINVAL;
+        return ep.Wait(events, maxEvents, timeoutMs, cancellationToken);
+    }
+
+    /// <summary>read(2).</summary>
+    internal static long Read(DescriptorTable table, int fd, Span<byte> buffer)
+    {
+        using var filePin = new PinnedFile(table, fd);
+        if (filePin.File is not OpenFile file) return -(long)Errno.EBADF;
+        return file.Read(buffer);
+    }
+
+    /// <summary>write(2).</summary>
+    internal static long Write(DescriptorTable table, int fd, ReadOnlySpan<byte> data)
+    {
+        using var filePin = new PinnedFile(table, fd);
+        if (filePin.File is not OpenFile file) return -(long)Errno.EBADF;
+        return file.Write(data);
+    }
+
+    /// <summary>shutdown(2): EBADF, ENOTSOCK, EINVAL for an unknown <paramref name="how"/>.</summary>
+    internal static int Shutdown(DescriptorTable table, int fd, int how)
+    {
+        using var filePin = new PinnedFile(table, fd);
+        if (filePin.File is not OpenFile file) return -(int)Errno.EBADF;
+        return file.Shutdown(how);
+    }
+
+    /// <summary>The current readiness of one descriptor as poll(2) reports it; EPOLLNVAL for a closed one.</summary>
+    internal static EpollEvents PollNow(DescriptorTable table, int fd, EpollEvents requested)
+    {
+        using var filePin = new PinnedFile(table, fd);
+        if (filePin.File is not OpenFile file) return EpollEvents.Nval;
+        // poll(2) always reports ERR, HUP and NVAL; a file without ->poll is always ready for in/out.
+        EpollEvents mask = file.CanPoll ? file.Poll(null) : EpollEvents.In | EpollEvents.Out | EpollEvents.RdNorm | EpollEvents.WrNorm;
+        return mask & (requested | EpollEvents.Err | EpollEvents.Hup | EpollEvents.Nval);
+    }
+
+    /// <summary>The epoll part of /proc/self/fdinfo/N (the <c>tfd:</c> lines), or -EBADF/-EINVAL.</summary>
+    internal static int FdInfo(DescriptorTable table, int fd, StringBuilder text)
+    {
+        using var filePin = new PinnedFile(table, fd);
+        if (filePin.File is not OpenFile file) return -(int)Errno.EBADF;
+        if (file is not Eventpoll ep) return -(int)Errno.EINVAL;
+        ep.ShowFdInfo(text);
+        return 0;
+    }
+
+    /// <summary>A descriptor's file pinned for the length of a call (Linux: fdget/fdput).</summary>
+    private readonly ref struct PinnedFile(DescriptorTable table, int fd)
+    {
+        /// <summary>The pinned file, or null when the descriptor is not open (EBADF).</summary>
+        public OpenFile? File { get; } = table.Pin(fd);
+
+        public void Dispose() => File?.Release();
+    }
+}

@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Threading.Tasks.Sources;
+
+namespace EventPoll;
+
+/// <summary>
+/// An asynchronous epoll_wait: a pooled <see cref="IValueTaskSource{TResult}"/> that queues itself as an
+/// exclusive waiter, and on wakeup harvests on the thread pool (the waking thread never runs a harvest).
+/// Reused through <see cref="Eventpoll"/>'s pool, so a steady-state wait allocates nothing.
+/// </summary>
+/// <remarks>
+/// <c>_state</c> decides who finishes a wait: the wakeup, the timer and cancellation each try to move it from
+/// Waiting to Running, and only the winner continues. A loser that finds itself already dequeued by a
+/// wakeup harvests anyway, as ep_poll does when a wakeup lands after the timeout.
+/// </remarks>
+internal sealed class AsyncWaiter : Waiter, IValueTaskSource<int>, IThreadPoolWorkItem
+{
+    private const int Idle = 0, Waiting = 1, Running = 2;
+
+    private readonly Eventpoll _ep;
+    private readonly Timer _timer;
+    private ManualResetValueTaskSourceCore<int> _core;
+    private int _state;
+    private Memory<EpollEvent> _buffer;
+    private long _deadline;            // Environment.TickCount64, or long.MaxValue for none
+    private bool _timedOut;            // set by the timer's winner before it queues the last harvest
+    private bool _woken;               // the last Running transition came from a wakeup (or a dequeued loser)
+    private CancellationToken _cancellationToken;
+    private CancellationTokenRegistration _cancellation;
+
+    internal AsyncWaiter(Eventpoll ep)
+    {
+        _ep = ep;
+        _core.RunContinuationsAsynchronously = true;
+        _timer = new Timer(static s => ((AsyncWaiter)s!).OnTimeout(), this, Timeout.Infinite, Timeout.Infinite);
+    }
+
+    /// <summary>Starts a wait that found nothing on the fast path. The caller holds a reference to the instance.</summary>
+    internal ValueTask<int> Start(Memory<EpollEvent> buffer, long timeoutMs, CancellationToken cancellationToken)
+    {
+        Debug.Assert(_state == Idle);
+        _ep.AddRef(); // like a blocked epoll_wait, the wait keeps the instance open; dropped in Complete
+        _buffer = buffer;
+        _timedOut = false;
+        _cancellationToken = cancellationToken;
+        _deadline = timeoutMs < 0 ? long.MaxValue : Environment.TickCount64 + timeoutMs;
+        if (timeoutMs > 0) _timer.Change(timeoutMs, Timeout.Infinite);
+        if (cancellationToken.CanBeCanceled)
+            _cancellation = cancellationToken.UnsafeRegister(static s => ((AsyncWaiter)s!).OnCancel(), this);
+        Register();
+        return new ValueTask<int>(this, _core.Version);
+    }
+
+    /// <summary>Queues the waiter, then re-checks for events (the waiter half of the no-lost-wakeup fence).</summary>
+    private void Register()
+    {
+        Volatile.Write(ref _state, Waiting);
+        _ep.AddWaiter(this);
+        if (_ep.EventsAvailable && TryClaim())
+        {
+            _ep.RemoveWaiter(this); // events are there: harvest whether or not a wakeup dequeued us first
+            _woken = true;
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+        }
+    }
+
+    private bool TryClaim() => Interlocked.CompareExchange(ref _state, Running, Waiting) == Waiting;
+
+    internal override void Signal()
+    {
+        if (!TryClaim()) return;
+        _woken = true;
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+    }
+
+    private void OnTimeout()
+    {
+        if (!TryClaim()) return;
+        _timedOut = true;
+        _woken = !_ep.RemoveWaiter(this); // dequeued already: a wakeup was consumed, so harvest once more
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+    }
+
+    private void OnCancel()
+    {
+        if (!TryClaim()) return;
+        _woken = !_ep.RemoveWaiter(this);
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+    }
+
+    /// <summary>Runs on the thread pool after a wakeup, timeout or cancellation won the state.</summary>
+    void IThreadPoolWorkItem.Execute()
+    {
+        int count = _woken ? _ep.Harvest(_buffer.Span) : 0;
+        if (count != 0) Complete(count);
+        else if (_timedOut || (_deadline != long.MaxValue && Environment.TickCount64 >= _deadline)) Complete(0);
+        else if (_cancellationToken.IsCancellationRequested) Complete(-(int)Errno.EINTR);
+        else Register();
+    }
+
+    private void Complete(int result)
+    {
+        _timer.Change(Timeout.Infinite, Timeout.Infinite);
+        _cancellation.Unregister();
+        _cancellation = default;
+        _buffer = default;
+        _ep.Release();
+        if (result >= 0) _core.SetResult(result);
+        else _core.SetException(new EpollException((Errno)(-result)));
+    }
+
+    int IValueTaskSource<int>.GetResult(short token)
+    {
+        try
+        {
+            return _core.GetResult(token);
+        }
+        finally
+        {
+            _core.Reset();
+            Volatile.Write(ref _state, Idle);
+            _ep.ReturnAsyncWaiter(this);
+        }
+    }
+
+    ValueTaskSourceStatus IValueTaskSource<int>.GetStatus(short token) => _core.GetStatus(token);
+
+    void IValueTaskSource<int>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+        => _core.OnCompleted(continuation, state, token, flags);
+}

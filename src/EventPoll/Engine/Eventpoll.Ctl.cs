@@ -1,0 +1,137 @@
+using System.Diagnostics;
+
+namespace EventPoll;
+
+/// <summary>The operations of epoll_ctl.</summary>
+#pragma warning disable CA1707 // the names are the Linux ones on purpose
+public enum EpollOp
+{
+    /// <summary>EPOLL_CTL_ADD: register a descriptor.</summary>
+    Add = 1,
+    /// <summary>EPOLL_CTL_DEL: unregister a descriptor.</summary>
+    Del = 2,
+    /// <summary>EPOLL_CTL_MOD: change a registration's events and data.</summary>
+    Mod = 3,
+}
+#pragma warning restore CA1707
+
+internal sealed partial class Eventpoll
+{
+    /// <summary>Bits EPOLLEXCLUSIVE may be combined with (Linux: EPOLLEXCLUSIVE_OK_BITS).</summary>
+    private const uint ExclusiveOkBits = (uint)(EpollEvents.In | EpollEvents.Out | EpollEvents.Err | EpollEvents.Hup
+        | EpollEvents.Wakeup | EpollEvents.EdgeTriggered | EpollEvents.Exclusive);
+
+    private const uint AlwaysReported = (uint)(EpollEvents.Err | EpollEvents.Hup);
+
+    /// <summary>
+    /// epoll_ctl after descriptor lookup, in Linux's check order (do_epoll_ctl): EPERM for a file that
+    /// cannot be polled, EINVAL for a non-epoll or self target and the EXCLUSIVE rules, ELOOP, then
+    /// EEXIST/ENOENT, EINVAL for MOD of an exclusive item or an unknown op, and ENOSPC/EINVAL from insert.
+    /// Returns 0 or <c>-errno</c>. <paramref name="epFile"/> and <paramref name="target"/> are pinned by the caller.
+    /// </summary>
+    internal static int Ctl(OpenFile epFile, int op, OpenFile target, int fd, uint events, ulong data)
+    {
+        if (!target.CanPoll) return -(int)Errno.EPERM;
+        bool hasEvent = op != (int)EpollOp.Del;
+        if (hasEvent) events &= ~(uint)EpollEvents.Wakeup; // no CAP_BLOCK_SUSPEND: silently dropped
+        if (epFile == target || epFile is not Eventpoll ep) return -(int)Errno.EINVAL;
+        if (hasEvent && (events & (uint)EpollEvents.Exclusive) != 0)
+        {
+            if (op == (int)EpollOp.Mod) return -(int)Errno.EINVAL;
+            if (op == (int)EpollOp.Add && (target is Eventpoll || (events & ~ExclusiveOkBits) != 0)) return -(int)Errno.EINVAL;
+        }
+        return ep.CtlChecked(op, target, fd, events, data);
+    }
+
+    private int CtlChecked(int op, OpenFile target, int fd, uint events, ulong data)
+    {
+        // A full topology check is needed when this instance is itself watched or the target is an
+        // instance (Linux: full_check); it serialises on the nested lock, as epnested_mutex does.
+        bool fullCheck = op == (int)EpollOp.Add && (Volatile.Read(ref FirstWatcher) is not null || target is Eventpoll);
+        if (!fullCheck) return CtlLocked(op, target, fd, events, data, null);
+
+        lock (LoopCheck.NestedLock)
+        {
+            var check = new LoopCheck(this);
+            if (target is Eventpoll inner && !check.AllowsEdgeTo(inner)) return -(int)Errno.ELOOP;
+            if (target is not Eventpoll) check.AddLeaf(target);
+            return CtlLocked(op, target, fd, events, data, check);
+        }
+    }
+
+    private int CtlLocked(int op, OpenFile target, int fd, uint events, ulong data, LoopCheck? check)
+    {
+        using (EnterMtx())
+        {
+            _items.TryGetValue(new ItemKey(target, fd), out EpItem? item);
+            switch (op)
+            {
+                case (int)EpollOp.Add:
+                    return item is null ? Insert(target, fd, events | AlwaysReported, data, check) : -(int)Errno.EEXIST;
+                case (int)EpollOp.Del:
+                    if (item is null) return -(int)Errno.ENOENT;
+                    if (RemoveLocked(item, force: false))
+                    {
+                        bool last = PutRef();
+                        Debug.Assert(!last, "the instance's own file reference is held by the caller");
+                    }
+                    return 0;
+                case (int)EpollOp.Mod:
+                    if (item is null) return -(int)Errno.ENOENT;
+                    if ((item.Events & (uint)EpollEvents.Exclusive) != 0) return -(int)Errno.EINVAL;
+                    Modify(item, events | AlwaysReported, data);
+                    return 0;
+                default:
+                    return -(int)Errno.EINVAL;
+            }
+        }
+    }
+
+    /// <summary>EPOLL_CTL_ADD (Linux: ep_insert). Caller holds <c>_mtx</c>.</summary>
+    private int Insert(OpenFile target, int fd, uint events, ulong data, LoopCheck? check)
+    {
+        if (!Account.TryCharge()) return -(int)Errno.ENOSPC;
+        var item = new EpItem(this, target, fd, events, data);
+        lock (target) item.AttachToFile();
+        _items.Add(new ItemKey(target, fd), item);
+        Interlocked.Increment(ref _refs);
+
+        if (check is not null && !check.ReversePathsWithinLimits())
+        {
+            RemoveLocked(item, force: true);
+            PutRef();
+            return -(int)Errno.EINVAL;
+        }
+
+        uint revents = PollItem(item, new ItemRegistrar(item));
+        if (revents != 0) QueueReadyLocked(item);
+        return 0;
+    }
+
+    /// <summary>EPOLL_CTL_MOD (Linux: ep_modify): store, then re-poll and queue if ready. Caller holds <c>_mtx</c>.</summary>
+    private void Modify(EpItem item, uint events, ulong data)
+    {
+        item.Events = events;
+        item.Data = data;
+        Interlocked.MemoryBarrier(); // pairs with the wakeup path: the new mask is seen, or the poll sees the state
+        if (PollItem(item, null) != 0) QueueReadyLocked(item);
+    }
+
+    /// <summary>Registers an item on the wait queues its file polls (Linux: ep_ptable_queue_proc).</summary>
+    private sealed class ItemRegistrar(EpItem item) : PollTable
+    {
+        public override void Register(WaitQueue queue)
+        {
+            ArgumentNullException.ThrowIfNull(queue);
+            if (item.RegisteredQueue is null)
+            {
+                item.RegisteredQueue = queue;
+                queue.Add(item);
+                return;
+            }
+            var extra = new EpItem.ExtraWaitEntry(item);
+            (item.ExtraEntries ??= []).Add(extra);
+            queue.Add(extra);
+        }
+    }
+}

@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace EventPoll;
+
+internal sealed partial class Eventpoll
+{
+    /// <summary>Largest maxevents Linux accepts on x86-64 (Linux: EP_MAX_EVENTS = INT_MAX / 12).</summary>
+    internal const int MaxEvents = int.MaxValue / 12;
+
+    /// <summary>Whether events may be available, without locks (Linux: ep_events_available).</summary>
+    internal bool EventsAvailable => _ready.MayHaveItems;
+
+    /// <summary>
+    /// Polls the instance as a file (Linux: ep_eventpoll_poll): IN|RDNORM if any queued item is really ready.
+    /// Items found not ready leave the ready list; nothing is consumed, edge-triggered items included.
+    /// </summary>
+    public override EpollEvents Poll(PollTable? table)
+    {
+        table?.Register(PollWait);
+        using (EnterMtx())
+        {
+            _ready.StartScan();
+            EpollEvents result = EpollEvents.None;
+            while (_ready.Pop() is EpItem item)
+            {
+                Interlocked.Exchange(ref item.Queued, 0); // a callback from here on queues it again
+                if (PollItem(item, null) == 0) continue;
+                if (Interlocked.CompareExchange(ref item.Queued, 1, 0) == 0) _ready.PushFront(item);
+                result = EpollEvents.In | EpollEvents.RdNorm;
+                break;
+            }
+            _ready.DoneScan(null, null);
+            return result;
+        }
+    }
+
+    /// <summary>
+    /// Harvests up to <paramref name="events"/>.Length ready events (Linux: ep_send_events). Each item is
+    /// re-polled; not-ready items are dropped; ONESHOT items are disabled; level-triggered items go back at
+    /// the tail; items not reached keep their place at the head. Wakes the next waiter if items remain.
+    /// </summary>
+    internal int Harvest(Span<EpollEvent> events)
+    {
+        int count = 0;
+        using (EnterMtx())
+        {
+            _ready.StartScan();
+            EpItem? requeuedHead = null, requeuedTail = null;
+            while (count < events.Length && _ready.Pop() is EpItem item)
+            {
+                Interlocked.Exchange(ref item.Queued, 0); // full fence before the poll: see ReadyList
+                uint revents = PollItem(item, null);
+                if (revents == 0) continue;
+                events[count++] = new EpollEvent((EpollEvents)revents, item.Data);
+                if (item.IsOneShot)
+                {
+                    item.Events &= EpItem.PrivateBits;
+                }
+                else if (!item.IsEdgeTriggered && Interlocked.CompareExchange(ref item.Queued, 1, 0) == 0)
+                {
+                    if (requeuedTail is null) requeuedHead = item; else requeuedTail.NextReady = item;
+                    requeuedTail = item;
+                }
+            }
+            _ready.DoneScan(requeuedHead, requeuedTail);
+            // The baton pass of ep_done_scan: a second waiter harvests what this one left (selftest epoll9/64).
+            if (_ready.MayHaveItems && _waiters.HasWaiters) _waiters.WakeOne();
+        }
+        return count;
+    }
+
+    /// <summary>
+    /// epoll_wait (Linux: ep_poll). Returns the number of events, 0 on timeout, or <c>-errno</c>: EINVAL for a
+    /// bad maxevents, EINTR when cancelled before any event was available. <paramref name="timeoutMs"/>:
+    /// negative waits forever, 0 never blocks.
+    /// </summary>
+    internal int Wait(Span<EpollEvent> events, int maxEvents, long timeoutMs, CancellationToken cancellationToken)
+    {
+        if (maxEvents <= 0 || maxEvents > MaxEvents) return -(int)Errno.EINVAL;
+        Span<EpollEvent> buffer = events[..Math.Min(maxEvents, events.Length)];
+        var deadline = new Deadline(timeoutMs);
+        bool timedOut = timeoutMs == 0;
+        bool available = EventsAvailable;
+        ThreadWaiter waiter = ThreadWaiter.Current;
+        while (true)
+        {
+            if (available)
+            {
+                int count = Harvest(buffer);
+                if (count != 0) return count;
+            }
+            if (timedOut) return 0;
+            if (cancellationToken.IsCancellationRequested) return -(int)Errno.EINTR;
+
+            waiter.Reset();
+            _waiters.Add(waiter); // full fence: a producer either sees this waiter or we see its item
+            available = EventsAvailable;
+            if (!available)
+            {
+                bool signalled = waiter.Block(deadline.RemainingMs(), cancellationToken);
+                timedOut = !signalled && deadline.HasPassed;
+            }
+            available = true;
+            if (_waiters.Remove(waiter) && timedOut) available = false; // not woken: nothing to harvest
+        }
+    }
+
+    /// <summary>Appends this instance's fdinfo lines (Linux: ep_show_fdinfo), in the kernel tree's order.</summary>
+    internal void ShowFdInfo(StringBuilder text)
+    {
+        using (EnterMtx())
+        {
+            var items = new List<EpItem>(_items.Values);
+            items.Sort(static (a, b) => a.File.Id != b.File.Id ? a.File.Id.CompareTo(b.File.Id) : a.Fd.CompareTo(b.Fd));
+            foreach (EpItem item in items)
+            {
+                text.Append(CultureInfo.InvariantCulture,
+                    $"tfd: {item.Fd,8} events: {item.Events,8:x} data: {item.Data,16:x}  pos:{item.File.Position} ino:{item.File.Inode:x} sdev:{item.File.DeviceId:x}\n");
+            }
+        }
+    }
+
+    /// <summary>A copy of the registered items (for topology checks and tests).</summary>
+    internal EpItem[] SnapshotItems()
+    {
+        using (EnterMtx()) return [.. _items.Values];
+    }
+
+    /// <summary>A monotonic deadline from a millisecond timeout (negative = none).</summary>
+    private readonly struct Deadline(long timeoutMs)
+    {
+        private readonly long _end = timeoutMs < 0 ? long.MaxValue : Environment.TickCount64 + timeoutMs;
+
+        internal bool HasPassed => _end != long.MaxValue && Environment.TickCount64 >= _end;
+
+        internal int RemainingMs()
+        {
+            if (_end == long.MaxValue) return Timeout.Infinite;
+            long left = _end - Environment.TickCount64;
+            Debug.Assert(left < int.MaxValue || timeoutMs > int.MaxValue);
+            return (int)Math.Clamp(left, 0, int.MaxValue - 1);
+        }
+    }
+}

@@ -1,0 +1,225 @@
+using System.Diagnostics;
+
+namespace EventPoll;
+
+/// <summary>
+/// An epoll instance (Linux: <c>struct eventpoll</c> and its anon-inode file). It is itself an
+/// <see cref="OpenFile"/>: it can be watched by other instances and reports IN|RDNORM while it has ready items.
+/// </summary>
+/// <remarks>
+/// <para><b>Locks and their order</b> (outermost first; a thread may only take a lock below the ones it holds):</para>
+/// <list type="number">
+/// <item><see cref="LoopCheck.NestedLock"/> (process-wide): only EPOLL_CTL_ADD where loops or deep paths could
+/// form (Linux: epnested_mutex). Never on a close path.</item>
+/// <item><c>_mtx</c>, the interest lock (Linux: ep->mtx): ctl, harvests, polls of this instance, fdinfo, and
+/// removal of items. When instance A watches instance B, A's lock is taken before B's.</item>
+/// <item>A file's wait-queue lock (<see cref="WaitQueue.SyncRoot"/>, usually the source's state lock). Wakeup
+/// callbacks (<see cref="OnItemWake"/>) run under it; they touch only the lock-free ready queue, the waiter
+/// queue's small lock and, for nesting, the wait queues of watching instances (further down the same order).</item>
+/// <item><c>lock(file)</c> (f_lock): a file's watcher list and the items' Dying flags. Nothing is taken under it.</item>
+/// <item><see cref="WaiterQueue"/>'s lock: the blocked waiters. Nothing is taken under it.</item>
+/// </list>
+/// <para><b>Lifetime</b> (the v6.4 refcount design): <c>_refs</c> counts one reference for the open file plus one
+/// per item. Closing the instance removes every item that is not dying and drops the file's reference;
+/// the last close of a watched file marks its items dying and removes them (<see cref="EpItem.RemoveAllWatchers"/>).
+/// Whichever drops the last reference frees the instance. Neither path takes a process-wide lock.</para>
+/// <para>Fields: <c>_items</c> is under <c>_mtx</c>; <c>_ready</c> documents its own protocol; <c>_refs</c> is atomic;
+/// <see cref="LoopGeneration"/> and <see cref="LoopDepth"/> are under <see cref="LoopCheck.NestedLock"/>.</para>
+/// </remarks>
+internal sealed partial class Eventpoll : OpenFile
+{
+    private static long s_liveInstances;
+
+    private readonly object _mtx = new();
+    private readonly Dictionary<ItemKey, EpItem> _items = new();
+    private readonly ReadyList _ready;
+    private readonly WaiterQueue _waiters = new();
+    private int _refs = 1;
+
+    internal Eventpoll(WatchAccount account)
+    {
+        Account = account;
+        _ready = new ReadyList(this);
+        Interlocked.Increment(ref s_liveInstances);
+    }
+
+    /// <summary>Instances not yet freed, process-wide (for leak checks).</summary>
+    internal static long LiveInstances => Volatile.Read(ref s_liveInstances);
+
+    /// <summary>The account every registration of this instance is charged to (Linux: ep->user).</summary>
+    internal WatchAccount Account { get; }
+
+    /// <summary>Waiters of poll() on this instance and the items of instances that watch it (Linux: ep->poll_wait).</summary>
+    internal WaitQueue PollWait { get; } = new();
+
+    internal long LoopGeneration;
+    internal int LoopDepth;
+
+    /// <summary>Whether the instance has been freed (its last reference dropped).</summary>
+    internal bool IsFreed => Volatile.Read(ref _refs) == 0;
+
+    /// <summary>Number of registered items.</summary>
+    internal int ItemCount
+    {
+        get
+        {
+            lock (_mtx) return _items.Count;
+        }
+    }
+
+    /// <inheritdoc />
+    public override ulong Inode => InodeNumbers.AnonInode;
+
+    /// <inheritdoc />
+    public override uint DeviceId => InodeNumbers.AnonDevice;
+
+    /// <summary>
+    /// The wakeup callback of an item (Linux: ep_poll_callback): queues the item and wakes one waiter and
+    /// the watchers of this instance. Runs under the woken file's queue lock; lock-free otherwise except for
+    /// the waiter queue's small lock when a waiter exists. Returns whether an exclusive wakeup was consumed.
+    /// </summary>
+    internal bool OnItemWake(EpItem item, uint key)
+    {
+        uint events = item.Events;
+        bool exclusive = (events & (uint)EpollEvents.Exclusive) != 0;
+        bool consumed = !exclusive;
+
+        // A disabled ONESHOT item (no non-private bits) and keys outside the interest are ignored.
+        if ((events & ~EpItem.PrivateBits) == 0 || (key != 0 && (key & events) == 0)) return consumed;
+
+        _ready.TryEnqueue(item); // full fence: orders the queueing before the waiter check below
+
+        if (_waiters.HasWaiters)
+        {
+            if (exclusive) consumed = ExclusiveWakeConsumed(key, events);
+            _waiters.WakeOne();
+        }
+        if (PollWait.HasEntries) PollWait.Wake(EpollEvents.In);
+        return consumed;
+    }
+
+    /// <summary>
+    /// An exclusive item consumes a wakeup only if the key's IN/OUT class matches its interest; a key with
+    /// both IN and OUT is passed on to the next exclusive entry (Linux: the switch in ep_poll_callback).
+    /// </summary>
+    private static bool ExclusiveWakeConsumed(uint key, uint events) => (key & (uint)(EpollEvents.In | EpollEvents.Out)) switch
+    {
+        (uint)EpollEvents.In => (events & (uint)EpollEvents.In) != 0,
+        (uint)EpollEvents.Out => (events & (uint)EpollEvents.Out) != 0,
+        0 => true,
+        _ => false,
+    };
+
+    /// <summary>Queues an item found ready by ADD or MOD and wakes as the callback would (Linux: the tail of ep_insert/ep_modify).</summary>
+    private void QueueReadyLocked(EpItem item)
+    {
+        Debug.Assert(Monitor.IsEntered(_mtx));
+        if (!_ready.TryEnqueue(item)) return;
+        if (_waiters.HasWaiters) _waiters.WakeOne();
+        if (PollWait.HasEntries) PollWait.Wake(EpollEvents.In);
+    }
+
+    /// <summary>
+    /// Polls an item's file with a temporary reference (Linux: ep_item_poll with epi_fget): a file whose last
+    /// reference is already gone (mid-close) polls as 0. Caller holds <c>_mtx</c>, so a final release of the
+    /// pin is deferred until the lock is left.
+    /// </summary>
+    private static uint PollItem(EpItem item, PollTable? table)
+    {
+        if (!item.File.TryPin()) return 0;
+        try
+        {
+            return (uint)item.File.Poll(table) & item.Events;
+        }
+        finally
+        {
+            item.File.Release();
+        }
+    }
+
+    /// <summary>Takes the interest lock and defers final file releases until it is left.</summary>
+    private MtxScope EnterMtx()
+    {
+        Monitor.Enter(_mtx);
+        OpenFile.DeferredRelease.Enter();
+        return new MtxScope(_mtx);
+    }
+
+    private readonly ref struct MtxScope(object mtx)
+    {
+        public void Dispose()
+        {
+            Monitor.Exit(mtx);
+            OpenFile.DeferredRelease.Exit();
+        }
+    }
+
+    /// <summary>Removes an item (Linux: __ep_remove). Caller holds <c>_mtx</c>; returns false for a dying item unless forced.</summary>
+    private bool RemoveLocked(EpItem item, bool force)
+    {
+        Debug.Assert(Monitor.IsEntered(_mtx));
+        item.UnregisterPollWait();
+        lock (item.File)
+        {
+            if (item.Dying && !force) return false;
+            item.DetachFromFile();
+        }
+        _items.Remove(new ItemKey(item.File, item.Fd));
+        item.Removed = true;
+        if (Volatile.Read(ref item.Queued) != 0) _ready.OnQueuedItemRemoved(_items.Count);
+        Account.Uncharge();
+        return true;
+    }
+
+    /// <summary>Drops one reference; true when it was the last (the caller then calls <see cref="Free"/>).</summary>
+    private bool PutRef()
+    {
+        int refs = Interlocked.Decrement(ref _refs);
+        Debug.Assert(refs >= 0);
+        return refs == 0;
+    }
+
+    private void Free()
+    {
+        Debug.Assert(_items.Count == 0, "an instance is freed only after its last item left");
+        Interlocked.Decrement(ref s_liveInstances);
+    }
+
+    /// <summary>Removes an item whose file is being released (called by <see cref="EpItem.RemoveAllWatchers"/>).</summary>
+    internal void RemoveDyingItem(EpItem item)
+    {
+        bool dispose;
+        using (EnterMtx())
+        {
+            dispose = RemoveLocked(item, force: true) && PutRef();
+        }
+        if (dispose) Free();
+    }
+
+    /// <summary>
+    /// The instance's last descriptor is closed (Linux: ep_clear_and_put): wake poll waiters, unregister every
+    /// item's callbacks, remove every item that is not dying (a dying one belongs to a concurrent release of
+    /// its file, which removes it and drops its reference), then drop the file's reference.
+    /// </summary>
+    protected override void OnRelease()
+    {
+        if (PollWait.HasEntries) PollWait.Wake(EpollEvents.In);
+        int removed = 0;
+        bool dispose;
+        using (EnterMtx())
+        {
+            EpItem[] items = [.. _items.Values];
+            foreach (EpItem item in items) item.UnregisterPollWait();
+            foreach (EpItem item in items)
+            {
+                if (RemoveLocked(item, force: false)) removed++;
+            }
+            _ready.Compact();
+            dispose = Interlocked.Add(ref _refs, -(removed + 1)) == 0;
+        }
+        if (dispose) Free();
+    }
+
+    /// <summary>Key of the interest set: the pair (open file, descriptor number), as Linux's epoll_filefd.</summary>
+    private readonly record struct ItemKey(OpenFile File, int Fd);
+}

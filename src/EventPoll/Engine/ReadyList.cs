@@ -1,0 +1,163 @@
+using System.Diagnostics;
+
+namespace EventPoll;
+
+/// <summary>
+/// The ready list of one instance: a wait-free multi-producer queue (after wfcqueue, the structure of Eric
+/// Wong's 2013 series) in front of which the single consumer keeps a private list.
+/// </summary>
+/// <remarks>
+/// <para>Producers (wakeup callbacks, from any thread, holding only the woken file's queue lock) call
+/// <see cref="TryEnqueue"/>: one compare-and-swap on the item's <c>Queued</c> flag and one exchange on the
+/// queue's tail. They never take the instance's interest lock and never wait.</para>
+/// <para>The consumer side (everything else) runs under the instance's interest lock. The logical ready
+/// list is <c>private list ++ shared queue</c>. A scan pops from the private list after splicing the shared
+/// queue onto it; callbacks during the scan land in the (now empty) shared queue; at the end of the scan
+/// the leftovers stay in front, the arrivals follow, and level-triggered re-queues go last: the kernel's
+/// order (ep_start_scan / ep_done_scan), with no lock per item. Re-queued items go to the private list
+/// without atomics when no arrival came in, which keeps the single-threaded level-triggered loop cheap
+/// (the case where wfcqueue regressed).</para>
+/// <para>An item removed while queued cannot be unlinked from the shared queue in O(1); it is flagged
+/// <c>Removed</c> and dropped when popped. Its watch charge is released at once, and <see cref="Compact"/>
+/// bounds the number of such dead entries, so nothing accumulates (the objection to Wong's series).</para>
+/// </remarks>
+internal sealed class ReadyList
+{
+    private readonly EpItem _stub;      // the queue's dummy head node; never a real item
+    private EpItem _queueTail;          // producers: Interlocked.Exchange
+    private EpItem? _listHead;          // consumer only (volatile reads from EventsAvailable)
+    private EpItem? _listTail;          // consumer only
+    private volatile bool _scanning;    // consumer writes; read by EventsAvailable
+    private int _deadCount;             // consumer only: removed items still linked somewhere
+
+    internal ReadyList(Eventpoll owner)
+    {
+        _stub = new EpItem(owner);
+        _queueTail = _stub;
+    }
+
+    /// <summary>
+    /// Whether events may be available (Linux: ep_events_available). Lock-free; a scan in progress counts
+    /// as available, so a concurrent zero-timeout wait never misses items a scan holds (selftest epoll65).
+    /// </summary>
+    internal bool MayHaveItems =>
+        _scanning || Volatile.Read(ref _listHead) is not null || !QueueIsEmpty;
+
+    private bool QueueIsEmpty => Volatile.Read(ref _stub.NextReady) is null && Volatile.Read(ref _queueTail) == _stub;
+
+    /// <summary>Producer: queues <paramref name="item"/> at the tail unless it is already queued. Wait-free.</summary>
+    internal bool TryEnqueue(EpItem item)
+    {
+        if (Volatile.Read(ref item.Queued) != 0 || Interlocked.CompareExchange(ref item.Queued, 1, 0) != 0) return false;
+        item.NextReady = null;
+        EpItem prev = Interlocked.Exchange(ref _queueTail, item);
+        Volatile.Write(ref prev.NextReady, item);
+        return true;
+    }
+
+    /// <summary>Consumer: starts a scan; the shared queue's contents join the private list.</summary>
+    internal void StartScan()
+    {
+        Debug.Assert(!_scanning);
+        _scanning = true;
+        SpliceQueueIntoList();
+    }
+
+    /// <summary>Consumer: the next item of the scan, or null. Dead items are dropped here.</summary>
+    internal EpItem? Pop()
+    {
+        while (_listHead is EpItem item)
+        {
+            if (item == _listTail)
+            {
+                Volatile.Write(ref _listHead, null);
+                _listTail = null;
+            }
+            else
+            {
+                Volatile.Write(ref _listHead, SyncNext(item));
+            }
+            item.NextReady = null;
+            if (!item.Removed) return item;
+            _deadCount--;
+        }
+        return null;
+    }
+
+    /// <summary>Consumer: puts a popped item back at the front (it stays where it was).</summary>
+    internal void PushFront(EpItem item)
+    {
+        Debug.Assert(item.Queued == 1);
+        item.NextReady = _listHead;
+        _listTail ??= item;
+        Volatile.Write(ref _listHead, item);
+    }
+
+    /// <summary>
+    /// Consumer: ends a scan. Leftovers keep the front, arrivals during the scan follow, then
+    /// the chain <paramref name="requeuedHead"/>..<paramref name="requeuedTail"/> (level-triggered items
+    /// re-queued by the scan, in delivery order).
+    /// </summary>
+    internal void DoneScan(EpItem? requeuedHead, EpItem? requeuedTail)
+    {
+        SpliceQueueIntoList();
+        if (requeuedHead is not null)
+        {
+            Debug.Assert(requeuedTail is not null && requeuedTail.NextReady is null);
+            if (_listTail is null) Volatile.Write(ref _listHead, requeuedHead); else _listTail.NextReady = requeuedHead;
+            _listTail = requeuedTail;
+        }
+        _scanning = false;
+    }
+
+    /// <summary>Consumer: notes that a queued item was removed; compacts when dead entries pile up.</summary>
+    internal void OnQueuedItemRemoved(int liveItems)
+    {
+        if (++_deadCount > 64 && _deadCount > liveItems) Compact();
+    }
+
+    /// <summary>Consumer: drops every removed item from the ready structures.</summary>
+    internal void Compact()
+    {
+        SpliceQueueIntoList();
+        EpItem? head = null, tail = null;
+        while (_listHead is not null)
+        {
+            EpItem? item = Pop(); // drops dead items and counts them down
+            if (item is null) break;
+            if (tail is null) head = item; else tail.NextReady = item;
+            tail = item;
+        }
+        Volatile.Write(ref _listHead, head);
+        _listTail = tail;
+        Debug.Assert(_deadCount == 0);
+    }
+
+    /// <summary>Consumer: number of removed items still linked (for tests).</summary>
+    internal int DeadCount => _deadCount;
+
+    /// <summary>Moves the whole shared queue to the end of the private list (wfcqueue splice).</summary>
+    private void SpliceQueueIntoList()
+    {
+        if (QueueIsEmpty) return;
+        EpItem first = SyncNext(_stub);
+        _stub.NextReady = null;
+        EpItem last = Interlocked.Exchange(ref _queueTail, _stub);
+        // Links between first and last may still be in flight; Pop waits for each (SyncNext).
+        if (_listTail is null) Volatile.Write(ref _listHead, first); else _listTail.NextReady = first;
+        _listTail = last;
+    }
+
+    /// <summary>
+    /// Reads a node's successor, waiting out the instant between a producer's tail exchange and its link
+    /// store (the only wait in the structure, and only on the consumer side: wfcqueue's node_sync_next).
+    /// </summary>
+    private static EpItem SyncNext(EpItem node)
+    {
+        EpItem? next = Volatile.Read(ref node.NextReady);
+        if (next is not null) return next;
+        SpinWait spin = default;
+        while ((next = Volatile.Read(ref node.NextReady)) is null) spin.SpinOnce(sleep1Threshold: -1);
+        return next;
+    }
+}

@@ -1,0 +1,110 @@
+using System.Diagnostics;
+
+namespace EventPoll;
+
+/// <summary>
+/// A task blocked in a wait on an instance (Linux: the exclusive wait entry ep_poll adds to <c>ep->wq</c>).
+/// </summary>
+internal abstract class Waiter
+{
+    internal Waiter? Prev;   // under WaiterQueue lock
+    internal Waiter? Next;   // under WaiterQueue lock
+    internal bool IsQueued;  // under WaiterQueue lock
+
+    /// <summary>The waiter was dequeued by a wakeup. Called without locks; must not block.</summary>
+    internal abstract void Signal();
+}
+
+/// <summary>
+/// The instance's queue of blocked waiters. All waiters are exclusive, in FIFO order: one wakeup wakes one
+/// waiter, as ep_poll's __add_wait_queue_exclusive arranges. Waking dequeues the waiter (autoremove).
+/// </summary>
+/// <remarks>
+/// The small lock here is taken by producers only when <see cref="HasWaiters"/> says someone waits, and is
+/// never held while a waiter runs. A waiter adds itself and then re-checks for events; a producer queues
+/// its item and then checks <see cref="HasWaiters"/>; both sides order the two steps with a full fence
+/// (Interlocked), so one of them always sees the other (no lost wakeup).
+/// </remarks>
+internal sealed class WaiterQueue
+{
+    private readonly object _lock = new();
+    private Waiter? _head; // under _lock
+    private Waiter? _tail; // under _lock
+    private int _count;    // written under _lock with Interlocked (full fence), read lock-free
+
+    internal bool HasWaiters => Volatile.Read(ref _count) != 0;
+
+    internal void Add(Waiter waiter)
+    {
+        lock (_lock)
+        {
+            Debug.Assert(!waiter.IsQueued);
+            waiter.IsQueued = true;
+            waiter.Prev = _tail;
+            waiter.Next = null;
+            if (_tail is null) _head = waiter; else _tail.Next = waiter;
+            _tail = waiter;
+            Interlocked.Increment(ref _count);
+        }
+    }
+
+    /// <summary>Removes a waiter that gives up; false if a wakeup already dequeued it (it consumed a wakeup).</summary>
+    internal bool Remove(Waiter waiter)
+    {
+        lock (_lock)
+        {
+            if (!waiter.IsQueued) return false;
+            Unlink(waiter);
+            return true;
+        }
+    }
+
+    /// <summary>Wakes the longest-waiting waiter, if any.</summary>
+    internal void WakeOne()
+    {
+        Waiter? waiter;
+        lock (_lock)
+        {
+            waiter = _head;
+            if (waiter is null) return;
+            Unlink(waiter);
+        }
+        waiter.Signal();
+    }
+
+    private void Unlink(Waiter waiter)
+    {
+        if (waiter.Prev is null) _head = waiter.Next; else waiter.Prev.Next = waiter.Next;
+        if (waiter.Next is null) _tail = waiter.Prev; else waiter.Next.Prev = waiter.Prev;
+        waiter.Prev = waiter.Next = null;
+        waiter.IsQueued = false;
+        Interlocked.Decrement(ref _count);
+    }
+}
+
+/// <summary>A synchronous waiter: one per thread, reused across waits.</summary>
+internal sealed class ThreadWaiter : Waiter
+{
+    [ThreadStatic] private static ThreadWaiter? t_current;
+
+    private readonly ManualResetEventSlim _event = new(false, spinCount: 20);
+
+    internal static ThreadWaiter Current => t_current ??= new ThreadWaiter();
+
+    internal void Reset() => _event.Reset();
+
+    internal override void Signal() => _event.Set();
+
+    /// <summary>Blocks until signalled, the timeout passes, or cancellation; returns whether it was signalled.</summary>
+    internal bool Block(int timeoutMs, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return _event.Wait(timeoutMs, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,79 @@
+using System.Buffers.Binary;
+
+namespace EventPoll;
+
+/// <summary>An eventfd: a 64-bit counter that write adds to and read drains (Linux: fs/eventfd.c).</summary>
+internal sealed class EventFdFile : OpenFile
+{
+    private readonly WaitQueue _queue = new();
+    private readonly bool _semaphore;
+    private ulong _count; // under _queue.SyncRoot
+
+    internal EventFdFile(ulong initial, bool semaphore)
+    {
+        _count = initial;
+        _semaphore = semaphore;
+    }
+
+    /// <summary>The current counter (fdinfo's <c>eventfd-count</c>).</summary>
+    internal ulong Count
+    {
+        get { lock (_queue.SyncRoot) return _count; }
+    }
+
+    /// <summary>The wait queue, for tests.</summary>
+    internal WaitQueue Queue => _queue;
+
+    public override ulong Inode => InodeNumbers.AnonInode;
+
+    public override uint DeviceId => InodeNumbers.AnonDevice;
+
+    // Linux: eventfd_poll. No RDNORM/WRNORM; ERR only at ULLONG_MAX, which user writes cannot reach
+    // (only the kernel-internal eventfd_signal can), so it is kept for fidelity of the mask formula.
+    public override EpollEvents Poll(PollTable? table)
+    {
+        table?.Register(_queue);
+        lock (_queue.SyncRoot)
+        {
+            EpollEvents mask = EpollEvents.None;
+            if (_count > 0) mask |= EpollEvents.In;
+            if (_count == ulong.MaxValue) mask |= EpollEvents.Err;
+            if (ulong.MaxValue - 1 > _count) mask |= EpollEvents.Out;
+            return mask;
+        }
+    }
+
+    // Linux: eventfd_read. Every successful read wakes with EPOLLOUT, even if nothing was blocked.
+    internal override long Read(Span<byte> buffer)
+    {
+        if (buffer.Length < sizeof(ulong)) return -(long)Errno.EINVAL;
+        ulong value;
+        lock (_queue.SyncRoot)
+        {
+            if (_count == 0) return -(long)Errno.EAGAIN;
+            value = _semaphore ? 1 : _count;
+            _count -= value;
+            _queue.Wake(EpollEvents.Out);
+        }
+        BinaryPrimitives.WriteUInt64LittleEndian(buffer, value);
+        return sizeof(ulong);
+    }
+
+    // Linux: eventfd_write. A write of 0 succeeds and still wakes with EPOLLIN.
+    internal override long Write(ReadOnlySpan<byte> data)
+    {
+        if (data.Length < sizeof(ulong)) return -(long)Errno.EINVAL;
+        ulong value = BinaryPrimitives.ReadUInt64LittleEndian(data);
+        if (value == ulong.MaxValue) return -(long)Errno.EINVAL;
+        lock (_queue.SyncRoot)
+        {
+            if (ulong.MaxValue - _count <= value) return -(long)Errno.EAGAIN;
+            _count += value;
+            _queue.Wake(EpollEvents.In);
+        }
+        return sizeof(ulong);
+    }
+
+    // Linux: eventfd_release wakes whoever is still queued with EPOLLHUP.
+    protected override void OnRelease() => _queue.Wake(EpollEvents.Hup);
+}

@@ -1,0 +1,22 @@
+namespace EventPoll;
+
+/// <summary>The read end of a pipe (the O_RDONLY file of pipe2).</summary>
+internal sealed class PipeReadEnd : OpenFile
+{
+    internal PipeReadEnd(PipeBuffer pipe) => Pipe = pipe;
+
+    internal PipeBuffer Pipe { get; }
+
+    public override ulong Inode => Pipe.Inode;
+
+    public override uint DeviceId => InodeNumbers.PipeFsDevice;
+
+    public override EpollEvents Poll(PollTable? table) => Pipe.PollRead(table);
+
+    internal override long Read(Span<byte> buffer) => Pipe.Read(buffer);
+
+    // Linux: a write on an O_RDONLY file fails in vfs_write before reaching the pipe.
+    internal override long Write(ReadOnlySpan<byte> data) => -(long)Errno.EBADF;
+
+    protected override void OnRelease() => Pipe.ReleaseEnd(reader: true);
+}

@@ -1,0 +1,22 @@
+namespace EventPoll;
+
+/// <summary>The write end of a pipe (the O_WRONLY file of pipe2).</summary>
+internal sealed class PipeWriteEnd : OpenFile
+{
+    internal PipeWriteEnd(PipeBuffer pipe) => Pipe = pipe;
+
+    internal PipeBuffer Pipe { get; }
+
+    public override ulong Inode => Pipe.Inode;
+
+    public override uint DeviceId => InodeNumbers.PipeFsDevice;
+
+    public override EpollEvents Poll(PollTable? table) => Pipe.PollWrite(table);
+
+    // Linux: a read on an O_WRONLY file fails in vfs_read before reaching the pipe.
+    internal override long Read(Span<byte> buffer) => -(long)Errno.EBADF;
+
+    internal override long Write(ReadOnlySpan<byte> data) => Pipe.Write(data);
+
+    protected override void OnRelease() => Pipe.ReleaseEnd(reader: false);
+}

@@ -1,0 +1,138 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+
+namespace EventPoll;
+
+/// <summary>A CLOCK_MONOTONIC timerfd (Linux: fs/timerfd.c).</summary>
+/// <remarks>
+/// As in the kernel, an expiry bumps the tick count and wakes once, and a periodic timer is not re-armed
+/// until it is read: the read counts the intervals missed meanwhile (hrtimer_forward_now) and restarts
+/// it. So a watcher hears one wakeup per read cycle, however many intervals went by.
+/// </remarks>
+internal sealed class TimerFdFile : OpenFile
+{
+    private readonly WaitQueue _queue = new();
+    private readonly Timer _timer;
+    private ulong _ticks;        // under _queue.SyncRoot: expirations not yet read
+    private bool _expired;       // under _queue.SyncRoot: the armed expiry has fired (Linux: ctx->expired)
+    private bool _pending;       // under _queue.SyncRoot: an expiry is scheduled and has not fired
+    private bool _released;      // under _queue.SyncRoot
+    private long _deadline;      // under _queue.SyncRoot: Stopwatch timestamp of the armed expiry
+    private long _interval;      // under _queue.SyncRoot: period in Stopwatch ticks, 0 = one-shot
+
+    internal TimerFdFile()
+    {
+        _timer = new Timer(static state => ((TimerFdFile)state!).OnTimer(), this, Timeout.Infinite, Timeout.Infinite);
+    }
+
+    /// <summary>The wait queue, for tests.</summary>
+    internal WaitQueue Queue => _queue;
+
+    /// <summary>Expirations not yet read (fdinfo's <c>ticks</c>).</summary>
+    internal ulong Ticks
+    {
+        get { lock (_queue.SyncRoot) return _ticks; }
+    }
+
+    public override ulong Inode => InodeNumbers.AnonInode;
+
+    public override uint DeviceId => InodeNumbers.AnonDevice;
+
+    /// <summary>
+    /// Arms the timer to expire after <paramref name="initial"/> and then every <paramref name="interval"/>
+    /// (zero: once); a zero <paramref name="initial"/> disarms it. Pending ticks are discarded. Returns 0 or
+    /// <c>-EINVAL</c> for a negative time (Linux: timerfd_settime / timerfd_setup).
+    /// </summary>
+    internal int SetTime(TimeSpan initial, TimeSpan interval)
+    {
+        if (initial < TimeSpan.Zero || interval < TimeSpan.Zero) return -(int)Errno.EINVAL;
+        lock (_queue.SyncRoot)
+        {
+            if (_released) return -(int)Errno.EBADF;
+            _ticks = 0;
+            _expired = false;
+            _interval = ToStopwatchTicks(interval);
+            _pending = initial > TimeSpan.Zero;
+            if (_pending)
+            {
+                _deadline = Stopwatch.GetTimestamp() + Math.Max(1, ToStopwatchTicks(initial));
+                Schedule();
+            }
+            else
+            {
+                _timer.Change(Timeout.Infinite, Timeout.Infinite);
+            }
+        }
+        return 0;
+    }
+
+    // Linux: timerfd_poll: IN only (no RDNORM) while ticks are pending.
+    public override EpollEvents Poll(PollTable? table)
+    {
+        table?.Register(_queue);
+        lock (_queue.SyncRoot) return _ticks > 0 ? EpollEvents.In : EpollEvents.None;
+    }
+
+    // Linux: timerfd_read_iter (non-blocking). Reading wakes nobody.
+    internal override long Read(Span<byte> buffer)
+    {
+        if (buffer.Length < sizeof(ulong)) return -(long)Errno.EINVAL;
+        ulong ticks;
+        lock (_queue.SyncRoot)
+        {
+            if (_ticks == 0) return -(long)Errno.EAGAIN;
+            ticks = _ticks;
+            if (_expired && _interval > 0)
+            {
+                long overruns = (Stopwatch.GetTimestamp() - _deadline) / _interval + 1;
+                _deadline += overruns * _interval;
+                ticks += (ulong)overruns - 1;
+                _pending = true;
+                Schedule();
+            }
+            _expired = false;
+            _ticks = 0;
+        }
+        BinaryPrimitives.WriteUInt64LittleEndian(buffer, ticks);
+        return sizeof(ulong);
+    }
+
+    protected override void OnRelease()
+    {
+        lock (_queue.SyncRoot)
+        {
+            _released = true;
+            _pending = false;
+        }
+        _timer.Dispose();
+    }
+
+    // Linux: timerfd_tmrproc -> timerfd_triggered: one tick, one EPOLLIN wakeup, no automatic re-arm.
+    private void OnTimer()
+    {
+        lock (_queue.SyncRoot)
+        {
+            if (!_pending || _released) return; // disarmed or re-armed since this callback was queued
+            if (Stopwatch.GetTimestamp() < _deadline)
+            {
+                Schedule(); // the OS timer fired early: wait out the rest
+                return;
+            }
+            _pending = false;
+            _expired = true;
+            _ticks++;
+            _queue.Wake(EpollEvents.In);
+        }
+    }
+
+    /// <summary>Points the OS timer at <see cref="_deadline"/>, rounding up so it never fires early by design.</summary>
+    private void Schedule()
+    {
+        long remaining = Math.Max(0, _deadline - Stopwatch.GetTimestamp());
+        long dueMs = (remaining * 1000 + Stopwatch.Frequency - 1) / Stopwatch.Frequency;
+        _timer.Change(Math.Min(dueMs, int.MaxValue - 1), Timeout.Infinite);
+    }
+
+    private static long ToStopwatchTicks(TimeSpan span) =>
+        (long)Math.Ceiling(span.Ticks * (double)Stopwatch.Frequency / TimeSpan.TicksPerSecond);
+}

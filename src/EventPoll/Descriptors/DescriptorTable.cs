@@ -48,6 +48,26 @@ public sealed class DescriptorTable
         return fd;
     }
 
+    /// <summary>Installs two new files (a pipe's or a socket pair's ends) at the two lowest free numbers: 0, or -EMFILE with both references released.</summary>
+    internal int InstallPair(OpenFile first, OpenFile second, Span<int> fds)
+    {
+        int a = Install(first);
+        if (a < 0)
+        {
+            second.Release();
+            return a;
+        }
+        int b = Install(second);
+        if (b < 0)
+        {
+            Close(a);
+            return b;
+        }
+        fds[0] = a;
+        fds[1] = b;
+        return 0;
+    }
+
     /// <summary>Returns the file at <paramref name="fd"/> with a reference taken, or null (EBADF).</summary>
     internal OpenFile? Pin(int fd)
     {

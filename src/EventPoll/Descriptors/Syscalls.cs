@@ -59,6 +59,14 @@ internal static class Syscalls
         return file.Shutdown(how);
     }
 
+    /// <summary>timerfd_settime with relative times: 0, -EBADF, or -EINVAL for a descriptor that is not a timerfd.</summary>
+    internal static int TimerFdSetTime(DescriptorTable table, int fd, TimeSpan initial, TimeSpan interval)
+    {
+        using var filePin = new PinnedFile(table, fd);
+        if (filePin.File is not OpenFile file) return -(int)Errno.EBADF;
+        return file is TimerFdFile timer ? timer.SetTime(initial, interval) : -(int)Errno.EINVAL;
+    }
+
     /// <summary>The current readiness of one descriptor as poll(2) reports it; EPOLLNVAL for a closed one.</summary>
     internal static EpollEvents PollNow(DescriptorTable table, int fd, EpollEvents requested)
     {

@@ -1,0 +1,35 @@
+namespace EventPoll;
+
+/// <summary>An eventfd: a 64-bit counter, readable while non-zero and writable while below 2^64-2.</summary>
+public sealed class EventFd : FileHandle
+{
+    /// <summary>Creates an eventfd holding <paramref name="initial"/>; in <paramref name="semaphore"/> mode each read takes 1.</summary>
+    public EventFd(ulong initial = 0, bool semaphore = false, DescriptorTable? table = null)
+        : base(table ?? DescriptorTable.Default, Install(table ?? DescriptorTable.Default, new EventFdFile(initial, semaphore))) { }
+
+    /// <summary>Adds <paramref name="value"/> to the counter. Throws EAGAIN if it would pass 2^64-2, EINVAL for 2^64-1.</summary>
+    public void Signal(ulong value = 1)
+    {
+        if (!TrySignal(value)) throw new EpollException(Errno.EAGAIN);
+    }
+
+    /// <summary>Adds <paramref name="value"/> unless the counter would pass its maximum (then false).</summary>
+    public bool TrySignal(ulong value = 1)
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        BitConverter.TryWriteBytes(bytes, value);
+        return TryWrite(bytes, out _);
+    }
+
+    /// <summary>Takes the counter (or 1 in semaphore mode). Throws EAGAIN when it is 0.</summary>
+    public ulong Consume() => TryConsume(out ulong value) ? value : throw new EpollException(Errno.EAGAIN);
+
+    /// <summary>Takes the counter (or 1 in semaphore mode); false when it is 0.</summary>
+    public bool TryConsume(out ulong value)
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        bool ok = TryRead(bytes, out _);
+        value = ok ? BitConverter.ToUInt64(bytes) : 0;
+        return ok;
+    }
+}

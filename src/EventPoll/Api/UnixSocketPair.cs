@@ -1,0 +1,35 @@
+namespace EventPoll;
+
+/// <summary>Creates connected AF_UNIX stream socket pairs.</summary>
+public static class UnixSocketPair
+{
+    /// <summary>Creates a connected pair; bytes written to one end are read from the other.</summary>
+    public static (SocketHandle A, SocketHandle B) Create(DescriptorTable? table = null)
+    {
+        table ??= DescriptorTable.Default;
+        (UnixStreamSocket a, UnixStreamSocket b) = UnixStreamSocket.CreatePair();
+        Span<int> fds = stackalloc int[2];
+        EpollException.Check(table.InstallPair(a, b, fds));
+        return (new SocketHandle(table, fds[0]), new SocketHandle(table, fds[1]));
+    }
+}
+
+/// <summary>One end of a socket pair.</summary>
+public sealed class SocketHandle : FileHandle
+{
+    internal SocketHandle(DescriptorTable table, int fd) : base(table, fd) { }
+
+    /// <summary>shutdown(2): stop reading, writing, or both.</summary>
+    public void Shutdown(SocketShutdown how) => EpollException.Check(Syscalls.Shutdown(Table, Fd, (int)how));
+}
+
+/// <summary>The halves shutdown(2) closes.</summary>
+public enum SocketShutdown
+{
+    /// <summary>SHUT_RD.</summary>
+    Read = 0,
+    /// <summary>SHUT_WR.</summary>
+    Write = 1,
+    /// <summary>SHUT_RDWR.</summary>
+    Both = 2,
+}

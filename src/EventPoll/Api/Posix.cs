@@ -88,7 +88,7 @@ public sealed partial class Posix
     /// <summary>shutdown(fd, how) with SHUT_RD = 0, SHUT_WR = 1, SHUT_RDWR = 2.</summary>
     public int Shutdown(int fd, int how) => Result(Syscalls.Shutdown(Table, fd, how));
 
-    /// <summary>poll(2) of one descriptor with a zero timeout: its revents for <paramref name="events"/> (NVAL when not open).</summary>
+    /// <summary>poll(2) of one descriptor with a zero timeout: its revents for <paramref name="events"/> (NVAL when not open, 0 for a negative descriptor).</summary>
     public EpollEvents PollNow(int fd, EpollEvents events) => Syscalls.PollNow(Table, fd, events);
 
     /// <summary>The epoll lines of /proc/self/fdinfo/epfd, or null with errno set.</summary>

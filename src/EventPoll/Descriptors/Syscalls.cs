@@ -24,13 +24,19 @@ internal static class Syscalls
         return Eventpoll.Ctl(epFile, op, target, fd, (uint)e.Events, e.Data);
     }
 
-    /// <summary>epoll_wait: EBADF, then EINVAL for maxevents, then EINVAL for a non-epoll descriptor (Linux's order).</summary>
-    internal static int EpollWait(DescriptorTable table, int epfd, Span<EpollEvent> events, int maxEvents, long timeoutMs, CancellationToken cancellationToken)
+    /// <summary>
+    /// epoll_wait: EBADF, then EINVAL for maxevents, then EFAULT when <paramref name="checkBuffer"/> and the
+    /// buffer is shorter than maxevents (the kernel's access_ok; a managed span cannot be overrun), then EINVAL
+    /// for a non-epoll descriptor (Linux's order). Without the buffer check at most <paramref name="events"/>.Length
+    /// events are returned: callers that pass false size the buffer to cover every possible result.
+    /// </summary>
+    internal static int EpollWait(DescriptorTable table, int epfd, Span<EpollEvent> events, int maxEvents, long timeoutMs,
+        CancellationToken cancellationToken, bool checkBuffer = true)
     {
         using var filePin = new PinnedFile(table, epfd);
         if (filePin.File is not OpenFile file) return -(int)Errno.EBADF;
         if (maxEvents <= 0 || maxEvents > Eventpoll.MaxEvents) return -(int)Errno.EINVAL;
-        if (maxEvents > events.Length) return -(int)Errno.EFAULT; // the buffer cannot hold maxevents entries
+        if (checkBuffer && maxEvents > events.Length) return -(int)Errno.EFAULT;
         if (file is not Eventpoll ep) return -(int)Errno.EINVAL;
         return ep.Wait(events, maxEvents, timeoutMs, cancellationToken);
     }
@@ -67,9 +73,10 @@ internal static class Syscalls
         return file is TimerFdFile timer ? timer.SetTime(initial, interval) : -(int)Errno.EINVAL;
     }
 
-    /// <summary>The current readiness of one descriptor as poll(2) reports it; EPOLLNVAL for a closed one.</summary>
+    /// <summary>The current readiness of one descriptor as poll(2) reports it; EPOLLNVAL for a closed one, 0 for a negative one.</summary>
     internal static EpollEvents PollNow(DescriptorTable table, int fd, EpollEvents requested)
     {
+        if (fd < 0) return EpollEvents.None; // poll(2) skips negative descriptors: revents 0
         using var filePin = new PinnedFile(table, fd);
         if (filePin.File is not OpenFile file) return EpollEvents.Nval;
         // poll(2) always reports ERR, HUP and NVAL; a file without ->poll is always ready for in/out.

@@ -1,0 +1,48 @@
+namespace EventPoll.Cli;
+
+/// <summary>
+/// The <c>eventpoll</c> entry point: picks the subcommand. Exit codes: 0 success, 1 a divergence between
+/// backends, 2 a usage error or a malformed trace.
+/// </summary>
+internal static class CommandLine
+{
+    internal const int Ok = 0, Diverged = 1, UsageError = 2;
+
+    internal const string Usage = """
+        usage: eventpoll <command> [arguments]
+
+        commands:
+          trace FILE... [--backend managed|kernel|both]
+              Run trace files (format: docs/trace-format.md) and print each command's result.
+              managed  through the EventPoll engine (default)
+              kernel   through the running Linux kernel's system calls
+              both     on both; print the kernel's output, report the first differing line of each
+                       file that diverges, and exit 1 if any did
+
+        options:
+          -h, --help   show this text
+
+        exit status: 0 success, 1 divergence, 2 usage error or malformed trace
+        """;
+
+    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        if (args.Length == 0)
+        {
+            stderr.WriteLine(Usage);
+            return UsageError;
+        }
+
+        switch (args[0])
+        {
+            case "-h" or "--help" or "help":
+                stdout.WriteLine(Usage);
+                return Ok;
+            case "trace":
+                return TraceCommandLine.Run(args.AsSpan(1), stdout, stderr);
+            default:
+                stderr.WriteLine($"eventpoll: unknown command '{args[0]}' (see eventpoll --help)");
+                return UsageError;
+        }
+    }
+}

@@ -1,0 +1,168 @@
+using System.Globalization;
+
+namespace EventPoll.Trace;
+
+/// <summary>
+/// Reads trace format v1 (docs/trace-format.md). Only the syntax is checked here; whether a name is
+/// known or may be rebound depends on earlier results, so the runner checks that as it goes.
+/// </summary>
+internal static class TraceParser
+{
+    /// <summary>Reads and parses a trace file.</summary>
+    internal static TraceFile Load(string path) => Parse(path, File.ReadAllText(path));
+
+    /// <summary>Parses trace text; <paramref name="path"/> is used for messages only.</summary>
+    internal static TraceFile Parse(string path, string text)
+    {
+        var commands = new List<TraceCommand>();
+        string[] lines = text.Split('\n');
+        for (int i = 0; i < lines.Length; i++)
+        {
+            string line = lines[i];
+            int hash = line.IndexOf('#', StringComparison.Ordinal);
+            if (hash >= 0)
+            {
+                line = line[..hash];
+            }
+
+            string[] tokens = line.Split([' ', '\t', '\r', '\f', '\v'], StringSplitOptions.RemoveEmptyEntries);
+            if (tokens.Length > 0)
+            {
+                commands.Add(ParseCommand(new TraceArgs(path, i + 1, tokens)));
+            }
+        }
+
+        return new TraceFile(path, commands);
+    }
+
+    private static TraceCommand ParseCommand(TraceArgs a)
+    {
+        TraceCommand c = a.Command switch
+        {
+            "eventfd" => ParseEventFd(a),
+            "pipe" => a.Make(CommandKind.Pipe, a.Name("RNAME"), a.Name("WNAME")),
+            "socketpair" => a.Make(CommandKind.SocketPair, a.Name("ANAME"), a.Name("BNAME")),
+            "epoll" => a.Make(CommandKind.Epoll, a.Name("NAME")),
+            "dup" => a.Make(CommandKind.Dup, a.Name("NEW"), a.Name("OLD")),
+            "close" => a.Make(CommandKind.Close, a.Name("NAME")),
+            "ctl" => ParseCtl(a),
+            "write" => a.Make(CommandKind.Write, a.Name("NAME")) with { Count = a.UInt64("N") },
+            "read" => a.Make(CommandKind.Read, a.Name("NAME")) with { Count = a.UInt64("N") },
+            "shutdown" => a.Make(CommandKind.Shutdown, a.Name("NAME")) with { How = ParseHow(a) },
+            "wait" => a.Make(CommandKind.Wait, a.Name("EP")) with { MaxEvents = a.Int32("MAXEVENTS"), TimeoutMs = a.Int32("TIMEOUT_MS") },
+            "poll" => a.Make(CommandKind.Poll, a.Name("NAME")),
+            "fdinfo" => a.Make(CommandKind.FdInfo, a.Name("EP")),
+            _ => throw a.Error($"unknown command '{a.Command}'"),
+        };
+        a.End();
+        if (c.Names.Length == 2 && c.Binds(1) && c.Names[0] == c.Names[1])
+        {
+            throw a.Error($"{a.Command}: the two names must differ");
+        }
+
+        return c;
+    }
+
+    private static TraceCommand ParseEventFd(TraceArgs a)
+    {
+        var c = a.Make(CommandKind.EventFd, a.Name("NAME"));
+        if (a.Peek() is { } init && init != "semaphore")
+        {
+            c = c with { Initial = a.UInt32("INIT") };
+        }
+
+        if (a.Peek() == "semaphore")
+        {
+            a.Next("semaphore");
+            c = c with { Semaphore = true };
+        }
+
+        return c;
+    }
+
+    private static TraceCommand ParseCtl(TraceArgs a)
+    {
+        string ep = a.Name("EP");
+        string opText = a.Next("add|mod|del");
+        int op = opText switch
+        {
+            "add" => 1,
+            "del" => 2,
+            "mod" => 3,
+            _ => throw a.Error($"ctl: unknown operation '{opText}' (expected add, mod or del)"),
+        };
+        var c = a.Make(CommandKind.Ctl, ep, a.Name("TARGET")) with { Op = op };
+        if (a.Peek() is { } eventsText)
+        {
+            a.Next("EVENTS");
+            EpollEvents events = EventFormat.TryParse(eventsText, out string bad)
+                ?? throw a.Error($"unknown event flag '{bad}'");
+            c = c with { Events = events };
+            if (a.Peek() is not null)
+            {
+                c = c with { Data = a.UInt64("DATA") };
+            }
+        }
+
+        return c;
+    }
+
+    private static int ParseHow(TraceArgs a)
+    {
+        string how = a.Next("rd|wr|rdwr");
+        return how switch
+        {
+            "rd" => 0,
+            "wr" => 1,
+            "rdwr" => 2,
+            _ => throw a.Error($"shutdown: unknown direction '{how}' (expected rd, wr or rdwr)"),
+        };
+    }
+
+    /// <summary>A cursor over one line's tokens that turns every problem into a located TraceException.</summary>
+    private sealed class TraceArgs(string path, int line, string[] tokens)
+    {
+        private int _next = 1;
+
+        public string Command => tokens[0];
+
+        public string? Peek() => _next < tokens.Length ? tokens[_next] : null;
+
+        public string Next(string role) =>
+            _next < tokens.Length ? tokens[_next++] : throw Error($"{Command}: missing {role}");
+
+        public string Name(string role)
+        {
+            string name = Next(role);
+            return IsName(name) ? name : throw Error($"{Command}: invalid name '{name}' for {role}");
+        }
+
+        public uint UInt32(string role) => uint.TryParse(Next(role), NumberStyles.None, CultureInfo.InvariantCulture, out uint v)
+            ? v
+            : throw Error($"{Command}: {role} '{tokens[_next - 1]}' is not an unsigned 32-bit decimal");
+
+        public ulong UInt64(string role) => ulong.TryParse(Next(role), NumberStyles.None, CultureInfo.InvariantCulture, out ulong v)
+            ? v
+            : throw Error($"{Command}: {role} '{tokens[_next - 1]}' is not an unsigned 64-bit decimal");
+
+        public int Int32(string role) => int.TryParse(Next(role), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int v)
+            ? v
+            : throw Error($"{Command}: {role} '{tokens[_next - 1]}' is not a 32-bit decimal");
+
+        public TraceCommand Make(CommandKind kind, params string[] names) =>
+            new(line, string.Join(' ', tokens), kind, names);
+
+        public void End()
+        {
+            if (_next < tokens.Length)
+            {
+                throw Error($"{Command}: unexpected argument '{tokens[_next]}'");
+            }
+        }
+
+        public TraceException Error(string message) => new(path, line, message);
+
+        private static bool IsName(string s) =>
+            s.Length > 0 && (char.IsAsciiLetter(s[0]) || s[0] == '_') && s.All(ch => char.IsAsciiLetterOrDigit(ch) || ch == '_');
+    }
+}

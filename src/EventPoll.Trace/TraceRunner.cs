@@ -1,0 +1,212 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using static EventPoll.Trace.NameTable;
+
+namespace EventPoll.Trace;
+
+/// <summary>
+/// Runs a parsed trace on one backend and renders each command as <c>TOKENS =&gt; RESULT</c>. The runner
+/// owns everything the format defines (names, eventfd-versus-bytes I/O, formatting); the backend only
+/// answers system calls, so two backends given the same trace must print the same lines.
+/// </summary>
+internal sealed class TraceRunner
+{
+    /// <summary>The largest byte count a non-eventfd write or read may ask for (keeps buffers sane).</summary>
+    internal const ulong MaxByteCount = 1 << 24;
+
+    // poll(2) asks for every readiness bit a trace can observe; ERR, HUP and NVAL come unasked.
+    private const EpollEvents PollInterest = EpollEvents.In | EpollEvents.Pri | EpollEvents.Out | EpollEvents.RdHup
+        | EpollEvents.RdNorm | EpollEvents.RdBand | EpollEvents.WrNorm | EpollEvents.WrBand;
+
+    private readonly TraceFile _trace;
+    private readonly ITraceBackend _backend;
+    private readonly NameTable _names;
+
+    // (instance identity, descriptor number) -> the name used in the latest successful add.
+    private readonly Dictionary<(int Identity, int Fd), string> _addedAs = [];
+
+    // Successful adds so far: no wait can return more events than this, so it bounds the buffer.
+    private int _adds;
+
+    private TraceRunner(TraceFile trace, ITraceBackend backend)
+    {
+        _trace = trace;
+        _backend = backend;
+        _names = new NameTable(trace.Path);
+    }
+
+    /// <summary>Runs <paramref name="trace"/> and returns its output, header first. Throws <see cref="TraceException"/>.</summary>
+    internal static List<TraceLine> Run(TraceFile trace, ITraceBackend backend)
+    {
+        var output = new List<TraceLine>();
+        Run(trace, backend, output);
+        return output;
+    }
+
+    /// <summary>Runs <paramref name="trace"/>, appending lines as they are produced (a crash leaves the lines so far).</summary>
+    internal static void Run(TraceFile trace, ITraceBackend backend, List<TraceLine> output)
+    {
+        var runner = new TraceRunner(trace, backend);
+        output.Add(new TraceLine(0, "== " + trace.BaseName));
+        foreach (TraceCommand c in trace.Commands)
+        {
+            output.Add(new TraceLine(c.Line, $"{c.Text} => {runner.Execute(c)}"));
+        }
+    }
+
+    private string Execute(TraceCommand c)
+    {
+        for (int i = 0; i < c.Names.Length; i++)
+        {
+            if (c.Binds(i))
+            {
+                _names.CheckBindable(c, c.Names[i]);
+            }
+        }
+
+        return c.Kind switch
+        {
+            CommandKind.EventFd => Create(c, _backend.EventFd(c.Initial, c.Semaphore), FileKind.EventFd),
+            CommandKind.Epoll => Create(c, _backend.EpollCreate(), FileKind.Epoll),
+            CommandKind.Pipe => CreatePair(c, _backend.Pipe(out int r, out int w), r, w, FileKind.Pipe),
+            CommandKind.SocketPair => CreatePair(c, _backend.SocketPair(out int a, out int b), a, b, FileKind.Socket),
+            CommandKind.Dup => Dup(c),
+            CommandKind.Close => Close(c),
+            CommandKind.Ctl => Ctl(c),
+            CommandKind.Write => Write(c),
+            CommandKind.Read => Read(c),
+            CommandKind.Shutdown => Status(_backend.Shutdown(Fd(c, 0), c.How)),
+            CommandKind.Wait => Wait(c),
+            CommandKind.Poll => Value(_backend.Poll(Fd(c, 0), PollInterest), v => EventFormat.Format((EpollEvents)v)),
+            CommandKind.FdInfo => FdInfo(c),
+            _ => throw new InvalidOperationException($"unhandled command kind {c.Kind}"),
+        };
+    }
+
+    private string Create(TraceCommand c, int fd, FileKind kind)
+    {
+        _names.BindNew(c.Names[0], fd, kind);
+        return Status(fd);
+    }
+
+    private string CreatePair(TraceCommand c, int result, int first, int second, FileKind kind)
+    {
+        _names.BindNew(c.Names[0], result < 0 ? -1 : first, kind);
+        _names.BindNew(c.Names[1], result < 0 ? -1 : second, kind);
+        return Status(result);
+    }
+
+    private string Dup(TraceCommand c)
+    {
+        Binding old = _names.Get(c, c.Names[1]);
+        int fd = _backend.Dup(old.Fd);
+        _names.BindDup(c.Names[0], fd, old);
+        return Status(fd);
+    }
+
+    private string Close(TraceCommand c)
+    {
+        int r = _backend.Close(Fd(c, 0));
+        if (r == 0)
+        {
+            _names.MarkClosed(c.Names[0]);
+        }
+
+        return Status(r);
+    }
+
+    private string Ctl(TraceCommand c)
+    {
+        Binding ep = _names.Get(c, c.Names[0]);
+        int target = Fd(c, 1);
+        int r = _backend.Ctl(ep.Fd, c.Op, target, c.Events, c.Data);
+        if (r == 0 && c.Op == 1)
+        {
+            _adds++;
+            _addedAs[(ep.Identity, target)] = c.Names[1];
+        }
+
+        return Status(r);
+    }
+
+    private string Write(TraceCommand c)
+    {
+        Binding b = _names.Get(c, c.Names[0]);
+        if (b.Kind == FileKind.EventFd)
+        {
+            Span<byte> value = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(value, c.Count);
+            return Value(_backend.Write(b.Fd, value));
+        }
+
+        return Value(_backend.Write(b.Fd, new byte[ByteCount(c)]));
+    }
+
+    private string Read(TraceCommand c)
+    {
+        Binding b = _names.Get(c, c.Names[0]);
+        if (b.Kind == FileKind.EventFd)
+        {
+            Span<byte> value = stackalloc byte[8];
+            long n = _backend.Read(b.Fd, value);
+            return n == 8 ? "ok " + Number(BinaryPrimitives.ReadUInt64LittleEndian(value)) : Value(n);
+        }
+
+        return Value(_backend.Read(b.Fd, new byte[ByteCount(c)]));
+    }
+
+    private string Wait(TraceCommand c)
+    {
+        var events = new EpollEvent[Math.Clamp(c.MaxEvents, 0, _adds)];
+        int n = _backend.Wait(Fd(c, 0), c.MaxEvents, c.TimeoutMs, events);
+        if (n < 0)
+        {
+            return Status(n);
+        }
+
+        var parts = new List<string> { "ok", Number((ulong)n) };
+        foreach (EpollEvent e in events.AsSpan(0, n))
+        {
+            parts.Add($"({EventFormat.Format(e.Events)},{Number(e.Data)})");
+        }
+
+        return string.Join(' ', parts);
+    }
+
+    private string FdInfo(TraceCommand c)
+    {
+        Binding ep = _names.Get(c, c.Names[0]);
+        var items = new List<FdInfoItem>();
+        int r = _backend.FdInfo(ep.Fd, items);
+        if (r < 0)
+        {
+            return Status(r);
+        }
+
+        var brackets = new List<string>();
+        foreach (FdInfoItem item in items)
+        {
+            string name = _addedAs.TryGetValue((ep.Identity, item.Tfd), out string? n) ? n : "?" + Number((ulong)item.Tfd);
+            brackets.Add($"[{name} {EventFormat.Format(item.Events)} {Number(item.Data)}]");
+        }
+
+        brackets.Sort(StringComparer.Ordinal);
+        return brackets.Count == 0 ? "ok" : "ok " + string.Join(' ', brackets);
+    }
+
+    private int Fd(TraceCommand c, int index) => _names.Get(c, c.Names[index]).Fd;
+
+    private int ByteCount(TraceCommand c) => c.Count <= MaxByteCount
+        ? (int)c.Count
+        : throw new TraceException(_trace.Path, c.Line, $"{c.Names[0]}: byte count {c.Count} is above the limit {MaxByteCount}");
+
+    private static string Status(long result) => result < 0 ? Error(result) : "ok";
+
+    private static string Value(long result) => result < 0 ? Error(result) : "ok " + Number((ulong)result);
+
+    private static string Value(long result, Func<long, string> format) => result < 0 ? Error(result) : "ok " + format(result);
+
+    private static string Error(long result) => "err " + ErrnoNames.Name((int)-result);
+
+    private static string Number(ulong value) => value.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,158 @@
+using System.Runtime.InteropServices;
+
+namespace EventPoll.Interop;
+
+/// <summary>
+/// The kernel interop layer: thin wrappers over the libc system-call stubs that descriptor-based code needs.
+/// Every wrapper returns the call's result, or <c>-errno</c> on failure, so callers speak the same
+/// convention as the engine (no exceptions, no global errno). Flag constants are the x86-64/arm64
+/// generic values. <see cref="EpollEvent"/> is packed to 12 bytes, which matches the kernel's layout on
+/// x86-64 only; <see cref="EpollEventLayoutMatches"/> says whether epoll calls may be used.
+/// </summary>
+internal static unsafe partial class LinuxSyscalls
+{
+    private const string Libc = "libc";
+
+    /// <summary>O_NONBLOCK (also EFD_NONBLOCK, SOCK_NONBLOCK).</summary>
+    internal const int ONonBlock = 0x800;
+
+    /// <summary>O_CLOEXEC (also EFD_CLOEXEC, SOCK_CLOEXEC, EPOLL_CLOEXEC).</summary>
+    internal const int OCloExec = 0x80000;
+
+    /// <summary>EFD_SEMAPHORE: each read takes 1 from the counter.</summary>
+    internal const int EfdSemaphore = 1;
+
+    /// <summary>AF_UNIX.</summary>
+    internal const int AfUnix = 1;
+
+    /// <summary>SOCK_STREAM.</summary>
+    internal const int SockStream = 1;
+
+    /// <summary>F_DUPFD_CLOEXEC: duplicate onto the lowest free number at or above the argument.</summary>
+    internal const int FDupFdCloExec = 1030;
+
+    /// <summary>EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD.</summary>
+    internal const int EpollCtlAdd = 1, EpollCtlDel = 2, EpollCtlMod = 3;
+
+    /// <summary>True when <see cref="EpollEvent"/> has the kernel's <c>struct epoll_event</c> layout here.</summary>
+    internal static bool EpollEventLayoutMatches =>
+        OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64;
+
+    /// <summary>One entry of the poll(2) array.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct PollFd
+    {
+        internal int Fd;
+        internal short Events;
+        internal short Revents;
+    }
+
+    internal static int EventFd(uint initial, int flags) => Result(NativeEventFd(initial, flags));
+
+    internal static int Pipe2(out int readFd, out int writeFd, int flags)
+    {
+        int* fds = stackalloc int[2];
+        int r = Result(NativePipe2(fds, flags));
+        (readFd, writeFd) = r < 0 ? (-1, -1) : (fds[0], fds[1]);
+        return r;
+    }
+
+    internal static int SocketPair(int domain, int type, int protocol, out int first, out int second)
+    {
+        int* fds = stackalloc int[2];
+        int r = Result(NativeSocketPair(domain, type, protocol, fds));
+        (first, second) = r < 0 ? (-1, -1) : (fds[0], fds[1]);
+        return r;
+    }
+
+    internal static int EpollCreate1(int flags) => Result(NativeEpollCreate1(flags));
+
+    internal static int EpollCtl(int epfd, int op, int fd, EpollEvent ev) => Result(NativeEpollCtl(epfd, op, fd, &ev));
+
+    /// <summary>
+    /// epoll_wait into <paramref name="events"/>. <paramref name="maxEvents"/> is passed through unchanged so
+    /// the kernel judges it; the caller must make the span hold as many events as the kernel can return.
+    /// </summary>
+    internal static int EpollWait(int epfd, Span<EpollEvent> events, int maxEvents, int timeoutMs)
+    {
+        // A non-null pointer even for an empty span: a null buffer would turn EINVAL cases into EFAULT.
+        EpollEvent dummy = default;
+        fixed (EpollEvent* p = events)
+        {
+            return Result(NativeEpollWait(epfd, events.IsEmpty ? &dummy : p, maxEvents, timeoutMs));
+        }
+    }
+
+    internal static int Fcntl(int fd, int cmd, int arg) => Result(NativeFcntl(fd, cmd, arg));
+
+    internal static int Close(int fd) => Result(NativeClose(fd));
+
+    internal static long Read(int fd, Span<byte> buffer)
+    {
+        byte dummy = 0;
+        fixed (byte* p = buffer)
+        {
+            return Result(NativeRead(fd, buffer.IsEmpty ? &dummy : p, (nuint)buffer.Length));
+        }
+    }
+
+    internal static long Write(int fd, ReadOnlySpan<byte> data)
+    {
+        byte dummy = 0;
+        fixed (byte* p = data)
+        {
+            return Result(NativeWrite(fd, data.IsEmpty ? &dummy : p, (nuint)data.Length));
+        }
+    }
+
+    internal static int Shutdown(int fd, int how) => Result(NativeShutdown(fd, how));
+
+    /// <summary>poll(2) on one descriptor: the returned events, or <c>-errno</c>.</summary>
+    internal static int PollOne(int fd, short events, int timeoutMs)
+    {
+        var entry = new PollFd { Fd = fd, Events = events };
+        int r = Result(NativePoll(&entry, 1, timeoutMs));
+        return r < 0 ? r : (ushort)entry.Revents;
+    }
+
+    private static int Result(int r) => r < 0 ? -Marshal.GetLastPInvokeError() : r;
+
+    private static long Result(nint r) => r < 0 ? -Marshal.GetLastPInvokeError() : r;
+
+    [LibraryImport(Libc, EntryPoint = "eventfd", SetLastError = true)]
+    private static partial int NativeEventFd(uint initval, int flags);
+
+    [LibraryImport(Libc, EntryPoint = "pipe2", SetLastError = true)]
+    private static partial int NativePipe2(int* fds, int flags);
+
+    [LibraryImport(Libc, EntryPoint = "socketpair", SetLastError = true)]
+    private static partial int NativeSocketPair(int domain, int type, int protocol, int* sv);
+
+    [LibraryImport(Libc, EntryPoint = "epoll_create1", SetLastError = true)]
+    private static partial int NativeEpollCreate1(int flags);
+
+    [LibraryImport(Libc, EntryPoint = "epoll_ctl", SetLastError = true)]
+    private static partial int NativeEpollCtl(int epfd, int op, int fd, EpollEvent* ev);
+
+    [LibraryImport(Libc, EntryPoint = "epoll_wait", SetLastError = true)]
+    private static partial int NativeEpollWait(int epfd, EpollEvent* events, int maxevents, int timeout);
+
+    // fcntl is variadic in C; with integer arguments the fixed-argument call is ABI-compatible on Linux.
+    [LibraryImport(Libc, EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int NativeFcntl(int fd, int cmd, int arg);
+
+    [LibraryImport(Libc, EntryPoint = "close", SetLastError = true)]
+    private static partial int NativeClose(int fd);
+
+    [LibraryImport(Libc, EntryPoint = "read", SetLastError = true)]
+    private static partial nint NativeRead(int fd, byte* buf, nuint count);
+
+    [LibraryImport(Libc, EntryPoint = "write", SetLastError = true)]
+    private static partial nint NativeWrite(int fd, byte* buf, nuint count);
+
+    [LibraryImport(Libc, EntryPoint = "shutdown", SetLastError = true)]
+    private static partial int NativeShutdown(int fd, int how);
+
+    [LibraryImport(Libc, EntryPoint = "poll", SetLastError = true)]
+    private static partial int NativePoll(PollFd* fds, nuint nfds, int timeout);
+}

@@ -9,5 +9,5 @@ internal static class Backends
     internal static ITraceBackend Kernel() => new KernelBackend();
 
     /// <summary>A fresh managed backend per trace: the EventPoll engine behind its POSIX-style facade.</summary>
-    internal static Func<ITraceBackend>? Managed => static () => new ManagedBackend();
+    internal static ITraceBackend Managed() => new ManagedBackend();
 }

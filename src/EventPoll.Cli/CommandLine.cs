@@ -19,6 +19,12 @@ internal static class CommandLine
               both     on both; print the kernel's output, report the first differing line of each
                        file that diverges, and exit 1 if any did
 
+          fuzz [--seed S] [--count N] [--length L] [--out DIR]
+              Generate N random traces of L commands (default 1000 x 40; seed random unless given),
+              run each on the kernel and the engine, show progress, and print a summary line.
+              On the first divergence, shrink the trace to a minimal one, write it to DIR
+              (default fuzz-failures), and exit 1.
+
         options:
           -h, --help   show this text
 
@@ -40,6 +46,8 @@ internal static class CommandLine
                 return Ok;
             case "trace":
                 return TraceCommandLine.Run(args.AsSpan(1), stdout, stderr);
+            case "fuzz":
+                return FuzzCommandLine.Run(args.AsSpan(1), stdout, stderr);
             default:
                 stderr.WriteLine($"eventpoll: unknown command '{args[0]}' (see eventpoll --help)");
                 return UsageError;

@@ -54,20 +54,14 @@ internal static class TraceCommandLine
             return CommandLine.UsageError;
         }
 
-        if (backend != "kernel" && Backends.Managed is null)
-        {
-            stderr.WriteLine("eventpoll trace: the managed backend is not wired into the CLI yet; use --backend kernel");
-            return CommandLine.UsageError;
-        }
-
         try
         {
             List<TraceFile> traces = files.ConvertAll(Load);
             return backend switch
             {
                 "kernel" => RunSingle(traces, Backends.Kernel, stdout),
-                "managed" => RunSingle(traces, Backends.Managed!, stdout),
-                _ => RunBoth(traces, Backends.Managed!, stdout, stderr),
+                "managed" => RunSingle(traces, Backends.Managed, stdout),
+                _ => RunBoth(traces, Backends.Managed, stdout, stderr),
             };
         }
         catch (TraceException e)

@@ -44,7 +44,11 @@ public sealed class DescriptorTable
             fd = FindFree(minFd);
             if (fd >= 0) Put(fd, file);
         }
-        if (fd < 0) file.Release();
+        if (fd < 0)
+        {
+            file.Release();
+            return -(int)Errno.EMFILE;
+        }
         return fd;
     }
 

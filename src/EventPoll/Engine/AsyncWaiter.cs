@@ -22,7 +22,7 @@ internal sealed class AsyncWaiter : Waiter, IValueTaskSource<int>, IThreadPoolWo
     private ManualResetValueTaskSourceCore<int> _core;
     private int _state;
     private Memory<EpollEvent> _buffer;
-    private long _deadline;            // Environment.TickCount64, or long.MaxValue for none
+    private Deadline _deadline;
     private bool _timedOut;            // set by the timer's winner before it queues the last harvest
     private bool _woken;               // the last Running transition came from a wakeup (or a dequeued loser)
     private CancellationToken _cancellationToken;
@@ -43,8 +43,8 @@ internal sealed class AsyncWaiter : Waiter, IValueTaskSource<int>, IThreadPoolWo
         _buffer = buffer;
         _timedOut = false;
         _cancellationToken = cancellationToken;
-        _deadline = timeoutMs < 0 ? long.MaxValue : Environment.TickCount64 + timeoutMs;
-        if (timeoutMs > 0) _timer.Change(timeoutMs, Timeout.Infinite);
+        _deadline = new Deadline(timeoutMs);
+        if (timeoutMs > 0) _timer.Change(_deadline.RemainingMs(), Timeout.Infinite);
         if (cancellationToken.CanBeCanceled)
             _cancellation = cancellationToken.UnsafeRegister(static s => ((AsyncWaiter)s!).OnCancel(), this);
         Register();
@@ -75,6 +75,14 @@ internal sealed class AsyncWaiter : Waiter, IValueTaskSource<int>, IThreadPoolWo
 
     private void OnTimeout()
     {
+        if (!_deadline.HasPassed)
+        {
+            // The timer's clock is coarser than the deadline's: wait out the rest rather than end early.
+            // (A late callback of an earlier wait of this pooled waiter lands here too and re-arms only a timed wait.)
+            int remaining = _deadline.RemainingMs();
+            if (remaining != Timeout.Infinite) _timer.Change(Math.Max(1, remaining), Timeout.Infinite);
+            return;
+        }
         if (!TryClaim()) return;
         _timedOut = true;
         _woken = !_ep.RemoveWaiter(this); // dequeued already: a wakeup was consumed, so harvest once more
@@ -93,7 +101,7 @@ internal sealed class AsyncWaiter : Waiter, IValueTaskSource<int>, IThreadPoolWo
     {
         int count = _woken ? _ep.Harvest(_buffer.Span) : 0;
         if (count != 0) Complete(count);
-        else if (_timedOut || (_deadline != long.MaxValue && Environment.TickCount64 >= _deadline)) Complete(0);
+        else if (_timedOut || _deadline.HasPassed) Complete(0);
         else if (_cancellationToken.IsCancellationRequested) Complete(-(int)Errno.EINTR);
         else Register();
     }

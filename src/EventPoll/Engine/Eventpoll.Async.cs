@@ -34,4 +34,7 @@ internal sealed partial class Eventpoll
     internal void AddWaiter(Waiter waiter) => _waiters.Add(waiter);
 
     internal bool RemoveWaiter(Waiter waiter) => _waiters.Remove(waiter);
+
+    /// <summary>Waiters currently queued on this instance (blocked in a wait, or about to block and already wakeable).</summary>
+    internal int WaiterCount => _waiters.Count;
 }

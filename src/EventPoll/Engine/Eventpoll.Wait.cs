@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 
@@ -126,21 +125,5 @@ internal sealed partial class Eventpoll
     internal EpItem[] SnapshotItems()
     {
         using (EnterMtx()) return [.. _items.Values];
-    }
-
-    /// <summary>A monotonic deadline from a millisecond timeout (negative = none).</summary>
-    private readonly struct Deadline(long timeoutMs)
-    {
-        private readonly long _end = timeoutMs < 0 ? long.MaxValue : Environment.TickCount64 + timeoutMs;
-
-        internal bool HasPassed => _end != long.MaxValue && Environment.TickCount64 >= _end;
-
-        internal int RemainingMs()
-        {
-            if (_end == long.MaxValue) return Timeout.Infinite;
-            long left = _end - Environment.TickCount64;
-            Debug.Assert(left < int.MaxValue || timeoutMs > int.MaxValue);
-            return (int)Math.Clamp(left, 0, int.MaxValue - 1);
-        }
     }
 }

@@ -34,6 +34,9 @@ internal sealed class WaiterQueue
 
     internal bool HasWaiters => Volatile.Read(ref _count) != 0;
 
+    /// <summary>Number of queued waiters (lock-free snapshot; for tests that must know a waiter is blocked).</summary>
+    internal int Count => Volatile.Read(ref _count);
+
     internal void Add(Waiter waiter)
     {
         lock (_lock)

@@ -1,0 +1,214 @@
+using System.Globalization;
+using System.Text;
+
+namespace EventPoll.Trace.Fuzz;
+
+/// <summary>
+/// Generates random well-formed traces over every command: nested instances, dup/close, ET/ONESHOT/EXCLUSIVE
+/// and odd masks, full pipes, socket shutdowns and the error paths (closed names, wrong kinds, bad
+/// maxevents). Deterministic for a seed. Socket traffic stays small (the kernel's socket-buffer accounting
+/// is not part of the contract); pipe capacity is exercised in full. Every wait uses timeout 0.
+/// </summary>
+internal sealed class TraceGenerator(int seed)
+{
+    private enum Kind { EventFd, PipeRead, PipeWrite, Socket, Epoll }
+
+    private static readonly string[] s_flagNames =
+        ["IN", "OUT", "PRI", "ERR", "HUP", "RDNORM", "WRNORM", "RDBAND", "WRBAND", "RDHUP", "ET", "ONESHOT", "EXCLUSIVE", "WAKEUP"];
+
+    private static readonly int[] s_pipeSizes = [1, 2, 100, 4095, 4096, 4097, 8192, 20000, 65535, 65536, 70000];
+
+    private static readonly ulong[] s_eventFdValues = [0, 1, 2, 3, 1000, ulong.MaxValue - 2, ulong.MaxValue - 1, ulong.MaxValue];
+
+    private readonly Random _random = new(seed);
+    private readonly Dictionary<string, Kind> _open = [];   // name -> kind, for names bound to an open descriptor
+    private readonly List<(string Ep, string Target)> _added = []; // ctl adds issued (some may have failed)
+    private readonly HashSet<string> _closed = [];          // names that stand for -1 (closed or failed)
+    private readonly StringBuilder _text = new();
+    private int _nextName;
+
+    /// <summary>Generates one trace of <paramref name="length"/> commands.</summary>
+    internal string Next(int length)
+    {
+        _open.Clear();
+        _closed.Clear();
+        _added.Clear();
+        _text.Clear();
+        _nextName = 0;
+        Emit("epoll", Bind(Kind.Epoll));
+        for (int i = 1; i < length; i++) EmitRandomCommand();
+        return _text.ToString();
+    }
+
+    private void EmitRandomCommand()
+    {
+        int roll = _random.Next(100);
+        if (_open.Count < 3 || roll < 12) EmitCreate();
+        else if (roll < 42) EmitCtl();
+        else if (roll < 56) EmitWrite();
+        else if (roll < 64) EmitRead();
+        else if (roll < 80) Emit("wait", Pick(Kind.Epoll, 0.97), MaxEvents(), "0");
+        else if (roll < 81) EmitClose();
+        else if (roll < 85) EmitDup();
+        else if (roll < 89) Emit("shutdown", Pick(Kind.Socket, 0.9), Choose("rd", "wr", "rdwr"));
+        else if (roll < 95) Emit("poll", AnyName());
+        else Emit("fdinfo", Pick(Kind.Epoll, 0.95));
+    }
+
+    private void EmitCreate()
+    {
+        switch (_random.Next(_open.Count > 14 ? 0 : 4))
+        {
+            case 0 when _open.Count > 14:
+                EmitClose();
+                break;
+            case 0:
+                string init = _random.Next(3) == 0 ? Number(Choose(s_eventFdValues[..5])) : "";
+                Emit("eventfd", Bind(Kind.EventFd), init, init.Length > 0 && _random.Next(3) == 0 ? "semaphore" : "");
+                break;
+            case 1:
+                Emit("pipe", Bind(Kind.PipeRead), Bind(Kind.PipeWrite));
+                break;
+            case 2:
+                Emit("socketpair", Bind(Kind.Socket), Bind(Kind.Socket));
+                break;
+            default:
+                Emit("epoll", Bind(Kind.Epoll));
+                break;
+        }
+    }
+
+    private void EmitCtl()
+    {
+        int roll = _random.Next(100);
+        if (roll < 35 && _added.Count > 0)
+        {
+            // MOD or DEL of something added before, usually through the same instance.
+            (string ep, string target) = Choose([.. _added]);
+            if (_random.Next(8) == 0) ep = Pick(Kind.Epoll, 0.9);
+            bool del = _random.Next(3) == 0;
+            if (del && _random.Next(2) == 0) Emit("ctl", ep, "del", target);
+            else Emit("ctl", ep, del ? "del" : "mod", target, Events(), Data());
+            return;
+        }
+        string epName = Pick(Kind.Epoll, 0.95);
+        string targetName = _random.Next(100) switch
+        {
+            < 72 => PickObject(),
+            < 88 => Pick(Kind.Epoll, 1.0),
+            _ => AnyName(),
+        };
+        string op = _random.Next(12) switch { 0 => "mod", 1 => "del", _ => "add" };
+        Emit("ctl", epName, op, targetName, Events(), Data());
+        if (op == "add") _added.Add((epName, targetName));
+    }
+
+    private string Data() => Number((ulong)_random.Next(1, 100));
+
+    /// <summary>An open non-epoll object's name when there is one.</summary>
+    private string PickObject()
+    {
+        string[] objects = [.. _open.Where(e => e.Value != Kind.Epoll).Select(e => e.Key)];
+        return objects.Length > 0 && _random.Next(10) != 0 ? Choose(objects) : AnyName();
+    }
+
+    private void EmitWrite()
+    {
+        string name = PickObject();
+        string count = _open.TryGetValue(name, out Kind kind) switch
+        {
+            true when kind == Kind.EventFd => Number(Choose(s_eventFdValues)),
+            true when kind == Kind.Socket => Number((ulong)_random.Next(0, 64)),
+            _ => Number((ulong)Choose(s_pipeSizes)),
+        };
+        Emit("write", name, count);
+    }
+
+    private void EmitRead()
+    {
+        string name = PickObject();
+        int count = _open.TryGetValue(name, out Kind kind) && kind == Kind.Socket ? _random.Next(0, 64) : Choose(s_pipeSizes);
+        Emit("read", name, Number((ulong)count));
+    }
+
+    private void EmitClose()
+    {
+        string name = AnyName();
+        Emit("close", name);
+        if (_open.Remove(name)) _closed.Add(name);
+    }
+
+    private void EmitDup()
+    {
+        string old = AnyName();
+        bool ok = _open.TryGetValue(old, out Kind kind);
+        string name = Fresh();
+        Emit("dup", name, old);
+        if (ok) _open[name] = kind; else _closed.Add(name);
+    }
+
+    private string Events()
+    {
+        int roll = _random.Next(40);
+        if (roll == 0) return "0";
+        if (roll == 1) return "0x" + _random.Next(1, 0x4000).ToString("x", CultureInfo.InvariantCulture);
+        var flags = new List<string>();
+        switch (_random.Next(10))
+        {
+            case < 5: flags.Add("IN"); break;
+            case < 7: flags.Add("OUT"); break;
+            case < 9: flags.AddRange(["IN", "OUT"]); break;
+            default: break;
+        }
+        if (_random.Next(3) == 0) flags.Add("ET");
+        if (_random.Next(7) == 0) flags.Add("ONESHOT");
+        if (_random.Next(9) == 0) flags.Add("RDHUP");
+        if (_random.Next(20) == 0) flags.Add("EXCLUSIVE");
+        if (_random.Next(6) == 0) flags.Add(Choose(s_flagNames));
+        if (_random.Next(60) == 0) flags.Add("0x8000000"); // EPOLL_URING_WAKE: not a flag name, still a bit
+        return flags.Count == 0 ? "0" : string.Join('|', flags.Distinct());
+    }
+
+    private string MaxEvents() => _random.Next(30) switch
+    {
+        0 => "0",
+        1 => "-1",
+        2 => "178956971",
+        _ => Number((ulong)_random.Next(1, 9)),
+    };
+
+    /// <summary>A name of <paramref name="kind"/> with probability <paramref name="p"/> (when one exists), else any name.</summary>
+    private string Pick(Kind kind, double p)
+    {
+        if (_random.NextDouble() < p)
+        {
+            string[] matching = [.. _open.Where(e => e.Value == kind).Select(e => e.Key)];
+            if (matching.Length > 0) return Choose(matching);
+        }
+        return AnyName();
+    }
+
+    /// <summary>Any bound name: usually an open one, sometimes a closed one (which stands for -1).</summary>
+    private string AnyName() =>
+        _closed.Count > 0 && (_open.Count == 0 || _random.Next(12) == 0) ? Choose([.. _closed]) : Choose([.. _open.Keys]);
+
+    private string Bind(Kind kind)
+    {
+        string name = _closed.Count > 0 && _random.Next(4) == 0 ? Choose([.. _closed]) : Fresh();
+        _closed.Remove(name);
+        _open[name] = kind;
+        return name;
+    }
+
+    private string Fresh() => "n" + (_nextName++).ToString(CultureInfo.InvariantCulture);
+
+    private T Choose<T>(params T[] items) => items[_random.Next(items.Length)];
+
+    private static string Number(ulong value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private void Emit(params string[] tokens)
+    {
+        _text.AppendJoin(' ', tokens.Where(t => t.Length > 0));
+        _text.Append('\n');
+    }
+}

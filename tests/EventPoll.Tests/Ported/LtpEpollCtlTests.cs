@@ -1,0 +1,280 @@
+using Xunit;
+
+namespace EventPoll.Tests.Ported;
+
+/// <summary>Ports of LTP testcases/kernel/syscalls/epoll_ctl/epoll_ctl0[1-7].c, on the C-style <see cref="Posix"/> facade.</summary>
+public sealed class LtpEpollCtlTests
+{
+    private readonly DescriptorTable _table = new();
+    private readonly Posix _px;
+
+    public LtpEpollCtlTests() => _px = new Posix(_table);
+
+    private int[] NewPipe()
+    {
+        var fds = new int[2];
+        Assert.Equal(0, _px.Pipe2(fds, 0));
+        return fds;
+    }
+
+    private int NewEpoll()
+    {
+        int fd = _px.EpollCreate1(0);
+        Assert.True(fd >= 0);
+        return fd;
+    }
+
+    private void Ctl(int epfd, int op, int fd, EpollEvents events, ulong data)
+        => Assert.True(_px.EpollCtl(epfd, op, fd, new EpollEvent(events, data)) == 0, $"epoll_ctl({op}) failed: {Posix.Errno}");
+
+    private static bool HasEvent(ReadOnlySpan<EpollEvent> evs, int fd, EpollEvents events)
+    {
+        foreach (EpollEvent e in evs)
+        {
+            if (e.Data == (ulong)fd && e.Events == events) return true;
+        }
+        return false;
+    }
+
+    // epoll_ctl01: after a write, wait until exactly the expected {fd, events} pairs were reported (no others).
+    private void CheckEpollCtl(int epfd, int[] fd, bool expectOut)
+    {
+        byte[] write = "test\0"u8.ToArray();
+        Assert.Equal(write.Length, _px.Write(fd[1], write));
+        EpollEvents pending = EpollEvents.In | (expectOut ? EpollEvents.Out : EpollEvents.None);
+        var res = new EpollEvent[2];
+        while (pending != EpollEvents.None)
+        {
+            Array.Clear(res);
+            int n = _px.EpollWait(epfd, res, 2, -1);
+            Assert.True(n > 0, $"epoll_wait returned {n}");
+            int matched = 0;
+            if ((pending & EpollEvents.In) != 0 && HasEvent(res, fd[0], EpollEvents.In))
+            {
+                matched++;
+                pending &= ~EpollEvents.In;
+            }
+            if ((pending & EpollEvents.Out) != 0 && HasEvent(res, fd[1], EpollEvents.Out))
+            {
+                matched++;
+                pending &= ~EpollEvents.Out;
+            }
+            Assert.True(n == matched, $"epoll_wait returned unexpected events: {string.Join(", ", res[..n])}");
+        }
+        Assert.Equal(write.Length, _px.Read(fd[0], new byte[write.Length]));
+    }
+
+    [Fact]
+    public void Ltp_epoll_ctl01_add_mod_del()
+    {
+        int epfd = _px.EpollCreate(2);
+        int[] fd = NewPipe();
+        Ctl(epfd, Posix.EPOLL_CTL_ADD, fd[0], EpollEvents.In, (ulong)fd[0]);
+        Ctl(epfd, Posix.EPOLL_CTL_ADD, fd[1], EpollEvents.In, (ulong)fd[1]); // never true for a write end
+        CheckEpollCtl(epfd, fd, expectOut: false);
+        Ctl(epfd, Posix.EPOLL_CTL_MOD, fd[1], EpollEvents.Out, (ulong)fd[1]);
+        CheckEpollCtl(epfd, fd, expectOut: true);
+        Ctl(epfd, Posix.EPOLL_CTL_DEL, fd[1], EpollEvents.Out, (ulong)fd[1]);
+        CheckEpollCtl(epfd, fd, expectOut: false);
+        Ctl(epfd, Posix.EPOLL_CTL_DEL, fd[0], EpollEvents.In, (ulong)fd[0]);
+    }
+
+    public enum Ctl02Case
+    {
+        EBADF_epfd,
+        EPERM_not_pollable,
+        EBADF_fd,
+        EINVAL_op,
+        EINVAL_fd_is_epfd,
+        EFAULT_event_null,
+        ENOENT_del_unregistered,
+        ENOENT_mod_unregistered,
+        EEXIST_add_twice,
+    }
+
+    /// <summary>
+    /// The EPERM case uses a directory in LTP; here the non-pollable file is a <see cref="MemoryFile"/> (the same
+    /// rule: the target has no poll operation).
+    /// </summary>
+    [Theory]
+    [InlineData(Ctl02Case.EBADF_epfd, Errno.EBADF)]
+    [InlineData(Ctl02Case.EPERM_not_pollable, Errno.EPERM)]
+    [InlineData(Ctl02Case.EBADF_fd, Errno.EBADF)]
+    [InlineData(Ctl02Case.EINVAL_op, Errno.EINVAL)]
+    [InlineData(Ctl02Case.EINVAL_fd_is_epfd, Errno.EINVAL)]
+    [InlineData(Ctl02Case.EFAULT_event_null, Errno.EFAULT)]
+    [InlineData(Ctl02Case.ENOENT_del_unregistered, Errno.ENOENT)]
+    [InlineData(Ctl02Case.ENOENT_mod_unregistered, Errno.ENOENT)]
+    [InlineData(Ctl02Case.EEXIST_add_twice, Errno.EEXIST)]
+    public void Ltp_epoll_ctl02(Ctl02Case testCase, Errno expected)
+    {
+        int epfd = _px.EpollCreate(2);
+        int[] fd = NewPipe();
+        var inEvent = new EpollEvent(EpollEvents.In, (ulong)fd[0]);
+        var outEvent = new EpollEvent(EpollEvents.Out, (ulong)fd[1]);
+        Assert.Equal(0, _px.EpollCtl(epfd, Posix.EPOLL_CTL_ADD, fd[0], inEvent));
+        using var regular = new MemoryFile(table: _table);
+
+        int result = testCase switch
+        {
+            Ctl02Case.EBADF_epfd => _px.EpollCtl(-1, Posix.EPOLL_CTL_ADD, fd[1], outEvent),
+            Ctl02Case.EPERM_not_pollable => _px.EpollCtl(epfd, Posix.EPOLL_CTL_ADD, regular.Fd, outEvent),
+            Ctl02Case.EBADF_fd => _px.EpollCtl(epfd, Posix.EPOLL_CTL_ADD, -1, outEvent),
+            Ctl02Case.EINVAL_op => _px.EpollCtl(epfd, -1, fd[1], outEvent),
+            Ctl02Case.EINVAL_fd_is_epfd => _px.EpollCtl(epfd, Posix.EPOLL_CTL_ADD, epfd, outEvent),
+            Ctl02Case.EFAULT_event_null => _px.EpollCtl(epfd, Posix.EPOLL_CTL_ADD, fd[1], null),
+            Ctl02Case.ENOENT_del_unregistered => _px.EpollCtl(epfd, Posix.EPOLL_CTL_DEL, fd[1], outEvent),
+            Ctl02Case.ENOENT_mod_unregistered => _px.EpollCtl(epfd, Posix.EPOLL_CTL_MOD, fd[1], outEvent),
+            Ctl02Case.EEXIST_add_twice => _px.EpollCtl(epfd, Posix.EPOLL_CTL_ADD, fd[0], inEvent),
+            _ => throw new ArgumentOutOfRangeException(nameof(testCase)),
+        };
+        Assert.Equal(-1, result);
+        Assert.Equal(expected, Posix.Errno);
+    }
+
+    [Fact]
+    public void Ltp_epoll_ctl03_mod_all_256_event_combinations()
+    {
+        EpollEvents[] types =
+        [
+            EpollEvents.In, EpollEvents.Out, EpollEvents.Pri, EpollEvents.Err,
+            EpollEvents.Hup, EpollEvents.EdgeTriggered, EpollEvents.OneShot, EpollEvents.RdHup,
+        ];
+        int epfd = _px.EpollCreate(1);
+        int[] fds = NewPipe();
+        Ctl(epfd, Posix.EPOLL_CTL_ADD, fds[0], EpollEvents.In, (ulong)fds[0]);
+        for (int i = 0; i < 256; i++)
+        {
+            EpollEvents events = EpollEvents.None;
+            for (int j = 0; j < types.Length; j++)
+            {
+                if ((i & (1 << j)) != 0) events |= types[j];
+            }
+            Assert.True(_px.EpollCtl(epfd, Posix.EPOLL_CTL_MOD, fds[0], new EpollEvent(events, (ulong)fds[0])) == 0,
+                $"EPOLL_CTL_MOD with events={(uint)events:x8} failed: {Posix.Errno}");
+        }
+    }
+
+    private const int MaxDepth = 5;
+
+    /// <summary>A pipe read end wrapped in <see cref="MaxDepth"/> nested instances; returns the outermost and the first.</summary>
+    private (int Outermost, int First, int[] Pipe) BuildChain()
+    {
+        int[] fd = NewPipe();
+        int epfd = fd[0], first = -1;
+        for (int depth = 0; depth < MaxDepth; depth++)
+        {
+            int newEpfd = _px.EpollCreate(1);
+            Assert.True(newEpfd >= 0);
+            if (depth == 0) first = newEpfd;
+            Ctl(newEpfd, Posix.EPOLL_CTL_ADD, epfd, EpollEvents.In, (ulong)epfd);
+            epfd = newEpfd;
+        }
+        return (epfd, first, fd);
+    }
+
+    /// <summary>LTP accepts EINVAL (reverse path check, before Linux 6.17) or ELOOP (exact depth check since).</summary>
+    [Fact]
+    public void Ltp_epoll_ctl04_nesting_too_deep()
+    {
+        (int outermost, _, _) = BuildChain();
+        int newEpfd = _px.EpollCreate(1);
+        Assert.Equal(-1, _px.EpollCtl(newEpfd, Posix.EPOLL_CTL_ADD, outermost, new EpollEvent(EpollEvents.In, (ulong)outermost)));
+        Assert.Contains(Posix.Errno, new[] { Errno.EINVAL, Errno.ELOOP });
+    }
+
+    [Fact]
+    public void Ltp_epoll_ctl05_ELOOP_cycle()
+    {
+        (int outermost, int first, int[] fd) = BuildChain();
+        Ctl(first, Posix.EPOLL_CTL_DEL, fd[0], EpollEvents.In, (ulong)fd[0]);
+        Assert.Equal(-1, _px.EpollCtl(first, Posix.EPOLL_CTL_ADD, outermost, new EpollEvent(EpollEvents.In, (ulong)outermost)));
+        Assert.Equal(Errno.ELOOP, Posix.Errno);
+    }
+
+    public enum FdType
+    {
+        RegularFile,
+        ClosedDescriptor,
+        PipeRead,
+        PipeWrite,
+        UnixSocket,
+        Epoll,
+        EventFd,
+        TimerFd,
+    }
+
+    /// <summary>
+    /// LTP iterates over every fd type it knows. Mapped here: regular file (MemoryFile; the same EPERM rule as
+    /// LTP's file, dir, /dev/zero, /proc maps and memfd), a descriptor that names no usable file (LTP's O_PATH /
+    /// open_tree give EBADF because fdget refuses them; the closest here is a closed number), and every pollable
+    /// type the library has.
+    /// </summary>
+    [Theory]
+    [InlineData(FdType.RegularFile, Errno.EPERM)]
+    [InlineData(FdType.ClosedDescriptor, Errno.EBADF)]
+    [InlineData(FdType.PipeRead, Errno.None)]
+    [InlineData(FdType.PipeWrite, Errno.None)]
+    [InlineData(FdType.UnixSocket, Errno.None)]
+    [InlineData(FdType.Epoll, Errno.None)]
+    [InlineData(FdType.EventFd, Errno.None)]
+    [InlineData(FdType.TimerFd, Errno.None)]
+    public void Ltp_epoll_ctl06_add_by_fd_type(FdType type, Errno expected)
+    {
+        int efd = _px.EpollCreate1(0); // first, so that it cannot take the number the closed-descriptor case frees
+        int fd;
+        switch (type)
+        {
+            case FdType.RegularFile:
+                fd = new MemoryFile(table: _table).Fd;
+                break;
+            case FdType.ClosedDescriptor:
+                fd = _px.EventFd(0, 0);
+                Assert.Equal(0, _px.Close(fd));
+                break;
+            case FdType.PipeRead:
+                fd = NewPipe()[0];
+                break;
+            case FdType.PipeWrite:
+                fd = NewPipe()[1];
+                break;
+            case FdType.UnixSocket:
+                var sv = new int[2];
+                Assert.Equal(0, _px.SocketPair(Posix.AF_UNIX, Posix.SOCK_STREAM, 0, sv));
+                fd = sv[0];
+                break;
+            case FdType.Epoll:
+                fd = NewEpoll();
+                break;
+            case FdType.EventFd:
+                fd = _px.EventFd(0, 0);
+                break;
+            case FdType.TimerFd:
+                fd = _px.TimerFdCreate(Posix.CLOCK_MONOTONIC, 0);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(type));
+        }
+        Assert.True(fd >= 0);
+        int result = _px.EpollCtl(efd, Posix.EPOLL_CTL_ADD, fd, new EpollEvent(EpollEvents.In, (ulong)fd));
+        if (expected == Errno.None)
+        {
+            Assert.True(result == 0, $"epoll_ctl on {type} failed: {Posix.Errno}");
+        }
+        else
+        {
+            Assert.Equal(-1, result);
+            Assert.Equal(expected, Posix.Errno);
+        }
+        Assert.Equal(0, _px.Close(efd));
+    }
+
+    [Fact]
+    public void Ltp_epoll_ctl07_ELOOP_two_instance_cycle()
+    {
+        int a = NewEpoll(), b = NewEpoll();
+        Ctl(a, Posix.EPOLL_CTL_ADD, b, EpollEvents.In, (ulong)b);
+        Assert.Equal(-1, _px.EpollCtl(b, Posix.EPOLL_CTL_ADD, a, new EpollEvent(EpollEvents.In, (ulong)a)));
+        Assert.Equal(Errno.ELOOP, Posix.Errno);
+    }
+}

@@ -1,0 +1,194 @@
+using System.Diagnostics;
+using Xunit;
+using static EventPoll.Tests.Ported.PortedSupport;
+
+namespace EventPoll.Tests.Ported;
+
+/// <summary>
+/// Ports of LTP testcases/kernel/syscalls/epoll_pwait/epoll_pwait0[1-6].c. The "pwait" variant is
+/// <see cref="Posix.EpollWait(int, Span{EpollEvent}, int, int, CancellationToken)"/> (millisecond timeout); the
+/// "pwait2" variant takes a <see cref="TimeSpan"/> (<see cref="Posix.EpollPwait2"/>, or
+/// <see cref="Epoll.Wait(Span{EpollEvent}, TimeSpan, CancellationToken)"/> where a signal is needed). A signal is a
+/// cancellation; a signal blocked by the sigmask is one the wait does not observe.
+/// </summary>
+public sealed class LtpEpollPwaitTests
+{
+    public enum Variant
+    {
+        Pwait,
+        Pwait2,
+    }
+
+    private readonly DescriptorTable _table = new();
+    private readonly Posix _px;
+
+    public LtpEpollPwaitTests() => _px = new Posix(_table);
+
+    /// <summary>An instance watching the first end of a new socket pair for EPOLLIN.</summary>
+    private (Epoll Ep, int Efd, int[] Sfd) SetupSocketInstance()
+    {
+        var sfd = new int[2];
+        Assert.Equal(0, _px.SocketPair(Posix.AF_UNIX, Posix.SOCK_STREAM, 0, sfd));
+        var ep = new Epoll(_table);
+        Assert.Equal(0, _px.EpollCtl(ep.Fd, Posix.EPOLL_CTL_ADD, sfd[0], new EpollEvent(EpollEvents.In, 0)));
+        return (ep, ep.Fd, sfd);
+    }
+
+    /// <summary>Waits with no timeout (NULL timespec / -1), observing <paramref name="signal"/>; returns the result and errno.</summary>
+    private (int Result, Errno Errno) DoEpollPwait(Variant variant, Epoll ep, CancellationToken signal)
+    {
+        var events = new EpollEvent[1];
+        if (variant == Variant.Pwait)
+        {
+            int r = _px.EpollWait(ep.Fd, events, 1, -1, signal);
+            return (r, r < 0 ? Posix.Errno : Errno.None);
+        }
+        try
+        {
+            return (ep.Wait(events, Timeout.InfiniteTimeSpan, signal), Errno.None);
+        }
+        catch (EpollException e)
+        {
+            return (-1, e.Errno);
+        }
+    }
+
+    [Theory]
+    [InlineData(Variant.Pwait)]
+    [InlineData(Variant.Pwait2)]
+    public async Task Ltp_epoll_pwait01_sigmask_blocks_signal(Variant variant)
+    {
+        (Epoll ep, int efd, int[] sfd) = SetupSocketInstance();
+        using var signal = new CancellationTokenSource();
+        // The signal is blocked by the mask: the wait does not observe it.
+        Task<(int, Errno)> waiter = RunThread(() => DoEpollPwait(variant, ep, CancellationToken.None));
+        await WaitUntilBlocked(EngineOf(_table, efd), 1, waiter);
+        await signal.CancelAsync(); // SIGUSR1, masked
+        Assert.Equal(1, _px.Write(sfd[1], "w"u8));
+        (int result, _) = await waiter.WaitAsync(Generous);
+        Assert.Equal(1, result);
+        Assert.Equal(1, _px.Read(sfd[0], new byte[1]));
+    }
+
+    [Theory]
+    [InlineData(Variant.Pwait)]
+    [InlineData(Variant.Pwait2)]
+    public async Task Ltp_epoll_pwait01_no_sigmask_EINTR(Variant variant)
+    {
+        (Epoll ep, int efd, _) = SetupSocketInstance();
+        using var signal = new CancellationTokenSource();
+        Task<(int, Errno)> waiter = RunThread(() => DoEpollPwait(variant, ep, signal.Token));
+        await WaitUntilBlocked(EngineOf(_table, efd), 1, waiter);
+        await signal.CancelAsync();
+        (int result, Errno errno) = await waiter.WaitAsync(Generous);
+        Assert.Equal(-1, result);
+        Assert.Equal(Errno.EINTR, errno);
+    }
+
+    [Theory]
+    [InlineData(Variant.Pwait)]
+    [InlineData(Variant.Pwait2)]
+    public void Ltp_epoll_pwait02_ready_socket(Variant variant)
+    {
+        (_, int efd, int[] sfd) = SetupSocketInstance();
+        Assert.Equal(1, _px.Write(sfd[1], "w"u8));
+        var e = new EpollEvent[1];
+        int result = variant == Variant.Pwait ? _px.EpollWait(efd, e, 1, -1) : _px.EpollPwait2(efd, e, 1, null);
+        Assert.Equal(1, result);
+    }
+
+    /// <summary>Timeout accuracy: the lower bound of LTP's sampling (pwait rounds the timespec up to ms).</summary>
+    [Theory]
+    [InlineData(Variant.Pwait, 20)]
+    [InlineData(Variant.Pwait, 50)]
+    [InlineData(Variant.Pwait2, 20)]
+    [InlineData(Variant.Pwait2, 50)]
+    public void Ltp_epoll_pwait03_timeout(Variant variant, int timeoutMs)
+    {
+        (_, int efd, _) = SetupSocketInstance();
+        var e = new EpollEvent[1];
+        var clock = Stopwatch.StartNew();
+        int result = variant == Variant.Pwait
+            ? _px.EpollWait(efd, e, 1, timeoutMs)
+            : _px.EpollPwait2(efd, e, 1, TimeSpan.FromMilliseconds(timeoutMs));
+        clock.Stop();
+        Assert.Equal(0, result);
+        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(timeoutMs), $"returned after {clock.Elapsed.TotalMilliseconds} ms");
+    }
+
+    /// <summary>
+    /// The timespec cases {-1, 0} and {0, -1}; the third LTP case ({0, 1e9}, tv_nsec out of range) cannot be
+    /// expressed as a <see cref="TimeSpan"/>.
+    /// </summary>
+    [Theory]
+    [InlineData("ts.tv_sec < 0", -TimeSpan.TicksPerSecond)]
+    [InlineData("ts.tv_nsec < 0", -1L)]
+    public void Ltp_epoll_pwait05_EINVAL_timespec(string description, long ticks)
+    {
+        Assert.NotEmpty(description);
+        (_, int efd, int[] sfd) = SetupSocketInstance();
+        Assert.Equal(1, _px.Write(sfd[1], "w"u8));
+        Assert.Equal(-1, _px.EpollPwait2(efd, new EpollEvent[1], 1, TimeSpan.FromTicks(ticks)));
+        Assert.Equal(Errno.EINVAL, Posix.Errno);
+    }
+
+    public enum FdType
+    {
+        PipeRead,
+        PipeWrite,
+        UnixSocket,
+        Epoll,
+        EventFd,
+        TimerFd,
+    }
+
+    /// <summary>
+    /// Timeouts of 100 ms, 10 ms, ... 1 ns and 0 must all return (LTP guards each with alarm(1): a timeout
+    /// misread as infinite). Per pollable fd type the library has.
+    /// </summary>
+    [Theory]
+    [InlineData(Variant.Pwait, FdType.PipeRead)]
+    [InlineData(Variant.Pwait, FdType.PipeWrite)]
+    [InlineData(Variant.Pwait, FdType.UnixSocket)]
+    [InlineData(Variant.Pwait, FdType.Epoll)]
+    [InlineData(Variant.Pwait, FdType.EventFd)]
+    [InlineData(Variant.Pwait, FdType.TimerFd)]
+    [InlineData(Variant.Pwait2, FdType.PipeRead)]
+    [InlineData(Variant.Pwait2, FdType.PipeWrite)]
+    [InlineData(Variant.Pwait2, FdType.UnixSocket)]
+    [InlineData(Variant.Pwait2, FdType.Epoll)]
+    [InlineData(Variant.Pwait2, FdType.EventFd)]
+    [InlineData(Variant.Pwait2, FdType.TimerFd)]
+    public void Ltp_epoll_pwait06_small_timeouts_return(Variant variant, FdType type)
+    {
+        int efd = _px.EpollCreate1(0);
+        var pair = new int[2];
+        int fd = type switch
+        {
+            FdType.PipeRead => _px.Pipe2(pair, 0) == 0 ? pair[0] : -1,
+            FdType.PipeWrite => _px.Pipe2(pair, 0) == 0 ? pair[1] : -1,
+            FdType.UnixSocket => _px.SocketPair(Posix.AF_UNIX, Posix.SOCK_STREAM, 0, pair) == 0 ? pair[0] : -1,
+            FdType.Epoll => _px.EpollCreate1(0),
+            FdType.EventFd => _px.EventFd(0, 0),
+            FdType.TimerFd => _px.TimerFdCreate(Posix.CLOCK_MONOTONIC, 0),
+            _ => throw new ArgumentOutOfRangeException(nameof(type)),
+        };
+        Assert.True(fd >= 0);
+        Assert.Equal(0, _px.EpollCtl(efd, Posix.EPOLL_CTL_ADD, fd, new EpollEvent(EpollEvents.In, 0)));
+        var e = new EpollEvent[1];
+        long nanoseconds = 1_000_000_000;
+        do
+        {
+            nanoseconds /= 10;
+            var clock = Stopwatch.StartNew();
+            int result = variant == Variant.Pwait
+                ? _px.EpollWait(efd, e, 1, (int)((nanoseconds + 999_999) / 1_000_000)) // timespec rounded up to ms
+                : _px.EpollPwait2(efd, e, 1, TimeSpan.FromTicks((nanoseconds + 99) / 100)); // ns rounded up to a tick
+            clock.Stop();
+            Assert.True(result >= 0, $"{nanoseconds} ns: failed with {Posix.Errno}");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"{nanoseconds} ns: took {clock.Elapsed.TotalMilliseconds} ms (alarm)");
+        }
+        while (nanoseconds != 0);
+        Assert.Equal(0, _px.EpollCtl(efd, Posix.EPOLL_CTL_DEL, fd, null));
+    }
+}

@@ -36,15 +36,19 @@ internal sealed partial class Eventpoll : OpenFile
     private readonly WaiterQueue _waiters = new();
     private int _refs = 1;
 
-    internal Eventpoll(WatchAccount account)
+    internal Eventpoll(WatchAccount account, EngineDesign? design = null)
     {
         Account = account;
-        _ready = new ReadyList(this);
+        Design = design ?? EngineDesign.Default;
+        _ready = new ReadyList(this, Design.LockedReadyList);
         Interlocked.Increment(ref s_liveInstances);
     }
 
     /// <summary>Instances not yet freed, process-wide (for leak checks).</summary>
     internal static long LiveInstances => Volatile.Read(ref s_liveInstances);
+
+    /// <summary>The design this instance runs (the product's unless a benchmark asks for a "before").</summary>
+    internal EngineDesign Design { get; }
 
     /// <summary>The account every registration of this instance is charged to (Linux: ep->user).</summary>
     internal WatchAccount Account { get; }
@@ -188,6 +192,7 @@ internal sealed partial class Eventpoll : OpenFile
     /// <summary>Removes an item whose file is being released (called by <see cref="EpItem.RemoveAllWatchers"/>).</summary>
     internal void RemoveDyingItem(EpItem item)
     {
+        using var closePath = Design.EnterClosePath();
         bool dispose;
         using (EnterMtx())
         {
@@ -203,6 +208,7 @@ internal sealed partial class Eventpoll : OpenFile
     /// </summary>
     protected override void OnRelease()
     {
+        using var closePath = Design.EnterClosePath();
         if (PollWait.HasEntries) PollWait.Wake(EpollEvents.In);
         int removed = 0;
         bool dispose;

@@ -27,27 +27,46 @@ internal sealed class ReadyList
     private EpItem _queueTail;          // producers: Interlocked.Exchange
     private EpItem? _listHead;          // consumer only (volatile reads from EventsAvailable)
     private EpItem? _listTail;          // consumer only
-    private volatile bool _scanning;    // consumer writes; read by EventsAvailable
+    private int _scanSeq;               // consumer writes; odd while a scan or compaction has items in hand (see MayHaveItems)
     private int _deadCount;             // consumer only: removed items still linked somewhere
+    private readonly object? _gate;     // only in the locked "before" design: guards the queue's tail and splices
 
-    internal ReadyList(Eventpoll owner)
+    internal ReadyList(Eventpoll owner, bool locked)
     {
         _stub = new EpItem(owner);
         _queueTail = _stub;
+        _gate = locked ? new object() : null;
     }
 
     /// <summary>
     /// Whether events may be available (Linux: ep_events_available). Lock-free; a scan in progress counts
     /// as available, so a concurrent zero-timeout wait never misses items a scan holds (selftest epoll65).
     /// </summary>
-    internal bool MayHaveItems =>
-        _scanning || Volatile.Read(ref _listHead) is not null || !QueueIsEmpty;
+    /// <remarks>
+    /// A seqlock-style read: the consumer makes <c>_scanSeq</c> odd (full fence) before it takes items out of
+    /// the list or moves them from the queue, and even (release) after it has put them back. Reading a flag and
+    /// then the list is not enough: the flag can be read just before a scan starts and the list just after the
+    /// scan popped the item (or the list before a scan and the flag after it ended). So the sequence is read
+    /// before and after looking at the list and the queue; if it was odd or changed, a scan overlapped and the
+    /// answer is "maybe" (the caller then takes the lock).
+    /// </remarks>
+    internal bool MayHaveItems
+    {
+        get
+        {
+            int seq = Volatile.Read(ref _scanSeq);
+            if ((seq & 1) != 0) return true;
+            if (Volatile.Read(ref _listHead) is not null || !QueueIsEmpty) return true;
+            return Volatile.Read(ref _scanSeq) != seq;
+        }
+    }
 
     private bool QueueIsEmpty => Volatile.Read(ref _stub.NextReady) is null && Volatile.Read(ref _queueTail) == _stub;
 
     /// <summary>Producer: queues <paramref name="item"/> at the tail unless it is already queued. Wait-free.</summary>
     internal bool TryEnqueue(EpItem item)
     {
+        if (_gate is not null) return TryEnqueueLocked(item);
         if (Volatile.Read(ref item.Queued) != 0 || Interlocked.CompareExchange(ref item.Queued, 1, 0) != 0) return false;
         item.NextReady = null;
         EpItem prev = Interlocked.Exchange(ref _queueTail, item);
@@ -55,11 +74,24 @@ internal sealed class ReadyList
         return true;
     }
 
+    /// <summary>The locked "before" design's enqueue: the same list, appended under a lock (<see cref="EngineDesign"/>).</summary>
+    private bool TryEnqueueLocked(EpItem item)
+    {
+        lock (_gate!)
+        {
+            if (Interlocked.CompareExchange(ref item.Queued, 1, 0) != 0) return false;
+            item.NextReady = null;
+            Volatile.Write(ref _queueTail.NextReady, item);
+            Volatile.Write(ref _queueTail, item);
+            return true;
+        }
+    }
+
     /// <summary>Consumer: starts a scan; the shared queue's contents join the private list.</summary>
     internal void StartScan()
     {
-        Debug.Assert(!_scanning);
-        _scanning = true;
+        Debug.Assert((_scanSeq & 1) == 0);
+        Interlocked.Increment(ref _scanSeq); // full fence: odd before any item leaves the list or the queue
         SpliceQueueIntoList();
     }
 
@@ -107,7 +139,7 @@ internal sealed class ReadyList
             if (_listTail is null) Volatile.Write(ref _listHead, requeuedHead); else _listTail.NextReady = requeuedHead;
             _listTail = requeuedTail;
         }
-        _scanning = false;
+        Volatile.Write(ref _scanSeq, _scanSeq + 1); // release: the list is complete before the sequence is even
     }
 
     /// <summary>Consumer: notes that a queued item was removed; compacts when dead entries pile up.</summary>
@@ -119,6 +151,8 @@ internal sealed class ReadyList
     /// <summary>Consumer: drops every removed item from the ready structures.</summary>
     internal void Compact()
     {
+        bool bracket = (_scanSeq & 1) == 0; // outside a scan, compaction also has items in hand (MayHaveItems)
+        if (bracket) Interlocked.Increment(ref _scanSeq);
         SpliceQueueIntoList();
         EpItem? head = null, tail = null;
         while (_listHead is not null)
@@ -130,6 +164,7 @@ internal sealed class ReadyList
         }
         Volatile.Write(ref _listHead, head);
         _listTail = tail;
+        if (bracket) Volatile.Write(ref _scanSeq, _scanSeq + 1);
         Debug.Assert(_deadCount == 0);
     }
 
@@ -140,6 +175,19 @@ internal sealed class ReadyList
     private void SpliceQueueIntoList()
     {
         if (QueueIsEmpty) return;
+        if (_gate is not null) Monitor.Enter(_gate);
+        try
+        {
+            SpliceQueueIntoListCore();
+        }
+        finally
+        {
+            if (_gate is not null) Monitor.Exit(_gate);
+        }
+    }
+
+    private void SpliceQueueIntoListCore()
+    {
         EpItem first = SyncNext(_stub);
         _stub.NextReady = null;
         EpItem last = Interlocked.Exchange(ref _queueTail, _stub);

@@ -1,0 +1,321 @@
+using System.Diagnostics;
+using Xunit;
+
+namespace EventPoll.Tests.Ported;
+
+/// <summary>Single-thread cases: one writer, then two zero-timeout waits (and polls) of the top instance.</summary>
+public sealed partial class SelftestWakeupTests
+{
+    // ---- t0 (ew) e0; e0 -> s0 [, s2] ------------------------------------------------------------------
+
+    /// <summary>Topology t0 (ew) e0 (mode) s0, or s0 and s2 when <paramref name="twoSockets"/>; both peers written.</summary>
+    private Epoll FlatTopology(bool edge, bool twoSockets)
+    {
+        Epoll e0 = NewEpoll();
+        (SocketHandle s0, SocketHandle s1) = SocketPair();
+        e0.Add(s0, Mode(edge));
+        if (!twoSockets)
+        {
+            Emit(s1);
+            return e0;
+        }
+        (SocketHandle s2, SocketHandle s3) = SocketPair();
+        e0.Add(s2, Mode(edge));
+        Emit(s1);
+        Emit(s3);
+        return e0;
+    }
+
+    /// <summary>t0 (ew) e0 (lt) s0: a level-triggered item is reported again.</summary>
+    [Fact]
+    public void Selftest_epoll1()
+    {
+        Epoll e0 = FlatTopology(edge: false, twoSockets: false);
+        Assert.Equal(1, WaitNow(e0, 1));
+        Assert.Equal(1, WaitNow(e0, 1));
+    }
+
+    /// <summary>t0 (ew) e0 (et) s0: an edge-triggered item is reported once.</summary>
+    [Fact]
+    public void Selftest_epoll2()
+    {
+        Epoll e0 = FlatTopology(edge: true, twoSockets: false);
+        Assert.Equal(1, WaitNow(e0, 1));
+        Assert.Equal(0, WaitNow(e0, 1));
+    }
+
+    /// <summary>t0 (ew) e0 (lt) s0, s2; maxevents 2.</summary>
+    [Fact]
+    public void Selftest_epoll3()
+    {
+        Epoll e0 = FlatTopology(edge: false, twoSockets: true);
+        Assert.Equal(2, WaitNow(e0, 2));
+        Assert.Equal(2, WaitNow(e0, 2));
+    }
+
+    /// <summary>t0 (ew) e0 (et) s0, s2; maxevents 2.</summary>
+    [Fact]
+    public void Selftest_epoll4()
+    {
+        Epoll e0 = FlatTopology(edge: true, twoSockets: true);
+        Assert.Equal(2, WaitNow(e0, 2));
+        Assert.Equal(0, WaitNow(e0, 2));
+    }
+
+    /// <summary>t0 (p) e0 (lt) s0: polling never consumes; LT stays ready.</summary>
+    [Fact]
+    public void Selftest_epoll5()
+    {
+        Epoll e0 = FlatTopology(edge: false, twoSockets: false);
+        Assert.Equal(1, PollNow(e0));
+        Assert.Equal(1, WaitNow(e0, 1));
+        Assert.Equal(1, PollNow(e0));
+        Assert.Equal(1, WaitNow(e0, 1));
+    }
+
+    /// <summary>t0 (p) e0 (et) s0: after the wait consumed the edge, e0 polls not ready.</summary>
+    [Fact]
+    public void Selftest_epoll6()
+    {
+        Epoll e0 = FlatTopology(edge: true, twoSockets: false);
+        Assert.Equal(1, PollNow(e0));
+        Assert.Equal(1, WaitNow(e0, 1));
+        Assert.Equal(0, PollNow(e0));
+        Assert.Equal(0, WaitNow(e0, 1));
+    }
+
+    /// <summary>t0 (p) e0 (lt) s0, s2.</summary>
+    [Fact]
+    public void Selftest_epoll7()
+    {
+        Epoll e0 = FlatTopology(edge: false, twoSockets: true);
+        Assert.Equal(1, PollNow(e0));
+        Assert.Equal(2, WaitNow(e0, 2));
+        Assert.Equal(1, PollNow(e0));
+        Assert.Equal(2, WaitNow(e0, 2));
+    }
+
+    /// <summary>t0 (p) e0 (et) s0, s2.</summary>
+    [Fact]
+    public void Selftest_epoll8()
+    {
+        Epoll e0 = FlatTopology(edge: true, twoSockets: true);
+        Assert.Equal(1, PollNow(e0));
+        Assert.Equal(2, WaitNow(e0, 2));
+        Assert.Equal(0, PollNow(e0));
+        Assert.Equal(0, WaitNow(e0, 2));
+    }
+
+    // ---- t0 e0 -> e1 -> s0 ---------------------------------------------------------------------------
+
+    /// <summary>Topology e0 (<paramref name="outerEdge"/>) e1 (<paramref name="innerEdge"/>) s0, s0's peer written.</summary>
+    private Epoll ChainTopology(bool outerEdge, bool innerEdge)
+    {
+        (SocketHandle s0, SocketHandle s1) = SocketPair();
+        Epoll e0 = NewEpoll();
+        Epoll e1 = NewEpoll();
+        e1.Add(s0, Mode(innerEdge));
+        e0.Add(e1, Mode(outerEdge));
+        Emit(s1);
+        return e0;
+    }
+
+    /// <summary>t0 (ew) e0 (lt) e1 (lt) s0.</summary>
+    [Fact]
+    public void Selftest_epoll17()
+    {
+        Epoll e0 = ChainTopology(outerEdge: false, innerEdge: false);
+        Assert.Equal(1, WaitNow(e0, 1));
+        Assert.Equal(1, WaitNow(e0, 1));
+    }
+
+    /// <summary>t0 (ew) e0 (lt) e1 (et) s0: polling e1 from e0's harvest does not consume e1's ET item.</summary>
+    [Fact]
+    public void Selftest_epoll18()
+    {
+        Epoll e0 = ChainTopology(outerEdge: false, innerEdge: true);
+        Assert.Equal(1, WaitNow(e0, 1));
+        Assert.Equal(1, WaitNow(e0, 1));
+    }
+
+    /// <summary>t0 (ew) e0 (et) e1 (lt) s0.</summary>
+    [Fact]
+    public void Selftest_epoll19()
+    {
+        Epoll e0 = ChainTopology(outerEdge: true, innerEdge: false);
+        Assert.Equal(1, WaitNow(e0, 1));
+        Assert.Equal(0, WaitNow(e0, 1));
+    }
+
+    /// <summary>t0 (ew) e0 (et) e1 (et) s0.</summary>
+    [Fact]
+    public void Selftest_epoll20()
+    {
+        Epoll e0 = ChainTopology(outerEdge: true, innerEdge: true);
+        Assert.Equal(1, WaitNow(e0, 1));
+        Assert.Equal(0, WaitNow(e0, 1));
+    }
+
+    /// <summary>t0 (p) e0 (lt) e1 (lt) s0.</summary>
+    [Fact]
+    public void Selftest_epoll21()
+    {
+        Epoll e0 = ChainTopology(outerEdge: false, innerEdge: false);
+        Assert.Equal(1, PollNow(e0));
+        Assert.Equal(1, WaitNow(e0, 1));
+        Assert.Equal(1, PollNow(e0));
+        Assert.Equal(1, WaitNow(e0, 1));
+    }
+
+    /// <summary>t0 (p) e0 (lt) e1 (et) s0.</summary>
+    [Fact]
+    public void Selftest_epoll22()
+    {
+        Epoll e0 = ChainTopology(outerEdge: false, innerEdge: true);
+        Assert.Equal(1, PollNow(e0));
+        Assert.Equal(1, WaitNow(e0, 1));
+        Assert.Equal(1, PollNow(e0));
+        Assert.Equal(1, WaitNow(e0, 1));
+    }
+
+    /// <summary>t0 (p) e0 (et) e1 (lt) s0.</summary>
+    [Fact]
+    public void Selftest_epoll23()
+    {
+        Epoll e0 = ChainTopology(outerEdge: true, innerEdge: false);
+        Assert.Equal(1, PollNow(e0));
+        Assert.Equal(1, WaitNow(e0, 1));
+        Assert.Equal(0, PollNow(e0));
+        Assert.Equal(0, WaitNow(e0, 1));
+    }
+
+    /// <summary>t0 (p) e0 (et) e1 (et) s0.</summary>
+    [Fact]
+    public void Selftest_epoll24()
+    {
+        Epoll e0 = ChainTopology(outerEdge: true, innerEdge: true);
+        Assert.Equal(1, PollNow(e0));
+        Assert.Equal(1, WaitNow(e0, 1));
+        Assert.Equal(0, PollNow(e0));
+        Assert.Equal(0, WaitNow(e0, 1));
+    }
+
+    // ---- t0 e0 -> {e1 (lt) s0, e2 (lt) s2} ---------------------------------------------------------------
+
+    /// <summary>Topology e0 (<paramref name="outerEdge"/>) e1 (lt) s0 and e0 (same) e2 (lt) s2, both peers written.</summary>
+    private Epoll ForkTopology(bool outerEdge)
+    {
+        (SocketHandle s0, SocketHandle s1) = SocketPair();
+        (SocketHandle s2, SocketHandle s3) = SocketPair();
+        Epoll e0 = NewEpoll();
+        Epoll e1 = NewEpoll();
+        Epoll e2 = NewEpoll();
+        e1.Add(s0, EpollEvents.In);
+        e2.Add(s2, EpollEvents.In);
+        e0.Add(e1, Mode(outerEdge));
+        e0.Add(e2, Mode(outerEdge));
+        Emit(s1);
+        Emit(s3);
+        return e0;
+    }
+
+    /// <summary>t0 (ew) e0 (lt) e1, e2 (lt) s0, s2; maxevents 2.</summary>
+    [Fact]
+    public void Selftest_epoll49()
+    {
+        Epoll e0 = ForkTopology(outerEdge: false);
+        Assert.Equal(2, WaitNow(e0, 2));
+        Assert.Equal(2, WaitNow(e0, 2));
+    }
+
+    /// <summary>t0 (ew) e0 (et) e1, e2 (lt) s0, s2; maxevents 2.</summary>
+    [Fact]
+    public void Selftest_epoll50()
+    {
+        Epoll e0 = ForkTopology(outerEdge: true);
+        Assert.Equal(2, WaitNow(e0, 2));
+        Assert.Equal(0, WaitNow(e0, 2));
+    }
+
+    /// <summary>t0 (p) e0 (lt) e1, e2 (lt) s0, s2.</summary>
+    [Fact]
+    public void Selftest_epoll51()
+    {
+        Epoll e0 = ForkTopology(outerEdge: false);
+        Assert.Equal(1, PollNow(e0));
+        Assert.Equal(2, WaitNow(e0, 2));
+        Assert.Equal(1, PollNow(e0));
+        Assert.Equal(2, WaitNow(e0, 2));
+    }
+
+    /// <summary>t0 (p) e0 (et) e1, e2 (lt) s0, s2.</summary>
+    [Fact]
+    public void Selftest_epoll52()
+    {
+        Epoll e0 = ForkTopology(outerEdge: true);
+        Assert.Equal(1, PollNow(e0));
+        Assert.Equal(2, WaitNow(e0, 2));
+        Assert.Equal(0, PollNow(e0));
+        Assert.Equal(0, WaitNow(e0, 2));
+    }
+
+    // ---- epoll_pwait2 and pipes --------------------------------------------------------------------------
+
+    /// <summary>epoll1 through raw epoll_pwait2 with a NULL timeout (and no signal mask).</summary>
+    [Fact]
+    public void Selftest_epoll62()
+    {
+        Span<int> sfd = stackalloc int[2];
+        Assert.Equal(0, _px.SocketPair(Posix.AF_UNIX, Posix.SOCK_STREAM, 0, sfd));
+        int efd = _px.EpollCreate(1);
+        Assert.True(efd >= 0);
+        Assert.Equal(0, _px.EpollCtl(efd, Posix.EPOLL_CTL_ADD, sfd[0], new EpollEvent(EpollEvents.In, 0)));
+        Assert.Equal(1, _px.Write(sfd[1], "w"u8));
+
+        var e = new EpollEvent[1];
+        Assert.Equal(1, _px.EpollPwait2(efd, e, 1, null));
+        Assert.Equal(1, _px.EpollPwait2(efd, e, 1, null));
+
+        Assert.Equal(0, _px.Close(efd));
+        Assert.Equal(0, _px.Close(sfd[0]));
+        Assert.Equal(0, _px.Close(sfd[1]));
+    }
+
+    /// <summary>epoll_pwait2 with a 10 ms timeout and nothing ready: returns 0 after at least 10 ms.</summary>
+    [Fact]
+    public void Selftest_epoll63()
+    {
+        TimeSpan delay = TimeSpan.FromMilliseconds(10);
+        Span<int> sfd = stackalloc int[2];
+        Assert.Equal(0, _px.SocketPair(Posix.AF_UNIX, Posix.SOCK_STREAM, 0, sfd));
+        int efd = _px.EpollCreate(1);
+        Assert.True(efd >= 0);
+        Assert.Equal(0, _px.EpollCtl(efd, Posix.EPOLL_CTL_ADD, sfd[0], new EpollEvent(EpollEvents.In, 0)));
+
+        var e = new EpollEvent[1];
+        var elapsed = Stopwatch.StartNew(); // monotonic
+        Assert.Equal(0, _px.EpollPwait2(efd, e, 1, delay));
+        elapsed.Stop();
+        Assert.True(elapsed.Elapsed >= delay, $"returned after {elapsed.Elapsed.TotalMilliseconds} ms");
+
+        Assert.Equal(0, _px.Close(efd));
+        Assert.Equal(0, _px.Close(sfd[0]));
+        Assert.Equal(0, _px.Close(sfd[1]));
+    }
+
+    /// <summary>(pending upstream) pipe read end IN|ET: every write is an edge, even into a non-empty pipe.</summary>
+    [Fact]
+    public void Selftest_epoll66()
+    {
+        (DescriptorHandle reader, DescriptorHandle writer) = Pipe.Create(_table);
+        Own(reader);
+        Own(writer);
+        Epoll efd = NewEpoll();
+        efd.Add(reader, EpollEvents.In | EpollEvents.EdgeTriggered);
+        for (int i = 0; i < 2; i++)
+        {
+            Assert.Equal(1, writer.Write([0])); // write(pfd[1], "", 1): the terminating NUL
+            Assert.Equal(1, WaitNow(efd, 1));
+        }
+    }
+}

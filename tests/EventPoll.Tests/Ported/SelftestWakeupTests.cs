@@ -1,0 +1,242 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Xunit;
+
+namespace EventPoll.Tests.Ported;
+
+/// <summary>
+/// A port of the Linux selftest tools/testing/selftests/filesystems/epoll/epoll_wakeup_test.c: one test per
+/// case (epoll1..epoll64, plus the pending upstream epoll65/epoll66), each asserting what the C case asserts.
+/// </summary>
+/// <remarks>
+/// <para>Notation of the case comments (as in the C file): <c>t0</c>/<c>t1</c> are threads, <c>eN</c> epoll
+/// instances, <c>sN</c> the registered end of a socket pair; <c>(ew)</c> is a blocking epoll_wait, <c>(p)</c> a
+/// blocking poll(POLLIN) of the instance followed by a zero-timeout epoll_wait; <c>(lt)</c>/<c>(et)</c> the
+/// registration mode.</para>
+/// <para>Threaded cases: the C test writes from an emitter thread after 100 ms, SIGUSR1s the waiters after 1 s
+/// and counts the threads that got an event. Here no sleep stands in for synchronisation: the waiters are
+/// started, the test waits until each is really blocked (the engine's waiter count of the instance it sleeps
+/// on), then writes, then waits (bounded by a generous timeout) until the expected threads have their event,
+/// then cancels the token the waiters hold (the SIGUSR1/EINTR stand-in) and counts. A cancelled waiter still
+/// harvests whatever is available before failing with EINTR (as ep_poll does), so a wrongly available event is
+/// still counted.</para>
+/// </remarks>
+public sealed partial class SelftestWakeupTests : IDisposable
+{
+    /// <summary>Upper bound for anything that should happen at once; reached only when the engine is wrong.</summary>
+    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(10);
+
+    private readonly DescriptorTable _table = new();
+    private readonly Posix _px;
+    private readonly List<IDisposable> _owned = [];
+
+    public SelftestWakeupTests() => _px = new Posix(_table);
+
+    public void Dispose()
+    {
+        for (int i = _owned.Count - 1; i >= 0; i--) _owned[i].Dispose();
+    }
+
+    private T Own<T>(T handle) where T : IDisposable
+    {
+        _owned.Add(handle);
+        return handle;
+    }
+
+    private Epoll NewEpoll() => Own(new Epoll(_table));
+
+    /// <summary>socketpair(AF_UNIX, SOCK_STREAM): <c>Watched</c> is sfd[0] (registered), <c>Peer</c> sfd[1] (written).</summary>
+    private (SocketHandle Watched, SocketHandle Peer) SocketPair()
+    {
+        (SocketHandle a, SocketHandle b) = UnixSocketPair.Create(_table);
+        return (Own(a), Own(b));
+    }
+
+    private static EpollEvents Mode(bool edge) => edge ? EpollEvents.In | EpollEvents.EdgeTriggered : EpollEvents.In;
+
+    /// <summary>write(sfd, "w", 1) == 1.</summary>
+    private static void Emit(SocketHandle peer) => Assert.Equal(1, peer.Write("w"u8));
+
+    /// <summary>epoll_wait(efd, events, maxevents, 0).</summary>
+    private static int WaitNow(Epoll ep, int maxEvents) => ep.Wait(new EpollEvent[maxEvents], 0);
+
+    /// <summary>poll(&amp;{efd, POLLIN}, 1, 0): the number of descriptors with non-zero revents.</summary>
+    private static int PollNow(Epoll ep) => ep.Poll(EpollEvents.In) != EpollEvents.None ? 1 : 0;
+
+    /// <summary>The number of waiters blocked on <paramref name="ep"/> (engine test hook).</summary>
+    private static int BlockedWaiters(Epoll ep) => BlockedWaiters(ep.Table, ep.Fd);
+
+    /// <summary>The number of waiters blocked on the instance behind <paramref name="epfd"/> (engine test hook).</summary>
+    private static int BlockedWaiters(DescriptorTable table, int epfd)
+    {
+        OpenFile? file = table.Pin(epfd);
+        Assert.NotNull(file);
+        try
+        {
+            return ((Eventpoll)file).WaiterCount;
+        }
+        finally
+        {
+            file.Release();
+        }
+    }
+
+    /// <summary>Spins (yielding) until <paramref name="condition"/> holds; fails after <paramref name="timeout"/>.</summary>
+    private static void SpinUntil(Func<bool> condition, TimeSpan timeout, string what)
+    {
+        if (!SpinWait.SpinUntil(condition, timeout)) Assert.Fail($"timed out waiting until {what}");
+    }
+
+    /// <summary>
+    /// A blocking <c>poll(efd, POLLIN, -1)</c> of an epoll instance. The library has no blocking multi-file poll,
+    /// so a private outer instance watches the target for IN (level-triggered). Its registration sits on the
+    /// target's poll wait queue exactly where poll(2)'s entry would, and its harvest re-polls the target as
+    /// poll(2) re-polls after each wakeup (not-ready wakeups are dropped and the thread sleeps again); polling
+    /// does not consume the target's items. The thread blocks in <see cref="Epoll.Wait(Span{EpollEvent}, int, CancellationToken)"/>
+    /// on the outer instance, so "blocked" is observable as that instance's waiter count. Cancellation is EINTR.
+    /// </summary>
+    private sealed class BlockingPoll : IDisposable
+    {
+        public BlockingPoll(Epoll target)
+        {
+            Target = target;
+            Outer = new Epoll(target.Table);
+            Outer.Add(target, EpollEvents.In);
+        }
+
+        public Epoll Target { get; }
+
+        /// <summary>The instance the polling thread sleeps on.</summary>
+        public Epoll Outer { get; }
+
+        /// <summary>Returns true when the target polled readable (poll returned 1), false on EINTR.</summary>
+        public bool Poll(CancellationToken signal)
+        {
+            var ev = new EpollEvent[1];
+            try
+            {
+                return Outer.Wait(ev, -1, signal) > 0 && (ev[0].Events & EpollEvents.In) != 0;
+            }
+            catch (EpollException e) when (e.Errno == Errno.EINTR)
+            {
+                return false;
+            }
+        }
+
+        public void Dispose() => Outer.Dispose();
+    }
+
+    /// <summary>A waiter thread of a threaded case: what it blocks on, what it does, how it records success.</summary>
+    private sealed record Waiter(Epoll BlocksOn, Func<CancellationToken, bool> Body, int OrBit = 0)
+    {
+        /// <summary>Records with <c>__sync_fetch_and_or(&amp;count, bit)</c> instead of adding 1.</summary>
+        public Waiter Or(int bit) => this with { OrBit = bit };
+    }
+
+    /// <summary>(ew): <c>epoll_wait(efd, events, maxevents, -1) &gt; 0</c>; EINTR counts as no event.</summary>
+    private static Waiter Ew(Epoll ep, int maxEvents = 1) => new(ep, signal =>
+    {
+        var events = new EpollEvent[maxEvents];
+        try
+        {
+            return ep.Wait(events, -1, signal) > 0;
+        }
+        catch (EpollException e) when (e.Errno == Errno.EINTR)
+        {
+            return false;
+        }
+    });
+
+    /// <summary>(p): <c>poll(efd, POLLIN, -1) &gt; 0</c>, then <c>epoll_wait(efd, events, maxevents, 0) &gt; 0</c>.</summary>
+    private Waiter P(Epoll ep, int maxEvents = 1)
+    {
+        BlockingPoll poll = Own(new BlockingPoll(ep));
+        return new(poll.Outer, signal => poll.Poll(signal) && ep.Wait(new EpollEvent[maxEvents], 0) > 0);
+    }
+
+    /// <summary>
+    /// Runs a threaded case: starts <paramref name="waiters"/> (t0, t1, ...), waits until all are blocked, calls
+    /// <paramref name="emit"/>, waits until <paramref name="enough"/> holds for the count (or every waiter has
+    /// returned), cancels the rest (the SIGUSR1 of kill_timeout), joins them and returns the count. With
+    /// <paramref name="countBeforeSignal"/> (epoll64, whose C test joins without any signal) it returns the count
+    /// reached before the cancellation: a waiter that was never woken but harvests when cancelled is not counted.
+    /// </summary>
+    private static int RunThreads(Action emit, Func<int, bool> enough, Waiter[] waiters, bool countBeforeSignal)
+    {
+        using var signal = new CancellationTokenSource();
+        var gate = new object();
+        var errors = new ConcurrentQueue<Exception>();
+        int count = 0, finished = 0, beforeSignal = -1;
+        var threads = new Thread[waiters.Length];
+        for (int i = 0; i < waiters.Length; i++)
+        {
+            Waiter w = waiters[i];
+            threads[i] = new Thread(() =>
+            {
+                try
+                {
+                    if (w.Body(signal.Token))
+                    {
+                        if (w.OrBit == 0) Interlocked.Increment(ref count); else Interlocked.Or(ref count, w.OrBit);
+                    }
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    errors.Enqueue(e);
+                }
+                finally
+                {
+                    lock (gate)
+                    {
+                        finished++;
+                        Monitor.PulseAll(gate);
+                    }
+                }
+            }) { IsBackground = true, Name = $"t{i}" };
+        }
+        try
+        {
+            foreach (Thread t in threads) t.Start();
+
+            // Emitter, part 1 (instead of usleep(100000)): every waiter is asleep in the engine.
+            foreach (IGrouping<Epoll, Waiter> group in waiters.GroupBy(w => w.BlocksOn))
+            {
+                int expected = group.Count();
+                SpinUntil(() => BlockedWaiters(group.Key) == expected || !errors.IsEmpty, Generous, $"{expected} waiter(s) block on {group.Key}");
+            }
+            Assert.Empty(errors);
+            emit();
+
+            // Emitter, part 2 (instead of usleep(1000000)): the expected wakeups arrived, or all waiters returned.
+            var deadline = Stopwatch.StartNew();
+            lock (gate)
+            {
+                while (!enough(Volatile.Read(ref count)) && finished < threads.Length && deadline.Elapsed < Generous)
+                {
+                    Monitor.Wait(gate, Generous - deadline.Elapsed);
+                }
+            }
+        }
+        finally
+        {
+            beforeSignal = Volatile.Read(ref count);
+            signal.Cancel(); // pthread_kill(SIGUSR1): waiters still blocked return EINTR
+            foreach (Thread t in threads)
+            {
+                if (t.ThreadState != System.Threading.ThreadState.Unstarted) Assert.True(t.Join(Generous), $"{t.Name} did not return after the signal");
+            }
+        }
+        Assert.Empty(errors);
+        return countBeforeSignal ? beforeSignal : Volatile.Read(ref count);
+    }
+
+    /// <summary>A threaded case as the C test runs it: waiters still blocked at the end are signalled, and a
+    /// signalled waiter that finds an event still counts (ep_poll harvests before returning EINTR).</summary>
+    private static int RunThreads(Action emit, Func<int, bool> enough, params Waiter[] waiters)
+        => RunThreads(emit, enough, waiters, countBeforeSignal: false);
+
+    /// <summary>The C test's <c>EXPECT_TRUE(count == 2 || count == 3)</c>: t0 (bit 2) must get the event, t1 (bit 1) may.</summary>
+    private static void AssertTwoOrThree(int count) => Assert.True(count is 2 or 3, $"count = {count}, expected 2 or 3");
+
+    private static bool InnerGotIt(int count) => (count & 2) != 0;
+}

@@ -12,7 +12,7 @@ namespace EventPoll;
 /// <item><see cref="Ep"/>, <see cref="File"/>, <see cref="Fd"/>: immutable.</item>
 /// <item><see cref="Events"/>: written under Ep's interest lock; read without it by <see cref="OnWake"/>, where a
 /// stale value is harmless: the harvest re-polls under the interest lock and masks with the current value.</item>
-/// <item><see cref="Data"/>, <see cref="Removed"/>, <see cref="RegisteredQueue"/>, <see cref="ExtraEntries"/>: under Ep's interest lock.</item>
+/// <item><see cref="Data"/>, <see cref="Removed"/>, and which queue the entry is on: under Ep's interest lock.</item>
 /// <item><see cref="Queued"/>, <see cref="NextReady"/>: the ready-queue protocol (<see cref="ReadyList"/>).</item>
 /// <item><see cref="FilePrev"/>, <see cref="FileNext"/>, <see cref="Dying"/>: under <c>lock(File)</c> (f_lock).</item>
 /// </list>
@@ -59,12 +59,6 @@ internal sealed class EpItem : WaitEntry
     /// <summary>Set when the item left the interest set; the ready structures drop it lazily.</summary>
     internal volatile bool Removed;
 
-    /// <summary>The queue this item's own entry is on (Linux: eppoll_entry.whead).</summary>
-    internal WaitQueue? RegisteredQueue;
-
-    /// <summary>Entries for files that register more than one wait queue (rare; none of the built-in sources do).</summary>
-    internal List<ExtraWaitEntry>? ExtraEntries;
-
     internal EpItem? FilePrev;
     internal EpItem? FileNext;
     internal bool Dying;
@@ -73,16 +67,6 @@ internal sealed class EpItem : WaitEntry
     internal bool IsOneShot => (Events & (uint)EpollEvents.OneShot) != 0;
 
     protected internal override bool OnWake(EpollEvents key) => Ep.OnItemWake(this, (uint)key);
-
-    /// <summary>Removes this item's entries from every wait queue (Linux: ep_unregister_pollwait).</summary>
-    internal void UnregisterPollWait()
-    {
-        RegisteredQueue?.Remove(this);
-        RegisteredQueue = null;
-        if (ExtraEntries is null) return;
-        foreach (ExtraWaitEntry extra in ExtraEntries) extra.Queue?.Remove(extra);
-        ExtraEntries = null;
-    }
 
     /// <summary>Links this item into its file's watcher list (Linux: attach_epitem). Caller holds lock(File).</summary>
     internal void AttachToFile()

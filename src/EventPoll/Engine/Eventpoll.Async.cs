@@ -37,4 +37,7 @@ internal sealed partial class Eventpoll
 
     /// <summary>Waiters currently queued on this instance (blocked in a wait, or about to block and already wakeable).</summary>
     internal int WaiterCount => _waiters.Count;
+
+    /// <summary>The ready structures (for tests that check dead-entry bookkeeping).</summary>
+    internal ReadyList Ready => _ready;
 }

@@ -63,7 +63,7 @@ internal sealed partial class Eventpoll
     {
         using (EnterMtx())
         {
-            _items.TryGetValue(new ItemKey(target, fd), out EpItem? item);
+            EpItem? item = _items.Find(target, fd);
             switch (op)
             {
                 case (int)EpollOp.Add:
@@ -93,7 +93,7 @@ internal sealed partial class Eventpoll
         if (!Account.TryCharge()) return -(int)Errno.ENOSPC;
         var item = new EpItem(this, target, fd, events, data);
         lock (target) item.AttachToFile();
-        _items.Add(new ItemKey(target, fd), item);
+        _items.Add(item);
         Interlocked.Increment(ref _refs);
 
         if (check is not null && !check.ReversePathsWithinLimits())
@@ -123,14 +123,16 @@ internal sealed partial class Eventpoll
         public override void Register(WaitQueue queue)
         {
             ArgumentNullException.ThrowIfNull(queue);
-            if (item.RegisteredQueue is null)
+            if (item.Queue is null)
             {
-                item.RegisteredQueue = queue;
                 queue.Add(item);
                 return;
             }
             var extra = new EpItem.ExtraWaitEntry(item);
-            (item.ExtraEntries ??= []).Add(extra);
+            Eventpoll ep = item.Ep;
+            ep._extraEntries ??= new(ReferenceEqualityComparer.Instance);
+            if (!ep._extraEntries.TryGetValue(item, out List<EpItem.ExtraWaitEntry>? extras)) ep._extraEntries[item] = extras = [];
+            extras.Add(extra);
             queue.Add(extra);
         }
     }

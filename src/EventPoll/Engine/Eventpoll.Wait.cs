@@ -111,8 +111,8 @@ internal sealed partial class Eventpoll
     {
         using (EnterMtx())
         {
-            var items = new List<EpItem>(_items.Values);
-            items.Sort(static (a, b) => a.File.Id != b.File.Id ? a.File.Id.CompareTo(b.File.Id) : a.Fd.CompareTo(b.Fd));
+            EpItem[] items = _items.ToArray();
+            Array.Sort(items, static (a, b) => a.File.Id != b.File.Id ? a.File.Id.CompareTo(b.File.Id) : a.Fd.CompareTo(b.Fd));
             foreach (EpItem item in items)
             {
                 text.Append(CultureInfo.InvariantCulture,
@@ -124,6 +124,6 @@ internal sealed partial class Eventpoll
     /// <summary>A copy of the registered items (for topology checks and tests).</summary>
     internal EpItem[] SnapshotItems()
     {
-        using (EnterMtx()) return [.. _items.Values];
+        using (EnterMtx()) return _items.ToArray();
     }
 }

@@ -23,7 +23,7 @@ namespace EventPoll;
 /// per item. Closing the instance removes every item that is not dying and drops the file's reference;
 /// the last close of a watched file marks its items dying and removes them (<see cref="EpItem.RemoveAllWatchers"/>).
 /// Whichever drops the last reference frees the instance. Neither path takes a process-wide lock.</para>
-/// <para>Fields: <c>_items</c> is under <c>_mtx</c>; <c>_ready</c> documents its own protocol; <c>_refs</c> is atomic;
+/// <para>Fields: <c>_items</c> and <c>_extraEntries</c> are under <c>_mtx</c>; <c>_ready</c> documents its own protocol; <c>_refs</c> is atomic;
 /// <see cref="LoopGeneration"/> and <see cref="LoopDepth"/> are under <see cref="LoopCheck.NestedLock"/>.</para>
 /// </remarks>
 internal sealed partial class Eventpoll : OpenFile
@@ -31,7 +31,8 @@ internal sealed partial class Eventpoll : OpenFile
     private static long s_liveInstances;
 
     private readonly object _mtx = new();
-    private readonly Dictionary<ItemKey, EpItem> _items = new();
+    private readonly InterestSet _items = new();
+    private Dictionary<EpItem, List<EpItem.ExtraWaitEntry>>? _extraEntries; // files that register several queues (rare)
     private readonly ReadyList _ready;
     private readonly WaiterQueue _waiters = new();
     private int _refs = 1;
@@ -162,13 +163,13 @@ internal sealed partial class Eventpoll : OpenFile
     private bool RemoveLocked(EpItem item, bool force)
     {
         Debug.Assert(Monitor.IsEntered(_mtx));
-        item.UnregisterPollWait();
+        UnregisterPollWait(item);
         lock (item.File)
         {
             if (item.Dying && !force) return false;
             item.DetachFromFile();
         }
-        _items.Remove(new ItemKey(item.File, item.Fd));
+        _items.Remove(item);
         item.Removed = true;
         if (Volatile.Read(ref item.Queued) != 0) _ready.OnQueuedItemRemoved(_items.Count);
         Account.Uncharge();
@@ -214,8 +215,8 @@ internal sealed partial class Eventpoll : OpenFile
         bool dispose;
         using (EnterMtx())
         {
-            EpItem[] items = [.. _items.Values];
-            foreach (EpItem item in items) item.UnregisterPollWait();
+            EpItem[] items = _items.ToArray();
+            foreach (EpItem item in items) UnregisterPollWait(item);
             foreach (EpItem item in items)
             {
                 if (RemoveLocked(item, force: false)) removed++;
@@ -226,6 +227,12 @@ internal sealed partial class Eventpoll : OpenFile
         if (dispose) Free();
     }
 
-    /// <summary>Key of the interest set: the pair (open file, descriptor number), as Linux's epoll_filefd.</summary>
-    private readonly record struct ItemKey(OpenFile File, int Fd);
+    /// <summary>Removes an item's entries from every wait queue (Linux: ep_unregister_pollwait). Caller holds <c>_mtx</c>.</summary>
+    private void UnregisterPollWait(EpItem item)
+    {
+        Debug.Assert(Monitor.IsEntered(_mtx));
+        item.Queue?.Remove(item);
+        if (_extraEntries is null || !_extraEntries.Remove(item, out List<EpItem.ExtraWaitEntry>? extras)) return;
+        foreach (EpItem.ExtraWaitEntry extra in extras) extra.Queue?.Remove(extra);
+    }
 }

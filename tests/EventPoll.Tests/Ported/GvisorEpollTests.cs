@@ -1,3 +1,4 @@
+using EventPoll.Tests.Support;
 using System.Diagnostics;
 using System.Text;
 using Xunit;
@@ -9,29 +10,18 @@ namespace EventPoll.Tests.Ported;
 /// Ports of gVisor's test/syscalls/linux/epoll.cc (EpollTest.*). Eventfds are the watched files as in the
 /// original; signals become cancellation (EINTR); sleeps that order threads become waits for a blocked waiter.
 /// </summary>
-public sealed class GvisorEpollTests : IDisposable
+public sealed class GvisorEpollTests : HandleOwner
 {
     private const int FdsPerEpoll = 3;                   // kFDsPerEpoll
     private const ulong Magic = 0x0102030405060708;      // kMagicConstant
     private const int ShortTimeoutMs = 50;               // stands for the original's 100 ms / 200 ms
 
-    private readonly DescriptorTable _table = new();
-    private readonly List<IDisposable> _owned = [];
 
-    public void Dispose()
-    {
-        for (int i = _owned.Count - 1; i >= 0; i--) _owned[i].Dispose();
-    }
 
-    private T Own<T>(T handle) where T : IDisposable
-    {
-        _owned.Add(handle);
-        return handle;
-    }
 
-    private Epoll NewEpoll() => Own(new Epoll(_table));
+    private Epoll NewEpoll() => Own(new Epoll(Table));
 
-    private EventFd NewEventFd() => Own(new EventFd(table: _table));
+    private EventFd NewEventFd() => Own(new EventFd(table: Table));
 
     /// <summary>kFDsPerEpoll eventfds registered with <paramref name="events"/> and data kMagicConstant + i.</summary>
     private EventFd[] RegisterEventFds(Epoll ep, EpollEvents events)
@@ -101,7 +91,7 @@ public sealed class GvisorEpollTests : IDisposable
     [Fact]
     public void Gvisor_EpollPwait2Timeout()
     {
-        var px = new Posix(_table);
+        var px = new Posix(Table);
         Epoll ep = NewEpoll();
         RegisterEventFds(ep, EpollEvents.In);
         var result = new EpollEvent[FdsPerEpoll];
@@ -178,7 +168,7 @@ public sealed class GvisorEpollTests : IDisposable
         byte[] request = Encoding.ASCII.GetBytes("hello\0");
         byte[] stop = Encoding.ASCII.GetBytes("world\0");
 
-        (SocketHandle server, SocketHandle client) = UnixSocketPair.Create(_table);
+        (SocketHandle server, SocketHandle client) = UnixSocketPair.Create(Table);
         Own(server);
         Own(client);
         Epoll[] eps = [NewEpoll(), NewEpoll()];
@@ -213,7 +203,7 @@ public sealed class GvisorEpollTests : IDisposable
 
         Task serverTask = RunThread(() =>
         {
-            using var readable = new Epoll(_table);
+            using var readable = new Epoll(Table);
             readable.Add(server, EpollEvents.In);
             var got = new byte[request.Length];
             for (int round = 0; round < rounds; round++)
@@ -226,7 +216,7 @@ public sealed class GvisorEpollTests : IDisposable
 
         Task ClientTask(Epoll ep) => RunThread(() =>
         {
-            using var readable = new Epoll(_table);
+            using var readable = new Epoll(Table);
             readable.Add(client, EpollEvents.In);
             var response = new byte[request.Length];
             var ev = new EpollEvent[1];
@@ -307,7 +297,7 @@ public sealed class GvisorEpollTests : IDisposable
     public void Gvisor_CloseFile()
     {
         Epoll ep = NewEpoll();
-        var efd = new EventFd(table: _table);
+        var efd = new EventFd(table: Table);
         ep.Add(efd, EpollEvents.Out, Magic);
         var result = new EpollEvent[FdsPerEpoll];
         Assert.Equal(1, ep.Wait(result, -1));
@@ -320,7 +310,7 @@ public sealed class GvisorEpollTests : IDisposable
     public void Gvisor_PipeReaderHupAfterWriterClosed()
     {
         Epoll ep = NewEpoll();
-        (DescriptorHandle rfd, DescriptorHandle wfd) = Pipe.Create(_table);
+        (DescriptorHandle rfd, DescriptorHandle wfd) = Pipe.Create(Table);
         Own(rfd);
         ep.Add(rfd, EpollEvents.None, Magic);
         var result = new EpollEvent[FdsPerEpoll];
@@ -336,7 +326,7 @@ public sealed class GvisorEpollTests : IDisposable
     public void Gvisor_PipeWriterErrAfterReaderClosed()
     {
         Epoll ep = NewEpoll();
-        (DescriptorHandle rfd, DescriptorHandle wfd) = Pipe.Create(_table);
+        (DescriptorHandle rfd, DescriptorHandle wfd) = Pipe.Create(Table);
         Own(wfd);
         ep.Add(wfd, EpollEvents.Err, Magic);
         var result = new EpollEvent[FdsPerEpoll];
@@ -351,7 +341,7 @@ public sealed class GvisorEpollTests : IDisposable
     [Fact]
     public async Task Gvisor_DoubleLayerEpoll()
     {
-        (DescriptorHandle rfd, DescriptorHandle wfd) = Pipe.Create(_table);
+        (DescriptorHandle rfd, DescriptorHandle wfd) = Pipe.Create(Table);
         Own(rfd);
         Own(wfd);
         Epoll ep1 = NewEpoll();
@@ -385,7 +375,7 @@ public sealed class GvisorEpollTests : IDisposable
     public void Gvisor_RegularFiles()
     {
         Epoll ep = NewEpoll();
-        MemoryFile file = Own(new MemoryFile(table: _table));
+        MemoryFile file = Own(new MemoryFile(table: Table));
         EpollException e = Assert.Throws<EpollException>(() => ep.Add(file, EpollEvents.In | EpollEvents.Out));
         Assert.Equal(Errno.EPERM, e.Errno);
     }

@@ -27,42 +27,9 @@ public sealed class LtpEpollCtlTests
     private void Ctl(int epfd, int op, int fd, EpollEvents events, ulong data)
         => Assert.True(_px.EpollCtl(epfd, op, fd, new EpollEvent(events, data)) == 0, $"epoll_ctl({op}) failed: {Posix.Errno}");
 
-    private static bool HasEvent(ReadOnlySpan<EpollEvent> evs, int fd, EpollEvents events)
-    {
-        foreach (EpollEvent e in evs)
-        {
-            if (e.Data == (ulong)fd && e.Events == events) return true;
-        }
-        return false;
-    }
 
     // epoll_ctl01: after a write, wait until exactly the expected {fd, events} pairs were reported (no others).
-    private void CheckEpollCtl(int epfd, int[] fd, bool expectOut)
-    {
-        byte[] write = "test\0"u8.ToArray();
-        Assert.Equal(write.Length, _px.Write(fd[1], write));
-        EpollEvents pending = EpollEvents.In | (expectOut ? EpollEvents.Out : EpollEvents.None);
-        var res = new EpollEvent[2];
-        while (pending != EpollEvents.None)
-        {
-            Array.Clear(res);
-            int n = _px.EpollWait(epfd, res, 2, -1);
-            Assert.True(n > 0, $"epoll_wait returned {n}");
-            int matched = 0;
-            if ((pending & EpollEvents.In) != 0 && HasEvent(res, fd[0], EpollEvents.In))
-            {
-                matched++;
-                pending &= ~EpollEvents.In;
-            }
-            if ((pending & EpollEvents.Out) != 0 && HasEvent(res, fd[1], EpollEvents.Out))
-            {
-                matched++;
-                pending &= ~EpollEvents.Out;
-            }
-            Assert.True(n == matched, $"epoll_wait returned unexpected events: {string.Join(", ", res[..n])}");
-        }
-        Assert.Equal(write.Length, _px.Read(fd[0], new byte[write.Length]));
-    }
+    private void CheckEpollCtl(int epfd, int[] fd, bool expectOut) => PortedSupport.ExpectPipeEvents(_px, epfd, fd, expectOut);
 
     [Fact]
     public void Ltp_epoll_ctl01_add_mod_del()

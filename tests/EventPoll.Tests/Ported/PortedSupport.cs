@@ -65,4 +65,46 @@ internal static class PortedSupport
             throw new TimeoutException($"waiters did not block: {ep.WaiterCount} of {count}");
         }
     }
+
+    /// <summary>
+    /// LTP's check_epoll_ctl / epoll_wait01 loop: writes to the pipe's write end, then waits until exactly the
+    /// expected events arrived — {read end, IN} and, if <paramref name="expectOut"/>, {write end, OUT} — with data
+    /// = the descriptor and nothing else reported, then drains the pipe.
+    /// </summary>
+    internal static void ExpectPipeEvents(Posix px, int epfd, int[] pipe, bool expectOut)
+    {
+        byte[] write = "test\0"u8.ToArray();
+        Assert.Equal(write.Length, px.Write(pipe[1], write));
+        EpollEvents pending = EpollEvents.In | (expectOut ? EpollEvents.Out : EpollEvents.None);
+        var res = new EpollEvent[2];
+        while (pending != EpollEvents.None)
+        {
+            Array.Clear(res);
+            int n = px.EpollWait(epfd, res, 2, -1);
+            Assert.True(n > 0, $"epoll_wait returned {n}");
+            int matched = 0;
+            if ((pending & EpollEvents.In) != 0 && HasEvent(res, pipe[0], EpollEvents.In))
+            {
+                matched++;
+                pending &= ~EpollEvents.In;
+            }
+            if ((pending & EpollEvents.Out) != 0 && HasEvent(res, pipe[1], EpollEvents.Out))
+            {
+                matched++;
+                pending &= ~EpollEvents.Out;
+            }
+            Assert.True(n == matched, $"epoll_wait returned unexpected events: {string.Join(", ", res[..n])}");
+        }
+        Assert.Equal(write.Length, px.Read(pipe[0], new byte[write.Length]));
+    }
+
+    /// <summary>Whether <paramref name="evs"/> holds exactly {<paramref name="events"/>, data = <paramref name="fd"/>}.</summary>
+    internal static bool HasEvent(ReadOnlySpan<EpollEvent> evs, int fd, EpollEvents events)
+    {
+        foreach (EpollEvent e in evs)
+        {
+            if (e.Data == (ulong)fd && e.Events == events) return true;
+        }
+        return false;
+    }
 }

@@ -25,7 +25,7 @@ public sealed partial class SelftestWakeupTests
     public void Selftest_epoll59()
     {
         Epoll efd = NewEpoll();
-        EventFd sfd = Own(new EventFd(1, table: _table));
+        EventFd sfd = Own(new EventFd(1, table: Table));
         const EpollEvents Mask = EpollEvents.In | EpollEvents.Err | EpollEvents.EdgeTriggered;
         efd.Add(sfd, Mask);
 
@@ -142,7 +142,7 @@ public sealed partial class SelftestWakeupTests
                 Interlocked.Add(ref ready, -N);                                // steady, go
                 SpinUntil(() => Volatile.Read(ref waiters) == N, Generous, "all waiters went to wait");
                 // Instead of usleep(1000) ("should be enough to schedule away"): all ten are asleep in the engine.
-                SpinUntil(() => BlockedWaiters(_table, epfd) == N || !errors.IsEmpty, Generous, "all waiters sleep");
+                SpinUntil(() => BlockedWaiters(Table, epfd) == N || !errors.IsEmpty, Generous, "all waiters sleep");
                 Assert.Empty(errors);
                 for (int n = 0; n < N; n++) Assert.Equal(8, _px.Write(evfd[n], one)); // all at once
 
@@ -174,7 +174,7 @@ public sealed partial class SelftestWakeupTests
     public void Selftest_epoll61()
     {
         Epoll epfd = NewEpoll();
-        EventFd evfd = Own(new EventFd(table: _table));
+        EventFd evfd = Own(new EventFd(table: Table));
         epfd.Add(evfd, EpollEvents.In | EpollEvents.EdgeTriggered | EpollEvents.Err | EpollEvents.Hup);
 
         // The 10.95 ms is the race being tested (the write lands just before the 11 ms timeout expires), not
@@ -238,7 +238,7 @@ public sealed partial class SelftestWakeupTests
     public void Selftest_epoll65()
     {
         Epoll efd = NewEpoll();
-        EventFd evfd = Own(new EventFd(table: _table));
+        EventFd evfd = Own(new EventFd(table: Table));
         efd.Add(evfd, EpollEvents.In);
         evfd.Signal(99);
 

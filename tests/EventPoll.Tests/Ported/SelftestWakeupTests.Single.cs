@@ -307,7 +307,7 @@ public sealed partial class SelftestWakeupTests
     [Fact]
     public void Selftest_epoll66()
     {
-        (DescriptorHandle reader, DescriptorHandle writer) = Pipe.Create(_table);
+        (DescriptorHandle reader, DescriptorHandle writer) = Pipe.Create(Table);
         Own(reader);
         Own(writer);
         Epoll efd = NewEpoll();

@@ -1,3 +1,4 @@
+using EventPoll.Tests.Support;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Xunit;
@@ -21,34 +22,23 @@ namespace EventPoll.Tests.Ported;
 /// harvests whatever is available before failing with EINTR (as ep_poll does), so a wrongly available event is
 /// still counted.</para>
 /// </remarks>
-public sealed partial class SelftestWakeupTests : IDisposable
+public sealed partial class SelftestWakeupTests : HandleOwner
 {
     /// <summary>Upper bound for anything that should happen at once; reached only when the engine is wrong.</summary>
     private static readonly TimeSpan Generous = TimeSpan.FromSeconds(10);
 
-    private readonly DescriptorTable _table = new();
     private readonly Posix _px;
-    private readonly List<IDisposable> _owned = [];
 
-    public SelftestWakeupTests() => _px = new Posix(_table);
+    public SelftestWakeupTests() => _px = new Posix(Table);
 
-    public void Dispose()
-    {
-        for (int i = _owned.Count - 1; i >= 0; i--) _owned[i].Dispose();
-    }
 
-    private T Own<T>(T handle) where T : IDisposable
-    {
-        _owned.Add(handle);
-        return handle;
-    }
 
-    private Epoll NewEpoll() => Own(new Epoll(_table));
+    private Epoll NewEpoll() => Own(new Epoll(Table));
 
     /// <summary>socketpair(AF_UNIX, SOCK_STREAM): <c>Watched</c> is sfd[0] (registered), <c>Peer</c> sfd[1] (written).</summary>
     private (SocketHandle Watched, SocketHandle Peer) SocketPair()
     {
-        (SocketHandle a, SocketHandle b) = UnixSocketPair.Create(_table);
+        (SocketHandle a, SocketHandle b) = UnixSocketPair.Create(Table);
         return (Own(a), Own(b));
     }
 

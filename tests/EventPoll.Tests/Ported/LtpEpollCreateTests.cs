@@ -3,21 +3,16 @@ using Xunit;
 namespace EventPoll.Tests.Ported;
 
 /// <summary>Ports of LTP testcases/kernel/syscalls/epoll_create/epoll_create0[1-3] and epoll_create1/epoll_create1_0[12].</summary>
-public sealed class LtpEpollCreateTests
+public sealed class LtpEpollCreateTests : LtpTestBase
 {
-    private readonly DescriptorTable _table = new();
-    private readonly Posix _px;
-
-    public LtpEpollCreateTests() => _px = new Posix(_table);
-
     [Theory]
     [InlineData(1)]
     [InlineData(int.MaxValue)]
     public void Ltp_epoll_create01_succeeds(int size)
     {
-        int fd = _px.EpollCreate(size);
+        int fd = Px.EpollCreate(size);
         Assert.True(fd >= 0, $"epoll_create({size}) failed: {Posix.Errno}");
-        Assert.Equal(0, _px.Close(fd));
+        Assert.Equal(0, Px.Close(fd));
     }
 
     [Theory]
@@ -25,7 +20,7 @@ public sealed class LtpEpollCreateTests
     [InlineData(-1)]
     public void Ltp_epoll_create02_EINVAL(int size)
     {
-        Assert.Equal(-1, _px.EpollCreate(size));
+        Assert.Equal(-1, Px.EpollCreate(size));
         Assert.Equal(Errno.EINVAL, Posix.Errno);
     }
 
@@ -51,9 +46,9 @@ public sealed class LtpEpollCreateTests
     [InlineData(Posix.EPOLL_CLOEXEC)]
     public void Ltp_epoll_create1_01_succeeds(int flags)
     {
-        int fd = _px.EpollCreate1(flags);
+        int fd = Px.EpollCreate1(flags);
         Assert.True(fd >= 0, $"epoll_create1({flags:x}) failed: {Posix.Errno}");
-        Assert.Equal(0, _px.Close(fd));
+        Assert.Equal(0, Px.Close(fd));
     }
 
     [Theory]
@@ -61,7 +56,7 @@ public sealed class LtpEpollCreateTests
     [InlineData(Posix.EPOLL_CLOEXEC + 1)]
     public void Ltp_epoll_create1_02_EINVAL(int flags)
     {
-        Assert.Equal(-1, _px.EpollCreate1(flags));
+        Assert.Equal(-1, Px.EpollCreate1(flags));
         Assert.Equal(Errno.EINVAL, Posix.Errno);
     }
 }

@@ -3,38 +3,19 @@ using Xunit;
 namespace EventPoll.Tests.Ported;
 
 /// <summary>Ports of LTP testcases/kernel/syscalls/epoll_ctl/epoll_ctl0[1-7].c, on the C-style <see cref="Posix"/> facade.</summary>
-public sealed class LtpEpollCtlTests
+public sealed class LtpEpollCtlTests : LtpTestBase
 {
-    private readonly DescriptorTable _table = new();
-    private readonly Posix _px;
-
-    public LtpEpollCtlTests() => _px = new Posix(_table);
-
-    private int[] NewPipe()
-    {
-        var fds = new int[2];
-        Assert.Equal(0, _px.Pipe2(fds, 0));
-        return fds;
-    }
-
-    private int NewEpoll()
-    {
-        int fd = _px.EpollCreate1(0);
-        Assert.True(fd >= 0);
-        return fd;
-    }
-
     private void Ctl(int epfd, int op, int fd, EpollEvents events, ulong data)
-        => Assert.True(_px.EpollCtl(epfd, op, fd, new EpollEvent(events, data)) == 0, $"epoll_ctl({op}) failed: {Posix.Errno}");
+        => Assert.True(Px.EpollCtl(epfd, op, fd, new EpollEvent(events, data)) == 0, $"epoll_ctl({op}) failed: {Posix.Errno}");
 
 
     // epoll_ctl01: after a write, wait until exactly the expected {fd, events} pairs were reported (no others).
-    private void CheckEpollCtl(int epfd, int[] fd, bool expectOut) => PortedSupport.ExpectPipeEvents(_px, epfd, fd, expectOut);
+    private void CheckEpollCtl(int epfd, int[] fd, bool expectOut) => PortedSupport.ExpectPipeEvents(Px, epfd, fd, expectOut);
 
     [Fact]
     public void Ltp_epoll_ctl01_add_mod_del()
     {
-        int epfd = _px.EpollCreate(2);
+        int epfd = Px.EpollCreate(2);
         int[] fd = NewPipe();
         Ctl(epfd, Posix.EPOLL_CTL_ADD, fd[0], EpollEvents.In, (ulong)fd[0]);
         Ctl(epfd, Posix.EPOLL_CTL_ADD, fd[1], EpollEvents.In, (ulong)fd[1]); // never true for a write end
@@ -75,24 +56,24 @@ public sealed class LtpEpollCtlTests
     [InlineData(Ctl02Case.EEXIST_add_twice, Errno.EEXIST)]
     public void Ltp_epoll_ctl02(Ctl02Case testCase, Errno expected)
     {
-        int epfd = _px.EpollCreate(2);
+        int epfd = Px.EpollCreate(2);
         int[] fd = NewPipe();
         var inEvent = new EpollEvent(EpollEvents.In, (ulong)fd[0]);
         var outEvent = new EpollEvent(EpollEvents.Out, (ulong)fd[1]);
-        Assert.Equal(0, _px.EpollCtl(epfd, Posix.EPOLL_CTL_ADD, fd[0], inEvent));
-        using var regular = new MemoryFile(table: _table);
+        Assert.Equal(0, Px.EpollCtl(epfd, Posix.EPOLL_CTL_ADD, fd[0], inEvent));
+        using var regular = new MemoryFile(table: Table);
 
         int result = testCase switch
         {
-            Ctl02Case.EBADF_epfd => _px.EpollCtl(-1, Posix.EPOLL_CTL_ADD, fd[1], outEvent),
-            Ctl02Case.EPERM_not_pollable => _px.EpollCtl(epfd, Posix.EPOLL_CTL_ADD, regular.Fd, outEvent),
-            Ctl02Case.EBADF_fd => _px.EpollCtl(epfd, Posix.EPOLL_CTL_ADD, -1, outEvent),
-            Ctl02Case.EINVAL_op => _px.EpollCtl(epfd, -1, fd[1], outEvent),
-            Ctl02Case.EINVAL_fd_is_epfd => _px.EpollCtl(epfd, Posix.EPOLL_CTL_ADD, epfd, outEvent),
-            Ctl02Case.EFAULT_event_null => _px.EpollCtl(epfd, Posix.EPOLL_CTL_ADD, fd[1], null),
-            Ctl02Case.ENOENT_del_unregistered => _px.EpollCtl(epfd, Posix.EPOLL_CTL_DEL, fd[1], outEvent),
-            Ctl02Case.ENOENT_mod_unregistered => _px.EpollCtl(epfd, Posix.EPOLL_CTL_MOD, fd[1], outEvent),
-            Ctl02Case.EEXIST_add_twice => _px.EpollCtl(epfd, Posix.EPOLL_CTL_ADD, fd[0], inEvent),
+            Ctl02Case.EBADF_epfd => Px.EpollCtl(-1, Posix.EPOLL_CTL_ADD, fd[1], outEvent),
+            Ctl02Case.EPERM_not_pollable => Px.EpollCtl(epfd, Posix.EPOLL_CTL_ADD, regular.Fd, outEvent),
+            Ctl02Case.EBADF_fd => Px.EpollCtl(epfd, Posix.EPOLL_CTL_ADD, -1, outEvent),
+            Ctl02Case.EINVAL_op => Px.EpollCtl(epfd, -1, fd[1], outEvent),
+            Ctl02Case.EINVAL_fd_is_epfd => Px.EpollCtl(epfd, Posix.EPOLL_CTL_ADD, epfd, outEvent),
+            Ctl02Case.EFAULT_event_null => Px.EpollCtl(epfd, Posix.EPOLL_CTL_ADD, fd[1], null),
+            Ctl02Case.ENOENT_del_unregistered => Px.EpollCtl(epfd, Posix.EPOLL_CTL_DEL, fd[1], outEvent),
+            Ctl02Case.ENOENT_mod_unregistered => Px.EpollCtl(epfd, Posix.EPOLL_CTL_MOD, fd[1], outEvent),
+            Ctl02Case.EEXIST_add_twice => Px.EpollCtl(epfd, Posix.EPOLL_CTL_ADD, fd[0], inEvent),
             _ => throw new ArgumentOutOfRangeException(nameof(testCase)),
         };
         Assert.Equal(-1, result);
@@ -107,7 +88,7 @@ public sealed class LtpEpollCtlTests
             EpollEvents.In, EpollEvents.Out, EpollEvents.Pri, EpollEvents.Err,
             EpollEvents.Hup, EpollEvents.EdgeTriggered, EpollEvents.OneShot, EpollEvents.RdHup,
         ];
-        int epfd = _px.EpollCreate(1);
+        int epfd = Px.EpollCreate(1);
         int[] fds = NewPipe();
         Ctl(epfd, Posix.EPOLL_CTL_ADD, fds[0], EpollEvents.In, (ulong)fds[0]);
         for (int i = 0; i < 256; i++)
@@ -117,7 +98,7 @@ public sealed class LtpEpollCtlTests
             {
                 if ((i & (1 << j)) != 0) events |= types[j];
             }
-            Assert.True(_px.EpollCtl(epfd, Posix.EPOLL_CTL_MOD, fds[0], new EpollEvent(events, (ulong)fds[0])) == 0,
+            Assert.True(Px.EpollCtl(epfd, Posix.EPOLL_CTL_MOD, fds[0], new EpollEvent(events, (ulong)fds[0])) == 0,
                 $"EPOLL_CTL_MOD with events={(uint)events:x8} failed: {Posix.Errno}");
         }
     }
@@ -131,7 +112,7 @@ public sealed class LtpEpollCtlTests
         int epfd = fd[0], first = -1;
         for (int depth = 0; depth < MaxDepth; depth++)
         {
-            int newEpfd = _px.EpollCreate(1);
+            int newEpfd = Px.EpollCreate(1);
             Assert.True(newEpfd >= 0);
             if (depth == 0) first = newEpfd;
             Ctl(newEpfd, Posix.EPOLL_CTL_ADD, epfd, EpollEvents.In, (ulong)epfd);
@@ -145,8 +126,8 @@ public sealed class LtpEpollCtlTests
     public void Ltp_epoll_ctl04_nesting_too_deep()
     {
         (int outermost, _, _) = BuildChain();
-        int newEpfd = _px.EpollCreate(1);
-        Assert.Equal(-1, _px.EpollCtl(newEpfd, Posix.EPOLL_CTL_ADD, outermost, new EpollEvent(EpollEvents.In, (ulong)outermost)));
+        int newEpfd = Px.EpollCreate(1);
+        Assert.Equal(-1, Px.EpollCtl(newEpfd, Posix.EPOLL_CTL_ADD, outermost, new EpollEvent(EpollEvents.In, (ulong)outermost)));
         Assert.Contains(Posix.Errno, new[] { Errno.EINVAL, Errno.ELOOP });
     }
 
@@ -155,7 +136,7 @@ public sealed class LtpEpollCtlTests
     {
         (int outermost, int first, int[] fd) = BuildChain();
         Ctl(first, Posix.EPOLL_CTL_DEL, fd[0], EpollEvents.In, (ulong)fd[0]);
-        Assert.Equal(-1, _px.EpollCtl(first, Posix.EPOLL_CTL_ADD, outermost, new EpollEvent(EpollEvents.In, (ulong)outermost)));
+        Assert.Equal(-1, Px.EpollCtl(first, Posix.EPOLL_CTL_ADD, outermost, new EpollEvent(EpollEvents.In, (ulong)outermost)));
         Assert.Equal(Errno.ELOOP, Posix.Errno);
     }
 
@@ -188,16 +169,16 @@ public sealed class LtpEpollCtlTests
     [InlineData(FdType.TimerFd, Errno.None)]
     public void Ltp_epoll_ctl06_add_by_fd_type(FdType type, Errno expected)
     {
-        int efd = _px.EpollCreate1(0); // first, so that it cannot take the number the closed-descriptor case frees
+        int efd = Px.EpollCreate1(0); // first, so that it cannot take the number the closed-descriptor case frees
         int fd;
         switch (type)
         {
             case FdType.RegularFile:
-                fd = new MemoryFile(table: _table).Fd;
+                fd = new MemoryFile(table: Table).Fd;
                 break;
             case FdType.ClosedDescriptor:
-                fd = _px.EventFd(0, 0);
-                Assert.Equal(0, _px.Close(fd));
+                fd = Px.EventFd(0, 0);
+                Assert.Equal(0, Px.Close(fd));
                 break;
             case FdType.PipeRead:
                 fd = NewPipe()[0];
@@ -207,23 +188,23 @@ public sealed class LtpEpollCtlTests
                 break;
             case FdType.UnixSocket:
                 var sv = new int[2];
-                Assert.Equal(0, _px.SocketPair(Posix.AF_UNIX, Posix.SOCK_STREAM, 0, sv));
+                Assert.Equal(0, Px.SocketPair(Posix.AF_UNIX, Posix.SOCK_STREAM, 0, sv));
                 fd = sv[0];
                 break;
             case FdType.Epoll:
                 fd = NewEpoll();
                 break;
             case FdType.EventFd:
-                fd = _px.EventFd(0, 0);
+                fd = Px.EventFd(0, 0);
                 break;
             case FdType.TimerFd:
-                fd = _px.TimerFdCreate(Posix.CLOCK_MONOTONIC, 0);
+                fd = Px.TimerFdCreate(Posix.CLOCK_MONOTONIC, 0);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(type));
         }
         Assert.True(fd >= 0);
-        int result = _px.EpollCtl(efd, Posix.EPOLL_CTL_ADD, fd, new EpollEvent(EpollEvents.In, (ulong)fd));
+        int result = Px.EpollCtl(efd, Posix.EPOLL_CTL_ADD, fd, new EpollEvent(EpollEvents.In, (ulong)fd));
         if (expected == Errno.None)
         {
             Assert.True(result == 0, $"epoll_ctl on {type} failed: {Posix.Errno}");
@@ -233,7 +214,7 @@ public sealed class LtpEpollCtlTests
             Assert.Equal(-1, result);
             Assert.Equal(expected, Posix.Errno);
         }
-        Assert.Equal(0, _px.Close(efd));
+        Assert.Equal(0, Px.Close(efd));
     }
 
     [Fact]
@@ -241,7 +222,7 @@ public sealed class LtpEpollCtlTests
     {
         int a = NewEpoll(), b = NewEpoll();
         Ctl(a, Posix.EPOLL_CTL_ADD, b, EpollEvents.In, (ulong)b);
-        Assert.Equal(-1, _px.EpollCtl(b, Posix.EPOLL_CTL_ADD, a, new EpollEvent(EpollEvents.In, (ulong)a)));
+        Assert.Equal(-1, Px.EpollCtl(b, Posix.EPOLL_CTL_ADD, a, new EpollEvent(EpollEvents.In, (ulong)a)));
         Assert.Equal(Errno.ELOOP, Posix.Errno);
     }
 }

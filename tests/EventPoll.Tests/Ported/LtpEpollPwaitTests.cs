@@ -11,7 +11,7 @@ namespace EventPoll.Tests.Ported;
 /// <see cref="Epoll.Wait(Span{EpollEvent}, TimeSpan, CancellationToken)"/> where a signal is needed). A signal is a
 /// cancellation; a signal blocked by the sigmask is one the wait does not observe.
 /// </summary>
-public sealed class LtpEpollPwaitTests
+public sealed class LtpEpollPwaitTests : LtpTestBase
 {
     public enum Variant
     {
@@ -19,18 +19,13 @@ public sealed class LtpEpollPwaitTests
         Pwait2,
     }
 
-    private readonly DescriptorTable _table = new();
-    private readonly Posix _px;
-
-    public LtpEpollPwaitTests() => _px = new Posix(_table);
-
     /// <summary>An instance watching the first end of a new socket pair for EPOLLIN.</summary>
     private (Epoll Ep, int Efd, int[] Sfd) SetupSocketInstance()
     {
         var sfd = new int[2];
-        Assert.Equal(0, _px.SocketPair(Posix.AF_UNIX, Posix.SOCK_STREAM, 0, sfd));
-        var ep = new Epoll(_table);
-        Assert.Equal(0, _px.EpollCtl(ep.Fd, Posix.EPOLL_CTL_ADD, sfd[0], new EpollEvent(EpollEvents.In, 0)));
+        Assert.Equal(0, Px.SocketPair(Posix.AF_UNIX, Posix.SOCK_STREAM, 0, sfd));
+        var ep = new Epoll(Table);
+        Assert.Equal(0, Px.EpollCtl(ep.Fd, Posix.EPOLL_CTL_ADD, sfd[0], new EpollEvent(EpollEvents.In, 0)));
         return (ep, ep.Fd, sfd);
     }
 
@@ -40,7 +35,7 @@ public sealed class LtpEpollPwaitTests
         var events = new EpollEvent[1];
         if (variant == Variant.Pwait)
         {
-            int r = _px.EpollWait(ep.Fd, events, 1, -1, signal);
+            int r = Px.EpollWait(ep.Fd, events, 1, -1, signal);
             return (r, r < 0 ? Posix.Errno : Errno.None);
         }
         try
@@ -62,12 +57,12 @@ public sealed class LtpEpollPwaitTests
         using var signal = new CancellationTokenSource();
         // The signal is blocked by the mask: the wait does not observe it.
         Task<(int, Errno)> waiter = RunThread(() => DoEpollPwait(variant, ep, CancellationToken.None));
-        await WaitUntilBlocked(EngineOf(_table, efd), 1, waiter);
+        await WaitUntilBlocked(EngineOf(Table, efd), 1, waiter);
         await signal.CancelAsync(); // SIGUSR1, masked
-        Assert.Equal(1, _px.Write(sfd[1], "w"u8));
+        Assert.Equal(1, Px.Write(sfd[1], "w"u8));
         (int result, _) = await waiter.WaitAsync(Generous);
         Assert.Equal(1, result);
-        Assert.Equal(1, _px.Read(sfd[0], new byte[1]));
+        Assert.Equal(1, Px.Read(sfd[0], new byte[1]));
     }
 
     [Theory]
@@ -78,7 +73,7 @@ public sealed class LtpEpollPwaitTests
         (Epoll ep, int efd, _) = SetupSocketInstance();
         using var signal = new CancellationTokenSource();
         Task<(int, Errno)> waiter = RunThread(() => DoEpollPwait(variant, ep, signal.Token));
-        await WaitUntilBlocked(EngineOf(_table, efd), 1, waiter);
+        await WaitUntilBlocked(EngineOf(Table, efd), 1, waiter);
         await signal.CancelAsync();
         (int result, Errno errno) = await waiter.WaitAsync(Generous);
         Assert.Equal(-1, result);
@@ -91,9 +86,9 @@ public sealed class LtpEpollPwaitTests
     public void Ltp_epoll_pwait02_ready_socket(Variant variant)
     {
         (_, int efd, int[] sfd) = SetupSocketInstance();
-        Assert.Equal(1, _px.Write(sfd[1], "w"u8));
+        Assert.Equal(1, Px.Write(sfd[1], "w"u8));
         var e = new EpollEvent[1];
-        int result = variant == Variant.Pwait ? _px.EpollWait(efd, e, 1, -1) : _px.EpollPwait2(efd, e, 1, null);
+        int result = variant == Variant.Pwait ? Px.EpollWait(efd, e, 1, -1) : Px.EpollPwait2(efd, e, 1, null);
         Assert.Equal(1, result);
     }
 
@@ -109,8 +104,8 @@ public sealed class LtpEpollPwaitTests
         var e = new EpollEvent[1];
         var clock = Stopwatch.StartNew();
         int result = variant == Variant.Pwait
-            ? _px.EpollWait(efd, e, 1, timeoutMs)
-            : _px.EpollPwait2(efd, e, 1, TimeSpan.FromMilliseconds(timeoutMs));
+            ? Px.EpollWait(efd, e, 1, timeoutMs)
+            : Px.EpollPwait2(efd, e, 1, TimeSpan.FromMilliseconds(timeoutMs));
         clock.Stop();
         Assert.Equal(0, result);
         Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(timeoutMs), $"returned after {clock.Elapsed.TotalMilliseconds} ms");
@@ -127,8 +122,8 @@ public sealed class LtpEpollPwaitTests
     {
         Assert.NotEmpty(description);
         (_, int efd, int[] sfd) = SetupSocketInstance();
-        Assert.Equal(1, _px.Write(sfd[1], "w"u8));
-        Assert.Equal(-1, _px.EpollPwait2(efd, new EpollEvent[1], 1, TimeSpan.FromTicks(ticks)));
+        Assert.Equal(1, Px.Write(sfd[1], "w"u8));
+        Assert.Equal(-1, Px.EpollPwait2(efd, new EpollEvent[1], 1, TimeSpan.FromTicks(ticks)));
         Assert.Equal(Errno.EINVAL, Posix.Errno);
     }
 
@@ -161,20 +156,20 @@ public sealed class LtpEpollPwaitTests
     [InlineData(Variant.Pwait2, FdType.TimerFd)]
     public void Ltp_epoll_pwait06_small_timeouts_return(Variant variant, FdType type)
     {
-        int efd = _px.EpollCreate1(0);
+        int efd = Px.EpollCreate1(0);
         var pair = new int[2];
         int fd = type switch
         {
-            FdType.PipeRead => _px.Pipe2(pair, 0) == 0 ? pair[0] : -1,
-            FdType.PipeWrite => _px.Pipe2(pair, 0) == 0 ? pair[1] : -1,
-            FdType.UnixSocket => _px.SocketPair(Posix.AF_UNIX, Posix.SOCK_STREAM, 0, pair) == 0 ? pair[0] : -1,
-            FdType.Epoll => _px.EpollCreate1(0),
-            FdType.EventFd => _px.EventFd(0, 0),
-            FdType.TimerFd => _px.TimerFdCreate(Posix.CLOCK_MONOTONIC, 0),
+            FdType.PipeRead => Px.Pipe2(pair, 0) == 0 ? pair[0] : -1,
+            FdType.PipeWrite => Px.Pipe2(pair, 0) == 0 ? pair[1] : -1,
+            FdType.UnixSocket => Px.SocketPair(Posix.AF_UNIX, Posix.SOCK_STREAM, 0, pair) == 0 ? pair[0] : -1,
+            FdType.Epoll => Px.EpollCreate1(0),
+            FdType.EventFd => Px.EventFd(0, 0),
+            FdType.TimerFd => Px.TimerFdCreate(Posix.CLOCK_MONOTONIC, 0),
             _ => throw new ArgumentOutOfRangeException(nameof(type)),
         };
         Assert.True(fd >= 0);
-        Assert.Equal(0, _px.EpollCtl(efd, Posix.EPOLL_CTL_ADD, fd, new EpollEvent(EpollEvents.In, 0)));
+        Assert.Equal(0, Px.EpollCtl(efd, Posix.EPOLL_CTL_ADD, fd, new EpollEvent(EpollEvents.In, 0)));
         var e = new EpollEvent[1];
         long nanoseconds = 1_000_000_000;
         do
@@ -182,13 +177,13 @@ public sealed class LtpEpollPwaitTests
             nanoseconds /= 10;
             var clock = Stopwatch.StartNew();
             int result = variant == Variant.Pwait
-                ? _px.EpollWait(efd, e, 1, (int)((nanoseconds + 999_999) / 1_000_000)) // timespec rounded up to ms
-                : _px.EpollPwait2(efd, e, 1, TimeSpan.FromTicks((nanoseconds + 99) / 100)); // ns rounded up to a tick
+                ? Px.EpollWait(efd, e, 1, (int)((nanoseconds + 999_999) / 1_000_000)) // timespec rounded up to ms
+                : Px.EpollPwait2(efd, e, 1, TimeSpan.FromTicks((nanoseconds + 99) / 100)); // ns rounded up to a tick
             clock.Stop();
             Assert.True(result >= 0, $"{nanoseconds} ns: failed with {Posix.Errno}");
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"{nanoseconds} ns: took {clock.Elapsed.TotalMilliseconds} ms (alarm)");
         }
         while (nanoseconds != 0);
-        Assert.Equal(0, _px.EpollCtl(efd, Posix.EPOLL_CTL_DEL, fd, null));
+        Assert.Equal(0, Px.EpollCtl(efd, Posix.EPOLL_CTL_DEL, fd, null));
     }
 }

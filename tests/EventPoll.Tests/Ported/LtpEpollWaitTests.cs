@@ -8,33 +8,14 @@ namespace EventPoll.Tests.Ported;
 /// Ports of LTP testcases/kernel/syscalls/epoll_wait/epoll_wait*.c. Child processes become threads; LTP's
 /// "wait until the child sleeps" (TST_PROCESS_STATE_WAIT 'S') becomes "wait until the waiter is queued".
 /// </summary>
-public sealed class LtpEpollWaitTests
+public sealed class LtpEpollWaitTests : LtpTestBase
 {
-    private readonly DescriptorTable _table = new();
-    private readonly Posix _px;
-
-    public LtpEpollWaitTests() => _px = new Posix(_table);
-
-    private int[] NewPipe()
-    {
-        var fds = new int[2];
-        Assert.Equal(0, _px.Pipe2(fds, 0));
-        return fds;
-    }
-
-    private int NewEpoll()
-    {
-        int fd = _px.EpollCreate1(0);
-        Assert.True(fd >= 0);
-        return fd;
-    }
-
     private void Add(int epfd, int fd, EpollEvents events, ulong data)
-        => Assert.True(_px.EpollCtl(epfd, Posix.EPOLL_CTL_ADD, fd, new EpollEvent(events, data)) == 0, $"epoll_ctl failed: {Posix.Errno}");
+        => Assert.True(Px.EpollCtl(epfd, Posix.EPOLL_CTL_ADD, fd, new EpollEvent(events, data)) == 0, $"epoll_ctl failed: {Posix.Errno}");
 
     private int WaitOk(int epfd, EpollEvent[] events, int maxevents, int timeout)
     {
-        int n = _px.EpollWait(epfd, events, maxevents, timeout);
+        int n = Px.EpollWait(epfd, events, maxevents, timeout);
         Assert.True(n >= 0, $"epoll_wait failed: {Posix.Errno}");
         return n;
     }
@@ -51,14 +32,14 @@ public sealed class LtpEpollWaitTests
         int writeSize = 0;
         do
         {
-            long n = _px.Write(fds[1], buf);
+            long n = Px.Write(fds[1], buf);
             Assert.True(n > 0);
             writeSize += (int)n;
         }
-        while ((_px.PollNow(fds[1], EpollEvents.Out) & EpollEvents.Out) != 0);
-        Assert.Equal(writeSize, _px.Read(fds[0], new byte[writeSize]));
+        while ((Px.PollNow(fds[1], EpollEvents.Out) & EpollEvents.Out) != 0);
+        Assert.Equal(writeSize, Px.Read(fds[0], new byte[writeSize]));
 
-        int epfd = _px.EpollCreate(3);
+        int epfd = Px.EpollCreate(3);
         Add(epfd, fds[0], EpollEvents.In, (ulong)fds[0]);
         Add(epfd, fds[1], EpollEvents.Out, (ulong)fds[1]);
         return (epfd, fds, writeSize);
@@ -69,7 +50,7 @@ public sealed class LtpEpollWaitTests
     {
         (int epfd, int[] fds, _) = SetupWait01();
         var ev = new EpollEvent[1];
-        Assert.Equal(1, _px.EpollWait(epfd, ev, 1, -1));
+        Assert.Equal(1, Px.EpollWait(epfd, ev, 1, -1));
         Assert.Equal((ulong)fds[1], ev[0].Data);
         Assert.Equal(EpollEvents.Out, ev[0].Events);
     }
@@ -80,19 +61,19 @@ public sealed class LtpEpollWaitTests
         (int epfd, int[] fds, int writeSize) = SetupWait01();
         var data = new byte[writeSize];
         data.AsSpan().Fill((byte)'a');
-        Assert.Equal(writeSize, _px.Write(fds[1], data)); // fills the pipe: the write end is no longer writable
+        Assert.Equal(writeSize, Px.Write(fds[1], data)); // fills the pipe: the write end is no longer writable
         var ev = new EpollEvent[1];
-        Assert.Equal(1, _px.EpollWait(epfd, ev, 1, -1));
+        Assert.Equal(1, Px.EpollWait(epfd, ev, 1, -1));
         Assert.Equal((ulong)fds[0], ev[0].Data);
         Assert.Equal(EpollEvents.In, ev[0].Events);
-        Assert.Equal(writeSize, _px.Read(fds[0], new byte[writeSize]));
+        Assert.Equal(writeSize, Px.Read(fds[0], new byte[writeSize]));
     }
 
     [Fact]
     public void Ltp_epoll_wait01_epollio()
     {
         (int epfd, int[] fds, _) = SetupWait01();
-        PortedSupport.ExpectPipeEvents(_px, epfd, fds, expectOut: true);
+        PortedSupport.ExpectPipeEvents(Px, epfd, fds, expectOut: true);
     }
 
     // ---- epoll_wait02 / epoll_wait04 -----------------------------------------------------------------------
@@ -105,11 +86,11 @@ public sealed class LtpEpollWaitTests
     public void Ltp_epoll_wait02_timeout(int timeoutMs)
     {
         int[] fds = NewPipe();
-        int epfd = _px.EpollCreate(1);
+        int epfd = Px.EpollCreate(1);
         Add(epfd, fds[0], EpollEvents.In, (ulong)fds[0]);
         var ev = new EpollEvent[1];
         var clock = Stopwatch.StartNew();
-        int n = _px.EpollWait(epfd, ev, 1, timeoutMs);
+        int n = Px.EpollWait(epfd, ev, 1, timeoutMs);
         clock.Stop();
         Assert.Equal(0, n);
         Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(timeoutMs), $"returned after {clock.Elapsed.TotalMilliseconds} ms");
@@ -120,11 +101,11 @@ public sealed class LtpEpollWaitTests
     public void Ltp_epoll_wait04_timeout_zero()
     {
         int[] fds = NewPipe();
-        int epfd = _px.EpollCreate(1);
+        int epfd = Px.EpollCreate(1);
         Add(epfd, fds[0], EpollEvents.In, (ulong)fds[0]);
         var ev = new EpollEvent[1];
         var clock = Stopwatch.StartNew();
-        Assert.Equal(0, _px.EpollWait(epfd, ev, 1, 0));
+        Assert.Equal(0, Px.EpollWait(epfd, ev, 1, 0));
         clock.Stop();
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"took {clock.Elapsed.TotalMilliseconds} ms");
     }
@@ -153,16 +134,16 @@ public sealed class LtpEpollWaitTests
     public void Ltp_epoll_wait03(Wait03Case testCase, Errno expected)
     {
         int[] fds = NewPipe();
-        int epfd = _px.EpollCreate(1);
+        int epfd = Px.EpollCreate(1);
         Add(epfd, fds[1], EpollEvents.Out, (ulong)fds[1]); // ready, so no case blocks
         var rw = new EpollEvent[1];
         int result = testCase switch
         {
-            Wait03Case.EBADF_epfd => _px.EpollWait(-1, rw, 1, -1),
-            Wait03Case.EINVAL_not_epoll => _px.EpollWait(fds[0], rw, 1, -1),
-            Wait03Case.EINVAL_maxevents_negative => _px.EpollWait(epfd, rw, -1, -1),
-            Wait03Case.EINVAL_maxevents_zero => _px.EpollWait(epfd, rw, 0, -1),
-            Wait03Case.EFAULT_events_not_writable => _px.EpollWait(epfd, Span<EpollEvent>.Empty, 1, -1),
+            Wait03Case.EBADF_epfd => Px.EpollWait(-1, rw, 1, -1),
+            Wait03Case.EINVAL_not_epoll => Px.EpollWait(fds[0], rw, 1, -1),
+            Wait03Case.EINVAL_maxevents_negative => Px.EpollWait(epfd, rw, -1, -1),
+            Wait03Case.EINVAL_maxevents_zero => Px.EpollWait(epfd, rw, 0, -1),
+            Wait03Case.EFAULT_events_not_writable => Px.EpollWait(epfd, Span<EpollEvent>.Empty, 1, -1),
             _ => throw new ArgumentOutOfRangeException(nameof(testCase)),
         };
         Assert.Equal(-1, result);
@@ -176,10 +157,10 @@ public sealed class LtpEpollWaitTests
     public void Ltp_epoll_wait05_rdhup_after_shutdown_rd()
     {
         var sv = new int[2];
-        Assert.Equal(0, _px.SocketPair(Posix.AF_UNIX, Posix.SOCK_STREAM, 0, sv));
+        Assert.Equal(0, Px.SocketPair(Posix.AF_UNIX, Posix.SOCK_STREAM, 0, sv));
         int epfd = NewEpoll();
         Add(epfd, sv[0], EpollEvents.RdHup, 0);
-        Assert.Equal(0, _px.Shutdown(sv[0], 0)); // SHUT_RD
+        Assert.Equal(0, Px.Shutdown(sv[0], 0)); // SHUT_RD
         var ev = new EpollEvent[1];
         Assert.Equal(1, WaitOk(epfd, ev, 1, 2000));
         Assert.True((ev[0].Events & EpollEvents.RdHup) != 0, $"events {ev[0].Events}");
@@ -205,7 +186,7 @@ public sealed class LtpEpollWaitTests
         long written = 0;
         while (true)
         {
-            long n = _px.Write(fds[1], buff);
+            long n = Px.Write(fds[1], buff);
             if (n < 0) break;
             written += n;
         }
@@ -217,13 +198,13 @@ public sealed class LtpEpollWaitTests
         Assert.Equal(EpollEvents.In, ev[0].Events & EpollEvents.In);
 
         const int half = 4096 / 2;
-        Assert.Equal(half, _px.Read(fds[0], new byte[half]));
+        Assert.Equal(half, Px.Read(fds[0], new byte[half]));
         Assert.Equal(0, WaitOk(epfd, ev, 1, 0));
 
         long rest = written - half;
         var sink = new byte[rest];
-        Assert.Equal(rest, _px.Read(fds[0], sink));
-        Assert.Equal(-1, _px.Read(fds[0], new byte[half]));
+        Assert.Equal(rest, Px.Read(fds[0], sink));
+        Assert.Equal(-1, Px.Read(fds[0], new byte[half]));
         Assert.Equal(Errno.EAGAIN, Posix.Errno);
 
         Assert.Equal(1, WaitOk(epfd, ev, 1, 0));
@@ -241,13 +222,13 @@ public sealed class LtpEpollWaitTests
         Add(epfd, fds[0], EpollEvents.In | EpollEvents.OneShot, (ulong)fds[0]);
         var ev = new EpollEvent[10];
         var b = new byte[1] { (byte)'a' };
-        Assert.Equal(1, _px.Write(fds[1], b));
+        Assert.Equal(1, Px.Write(fds[1], b));
         Assert.Equal(1, WaitOk(epfd, ev, 10, 0));
         Assert.Equal(EpollEvents.In, ev[0].Events & EpollEvents.In);
         Assert.Equal((ulong)fds[0], ev[0].Data);
-        Assert.Equal(1, _px.Read(fds[0], b));
+        Assert.Equal(1, Px.Read(fds[0], b));
         Assert.Equal(0, WaitOk(epfd, ev, 10, 0));
-        Assert.Equal(1, _px.Write(fds[1], b));
+        Assert.Equal(1, Px.Write(fds[1], b));
         Assert.Equal(0, WaitOk(epfd, ev, 10, 0));
     }
 
@@ -261,10 +242,10 @@ public sealed class LtpEpollWaitTests
         using var signal = new CancellationTokenSource();
         Task<(int, Errno)> child = RunThread(() =>
         {
-            int r = _px.EpollWait(efd, new EpollEvent[1], 1, -1, signal.Token);
+            int r = Px.EpollWait(efd, new EpollEvent[1], 1, -1, signal.Token);
             return (r, Posix.Errno);
         });
-        await WaitUntilBlocked(EngineOf(_table, efd), 1, child);
+        await WaitUntilBlocked(EngineOf(Table, efd), 1, child);
         await signal.CancelAsync();
         (int result, Errno errno) = await child.WaitAsync(Generous);
         Assert.Equal(-1, result);
@@ -289,7 +270,7 @@ public sealed class LtpEpollWaitTests
             Add(epfds[i], prev, EpollEvents.In, (ulong)prev);
             prev = epfds[i];
         }
-        Assert.Equal(1, _px.Write(fds[1], "x"u8));
+        Assert.Equal(1, Px.Write(fds[1], "x"u8));
         var ev = new EpollEvent[1];
         for (int i = depth - 1; i >= 0; i--) // outermost first
         {
@@ -298,7 +279,7 @@ public sealed class LtpEpollWaitTests
             Assert.Equal((ulong)expectedFd, ev[0].Data);
             Assert.True((ev[0].Events & EpollEvents.In) != 0, $"depth {depth - i}/{depth}: events {ev[0].Events}");
         }
-        Assert.Equal(1, _px.Read(fds[0], new byte[1]));
+        Assert.Equal(1, Px.Read(fds[0], new byte[1]));
     }
 
     // ---- epoll_wait11 / epoll_wait12 -------------------------------------------------------------------------
@@ -310,9 +291,9 @@ public sealed class LtpEpollWaitTests
         int efd = NewEpoll();
         Add(efd, fds[0], EpollEvents.In, (ulong)fds[0]);
         var ev = new EpollEvent[1];
-        Task<int> child = RunThread(() => _px.EpollWait(efd, ev, 1, 5000));
-        await WaitUntilBlocked(EngineOf(_table, efd), 1, child);
-        Assert.Equal(0, _px.Close(fds[1]));
+        Task<int> child = RunThread(() => Px.EpollWait(efd, ev, 1, 5000));
+        await WaitUntilBlocked(EngineOf(Table, efd), 1, child);
+        Assert.Equal(0, Px.Close(fds[1]));
         Assert.Equal(1, await child.WaitAsync(Generous));
         Assert.Equal((ulong)fds[0], ev[0].Data);
         Assert.True((ev[0].Events & EpollEvents.Hup) != 0, $"events {ev[0].Events}");
@@ -325,16 +306,16 @@ public sealed class LtpEpollWaitTests
         var buf = new byte[4096];
         do
         {
-            Assert.True(_px.Write(fds[1], buf) > 0);
+            Assert.True(Px.Write(fds[1], buf) > 0);
         }
-        while ((_px.PollNow(fds[1], EpollEvents.Out) & EpollEvents.Out) != 0);
+        while ((Px.PollNow(fds[1], EpollEvents.Out) & EpollEvents.Out) != 0);
 
         int efd = NewEpoll();
         Add(efd, fds[1], EpollEvents.Out, (ulong)fds[1]);
         var ev = new EpollEvent[1];
-        Task<int> child = RunThread(() => _px.EpollWait(efd, ev, 1, 5000));
-        await WaitUntilBlocked(EngineOf(_table, efd), 1, child);
-        Assert.Equal(0, _px.Close(fds[0]));
+        Task<int> child = RunThread(() => Px.EpollWait(efd, ev, 1, 5000));
+        await WaitUntilBlocked(EngineOf(Table, efd), 1, child);
+        Assert.Equal(0, Px.Close(fds[0]));
         Assert.Equal(1, await child.WaitAsync(Generous));
         Assert.Equal((ulong)fds[1], ev[0].Data);
         Assert.True((ev[0].Events & EpollEvents.Err) != 0, $"events {ev[0].Events}");
@@ -357,7 +338,7 @@ public sealed class LtpEpollWaitTests
             Add(epfd, ready[i][0], EpollEvents.In, (ulong)i);
         }
         for (int i = 0; i < NQuiet; i++) Add(epfd, NewPipe()[0], EpollEvents.In, (ulong)(NReady + i));
-        for (int i = 0; i < NReady; i++) Assert.Equal(1, _px.Write(ready[i][1], "x"u8));
+        for (int i = 0; i < NReady; i++) Assert.Equal(1, Px.Write(ready[i][1], "x"u8));
 
         var seen = new bool[NReady];
         int total = 0;
@@ -374,7 +355,7 @@ public sealed class LtpEpollWaitTests
                 Assert.False(seen[idx], $"reported ready fd {idx} twice");
                 seen[idx] = true;
                 total++;
-                Assert.Equal(1, _px.Read(ready[idx][0], c));
+                Assert.Equal(1, Px.Read(ready[idx][0], c));
             }
         }
     }
@@ -387,7 +368,7 @@ public sealed class LtpEpollWaitTests
         for (int i = 0; i < NReady; i++)
         {
             int[] p = NewPipe();
-            Assert.Equal(1, _px.Write(p[1], "x"u8));
+            Assert.Equal(1, Px.Write(p[1], "x"u8));
             Add(epfd, p[0], EpollEvents.In, (ulong)i);
         }
         var count = new int[NReady];
@@ -423,11 +404,11 @@ public sealed class LtpEpollWaitTests
             eps[i] = NewEpoll();
             Add(eps[i], fds[0], EpollEvents.In | EpollEvents.EdgeTriggered, 0);
             int efd = eps[i];
-            waiters[i] = RunThread(() => _px.EpollWait(efd, new EpollEvent[1], 1, (int)Generous.TotalMilliseconds));
+            waiters[i] = RunThread(() => Px.EpollWait(efd, new EpollEvent[1], 1, (int)Generous.TotalMilliseconds));
         }
-        for (int i = 0; i < NWaiters; i++) await WaitUntilBlocked(EngineOf(_table, eps[i]), 1, waiters);
+        for (int i = 0; i < NWaiters; i++) await WaitUntilBlocked(EngineOf(Table, eps[i]), 1, waiters);
 
-        Assert.Equal(1, _px.Write(fds[1], "x"u8));
+        Assert.Equal(1, Px.Write(fds[1], "x"u8));
 
         int[] results = await Task.WhenAll(waiters).WaitAsync(Generous);
         Assert.True(results.All(r => r == 1), $"single event woke {results.Count(r => r == 1)} of {NWaiters} waiters");
@@ -446,20 +427,20 @@ public sealed class LtpEpollWaitTests
         {
             eps[i] = NewEpoll();
             Add(eps[i], fds[0], EpollEvents.In | EpollEvents.EdgeTriggered | EpollEvents.Exclusive, 0);
-            engines[i] = EngineOf(_table, eps[i]);
+            engines[i] = EngineOf(Table, eps[i]);
         }
         for (int i = 0; i < NWaiters; i++)
         {
             int efd = eps[i];
             waiters[i] = RunThread(() =>
             {
-                int r = _px.EpollWait(efd, new EpollEvent[1], 1, (int)Generous.TotalMilliseconds);
+                int r = Px.EpollWait(efd, new EpollEvent[1], 1, (int)Generous.TotalMilliseconds);
                 if (r == 1)
                 {
                     Interlocked.Increment(ref woken);
                     checkpoint.Release();
                 }
-                _px.Close(efd);
+                Px.Close(efd);
                 return r;
             });
         }
@@ -468,13 +449,13 @@ public sealed class LtpEpollWaitTests
         var c = new byte[1];
         for (int round = 0; round < NWaiters; round++)
         {
-            Assert.Equal(1, _px.Write(fds[1], "x"u8));
+            Assert.Equal(1, Px.Write(fds[1], "x"u8));
             // A wakeup dequeues its waiter inside the write, so the waiters still queued now are exactly those
             // this and earlier writes did not wake.
             Assert.Equal(NWaiters - (round + 1), engines.Sum(e => e.WaiterCount));
             Assert.True(await checkpoint.WaitAsync(Generous), $"event {round + 1} woke no waiter");
             Assert.Equal(round + 1, Volatile.Read(ref woken));
-            Assert.Equal(1, _px.Read(fds[0], c));
+            Assert.Equal(1, Px.Read(fds[0], c));
         }
 
         int[] results = await Task.WhenAll(waiters).WaitAsync(Generous);

@@ -25,6 +25,15 @@ internal static class CommandLine
               On the first divergence, shrink the trace to a minimal one, write it to DIR
               (default fuzz-failures), and exit 1.
 
+          bench [SCENARIO...] [--quick] [--out DIR] [--oneshot-count C]
+              Measure the engine against its "before" designs and the kernel, side by side in this
+              process, with progress on stderr; print a table per scenario and the bar check of
+              issue 4, and write DIR/<timestamp>-results.md, -results.json and -scaling.svg (and
+              latest-* copies; DIR defaults to bench/results). Scenarios (default all): micro,
+              connrate, oneshot, lt-single, fanout, memory, alloc, alternatives. --quick: smaller
+              sizes and shorter samples (under a minute). --oneshot-count: eponeshotmt's -c
+              (default 20000, quick 1000; the seed used 1000000).
+
         options:
           -h, --help   show this text
 
@@ -48,6 +57,8 @@ internal static class CommandLine
                 return TraceCommandLine.Run(args.AsSpan(1), stdout, stderr);
             case "fuzz":
                 return FuzzCommandLine.Run(args.AsSpan(1), stdout, stderr);
+            case "bench":
+                return BenchCommandLine.Run(args.AsSpan(1), stdout, stderr);
             default:
                 stderr.WriteLine($"eventpoll: unknown command '{args[0]}' (see eventpoll --help)");
                 return UsageError;

@@ -31,7 +31,9 @@ internal sealed class AsyncWaiter : Waiter, IValueTaskSource<int>, IThreadPoolWo
     internal AsyncWaiter(Eventpoll ep)
     {
         _ep = ep;
-        _core.RunContinuationsAsynchronously = true;
+        // Every completion happens in Execute, on the thread pool, never on a producer's thread; running the
+        // continuation inline there saves the work item (and its allocation) an asynchronous continuation needs.
+        _core.RunContinuationsAsynchronously = false;
         _timer = new Timer(static s => ((AsyncWaiter)s!).OnTimeout(), this, Timeout.Infinite, Timeout.Infinite);
     }
 
@@ -106,6 +108,7 @@ internal sealed class AsyncWaiter : Waiter, IValueTaskSource<int>, IThreadPoolWo
         else Register();
     }
 
+    /// <summary>Finishes the wait; runs only in <see cref="IThreadPoolWorkItem.Execute"/>, and setting the result is its last step.</summary>
     private void Complete(int result)
     {
         _timer.Change(Timeout.Infinite, Timeout.Infinite);

@@ -1,0 +1,39 @@
+namespace EventPoll.Scenarios.Api;
+
+/// <summary>
+/// The engine through its system-call layer (the one the <see cref="Posix"/> facade and the handles share),
+/// with instances built in the requested <see cref="EngineDesign"/>. All descriptors live in one table, as a
+/// process's threads share one descriptor table in the kernel.
+/// </summary>
+internal sealed class EngineApi(string name, EngineDesign design) : EpollApi
+{
+    private static readonly byte[] s_one = BitConverter.GetBytes(1UL);
+
+    /// <summary>The descriptor table of this run (a process's).</summary>
+    internal DescriptorTable Table { get; } = new();
+
+    /// <summary>Unlimited: the scenarios measure speed, not the watch limit.</summary>
+    internal WatchAccount Account { get; } = new(long.MaxValue);
+
+    internal override string Name => name;
+
+    internal override int CreateEpoll() => Table.Install(new Eventpoll(Account, design));
+
+    internal override int CreateEventFd() => Table.Install(new EventFdFile(0, semaphore: false));
+
+    internal override int Ctl(int epfd, int op, int fd, EpollEvents events, ulong data) =>
+        Syscalls.EpollCtl(Table, epfd, op, fd, new EpollEvent(events, data));
+
+    internal override int Wait(int epfd, Span<EpollEvent> events, int maxEvents, int timeoutMs) =>
+        Syscalls.EpollWait(Table, epfd, events, maxEvents, timeoutMs, CancellationToken.None);
+
+    internal override long Signal(int fd) => Syscalls.Write(Table, fd, s_one);
+
+    internal override long Consume(int fd)
+    {
+        Span<byte> value = stackalloc byte[8];
+        return Syscalls.Read(Table, fd, value);
+    }
+
+    internal override int Close(int fd) => Table.Close(fd);
+}

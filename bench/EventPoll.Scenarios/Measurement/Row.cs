@@ -1,0 +1,31 @@
+namespace EventPoll.Scenarios.Measurement;
+
+/// <summary>The unit of a figure, which also says which direction is better.</summary>
+internal enum Unit
+{
+    /// <summary>Operations per second (higher is better).</summary>
+    OpsPerSecond,
+    /// <summary>Nanoseconds per operation (lower is better).</summary>
+    NanosecondsPerOp,
+    /// <summary>Bytes (lower is better).</summary>
+    Bytes,
+}
+
+/// <summary>
+/// One measured figure: a variant at one parameter (e.g. "T=2"), the median of its samples, and its speed-up
+/// over the kernel and over the "before" design measured in the same run (greater than 1: this row is better).
+/// </summary>
+internal sealed record Row(string Variant, string Parameter, double Value, Unit Unit, double[] Samples)
+{
+    internal double? VsKernel { get; set; }
+
+    internal double? VsBefore { get; set; }
+
+    internal bool HigherIsBetter => Unit == Unit.OpsPerSecond;
+
+    /// <summary>How much better this row is than <paramref name="reference"/> (ratio of the medians, oriented so greater is better).</summary>
+    internal double SpeedupOver(Row reference) => HigherIsBetter ? Value / reference.Value : reference.Value / Value;
+
+    internal static Row FromSamples(string variant, string parameter, Unit unit, double[] samples) =>
+        new(variant, parameter, Sampler.Median(samples), unit, samples);
+}

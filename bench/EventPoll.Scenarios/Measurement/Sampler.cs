@@ -1,0 +1,67 @@
+using System.Diagnostics;
+
+namespace EventPoll.Scenarios.Measurement;
+
+/// <summary>
+/// Timing loops. Each sample runs for a fixed duration after a warm-up (so the JIT's tiers and the caches have
+/// settled), and variants are sampled in turn within each repetition, so slow drift of a noisy machine spreads
+/// over all of them instead of favouring whichever ran first.
+/// </summary>
+internal static class Sampler
+{
+    /// <summary>Operations per call of a batch delegate: large enough that the clock and the call cost nothing.</summary>
+    internal const int BatchSize = 256;
+
+    /// <summary>Runs <paramref name="batch"/> (which performs <see cref="BatchSize"/> operations) for <paramref name="duration"/>; returns operations per second.</summary>
+    internal static double Throughput(Action batch, TimeSpan duration)
+    {
+        for (int i = 0; i < 8; i++) batch(); // warm-up
+        long ops = 0;
+        var clock = Stopwatch.StartNew();
+        do
+        {
+            batch();
+            ops += BatchSize;
+        }
+        while (clock.Elapsed < duration);
+        return ops / clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>
+    /// Takes <paramref name="repetitions"/> samples of every entry, interleaved (entry 1, entry 2, ..., then again),
+    /// after one discarded sample of each: the JIT compiles hot code at full optimisation only after it has run
+    /// for a while (tiered compilation), so a first sample would measure unoptimised code.
+    /// Returns the samples per entry in the order given.
+    /// </summary>
+    internal static double[][] Interleaved(int repetitions, IReadOnlyList<Func<double>> entries, Action<int, int>? progress = null)
+    {
+        var samples = new double[entries.Count][];
+        for (int e = 0; e < entries.Count; e++)
+        {
+            progress?.Invoke(-1, e);
+            entries[e]();
+            samples[e] = new double[repetitions];
+        }
+        for (int r = 0; r < repetitions; r++)
+        {
+            for (int e = 0; e < entries.Count; e++)
+            {
+                progress?.Invoke(r, e);
+                samples[e][r] = entries[e]();
+            }
+        }
+        return samples;
+    }
+
+    /// <summary>Progress text for repetition <paramref name="r"/> (-1: the warm-up).</summary>
+    internal static string RepLabel(int r, int repetitions) => r < 0 ? "warm-up" : $"rep {r + 1}/{repetitions}";
+
+    /// <summary>The median (the mean of the two middle values for an even count).</summary>
+    internal static double Median(IReadOnlyList<double> values)
+    {
+        double[] sorted = [.. values];
+        Array.Sort(sorted);
+        int mid = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+}

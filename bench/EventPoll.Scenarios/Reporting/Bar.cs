@@ -1,0 +1,70 @@
+using System.Globalization;
+using EventPoll.Scenarios.Api;
+using EventPoll.Scenarios.Measurement;
+using EventPoll.Scenarios.Scenarios;
+
+namespace EventPoll.Scenarios.Reporting;
+
+/// <summary>One bar of issue 4, the figure measured for it, and whether it was met (null: its scenario did not run).</summary>
+internal sealed record Bar(string Requirement, string Measured, bool? Pass)
+{
+    internal string Verdict => Pass switch { true => "PASS", false => "FAIL", null => "not run" };
+}
+
+/// <summary>Checks every bar of issue 4 against a run's results. A missed bar is reported as FAIL, never adjusted.</summary>
+internal static class BarCheck
+{
+    private static readonly string Product = Variants.Label(Variant.Product);
+
+    internal static IReadOnlyList<Bar> Evaluate(IReadOnlyList<ScenarioResult> results)
+    {
+        ScenarioResult? Get(string name) => results.FirstOrDefault(r => r.Name == name);
+        var bars = new List<Bar>();
+        ScenarioResult? micro = Get(MicroCosts.Name);
+        bars.Add(AtLeast("signal+wait+consume: EventPoll >= 10x the kernel", micro?.Find(Product, MicroCosts.SignalWaitConsume)?.VsKernel, 10));
+        bars.Add(AtLeast("ADD+DEL: EventPoll >= 10x the kernel", micro?.Find(Product, MicroCosts.AddDel)?.VsKernel, 10));
+
+        ScenarioResult? conn = Get(ConnRate.Name);
+        double?[] vsKernel = [.. ConnRate.Threads.Select(t => conn?.Find(Product, $"T={t}")?.VsKernel)];
+        bars.Add(conn is null ? new Bar("connrate: EventPoll >= 5x the kernel at every T", "", null)
+            : new Bar("connrate: EventPoll >= 5x the kernel at every T",
+                string.Join(", ", ConnRate.Threads.Select((t, i) => $"T={t} {Ratio(vsKernel[i])}")),
+                vsKernel.All(v => v is >= 5)));
+        double? scaling = conn?.Find(Product, "T=2") is { } t2 && conn.Find(Product, "T=1") is { } t1 ? t2.Value / t1.Value : null;
+        bars.Add(AtLeast("connrate: EventPoll T=2 >= 1.7x its own T=1", scaling, 1.7));
+        bars.Add(AtLeast("connrate: EventPoll >= 1.3x the close-path-lock before at T=2", conn?.Find(Product, "T=2")?.VsBefore, 1.3));
+        bars.Add(AtLeast("connrate: EventPoll >= 1.3x the close-path-lock before at T=8", conn?.Find(Product, "T=8")?.VsBefore, 1.3));
+
+        ScenarioResult? oneshot = Get(OneShot.Name);
+        bars.Add(AtLeast("oneshot: EventPoll >= 5x the kernel", oneshot?.Find(Product)?.VsKernel, 5));
+        bars.Add(AtLeast("oneshot: wait-free queue >= 1.3x the locked list", oneshot?.Find(Product)?.VsBefore, 1.3));
+        bars.Add(AtLeast("lt-single: wait-free queue >= 0.95x the locked list", Get(LtSingle.Name)?.Find(Product)?.VsBefore, 0.95));
+
+        ScenarioResult? fanout = Get(Fanout.Name);
+        Row? small = fanout?.Find(Product, "N=10");
+        Row? large = fanout?.Rows.Where(r => r.Variant == Product).LastOrDefault();
+        bars.Add(small is null || large is null ? new Bar("fanout: N = 1,000,000 within 1.2x of N = 10", "", null)
+            : new Bar("fanout: N = 1,000,000 within 1.2x of N = 10",
+                $"{large.Parameter} {large.Value:F0} ns / N=10 {small.Value:F0} ns = {large.Value / small.Value:F2}x",
+                large.Parameter == "N=1000000" ? large.Value / small.Value <= 1.2 : false));
+
+        Row? perWatch = Get(Memory.Name)?.Find(Product, Memory.PerWatch);
+        bars.Add(perWatch is null ? new Bar("memory: at most 128 bytes per watch", "", null)
+            : new Bar("memory: at most 128 bytes per watch", $"{perWatch.Value:F1} bytes", perWatch.Value <= 128));
+
+        Row[] allocs = [.. Get(Alloc.Name)?.Rows.Where(r => r.Variant == Product) ?? []];
+        bars.Add(allocs.Length == 0 ? new Bar("alloc: 0 bytes per steady-state operation", "", null)
+            : new Bar("alloc: 0 bytes per steady-state operation",
+                string.Join(", ", allocs.Select(r => $"{r.Parameter} {r.Value.ToString("0.##", CultureInfo.InvariantCulture)} B")),
+                allocs.All(r => Math.Round(r.Value) == 0)));
+
+        bars.Add(AtLeast("alternatives: EventPoll >= 10x Task.WhenAny at N = 1,000",
+            Get(Alternatives.Name)?.Find(Alternatives.EventPollAsync, "N=1000")?.VsBefore, 10));
+        return bars;
+    }
+
+    private static Bar AtLeast(string requirement, double? measured, double bar) =>
+        measured is double m ? new Bar(requirement, Ratio(m), m >= bar) : new Bar(requirement, "", null);
+
+    internal static string Ratio(double? ratio) => ratio is double r ? r.ToString("0.00", CultureInfo.InvariantCulture) + "x" : "-";
+}

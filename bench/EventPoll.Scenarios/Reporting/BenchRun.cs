@@ -1,0 +1,29 @@
+using System.Diagnostics;
+using EventPoll.Scenarios.Measurement;
+using EventPoll.Scenarios.Scenarios;
+
+namespace EventPoll.Scenarios.Reporting;
+
+/// <summary>A completed run: when, where, how big, what each scenario measured, and the bar check.</summary>
+internal sealed record BenchRun(DateTimeOffset Started, BenchSize Size, MachineInfo Machine, IReadOnlyList<ScenarioResult> Results, IReadOnlyList<Bar> Bars, TimeSpan Elapsed)
+{
+    /// <summary>Runs <paramref name="scenarios"/> in order, one after the other, in this process.</summary>
+    internal static BenchRun Execute(IReadOnlyList<Scenario> scenarios, BenchOptions options)
+    {
+        DateTimeOffset started = DateTimeOffset.Now;
+        var total = Stopwatch.StartNew();
+        var results = new List<ScenarioResult>();
+        foreach (Scenario scenario in scenarios)
+        {
+            var clock = Stopwatch.StartNew();
+            ScenarioResult result = scenario.Run(options);
+            result.Elapsed = clock.Elapsed;
+            results.Add(result);
+            // A scenario's garbage (a million items) must not be collected during the next one's timing.
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+        }
+        return new BenchRun(started, options.Size, MachineInfo.Current(), results, BarCheck.Evaluate(results), total.Elapsed);
+    }
+}

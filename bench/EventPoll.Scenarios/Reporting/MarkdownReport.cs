@@ -1,0 +1,66 @@
+using System.Globalization;
+using System.Text;
+using EventPoll.Scenarios.Measurement;
+
+namespace EventPoll.Scenarios.Reporting;
+
+/// <summary>The human-readable report: a table per scenario and the bar check. Printed to the console and written as .md.</summary>
+internal static class MarkdownReport
+{
+    internal static string Render(BenchRun run)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"# eventpoll bench ({(run.Size == BenchSize.Full ? "full" : run.Size.ToString().ToLowerInvariant())} run, {run.Started:yyyy-MM-dd HH:mm:ss zzz})");
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Machine: {run.Machine.Describe()}. Total time {run.Elapsed.TotalSeconds:F1} s.");
+        text.AppendLine("Figures are medians of the repetitions; ratios compare medians from this run (greater than 1: the row is better).");
+        foreach (ScenarioResult result in run.Results) AppendScenario(text, result);
+        text.AppendLine();
+        text.AppendLine("## Bar check (issue 4)");
+        text.AppendLine();
+        text.AppendLine("| bar | measured | result |");
+        text.AppendLine("|---|---|---|");
+        foreach (Bar bar in run.Bars) text.AppendLine(CultureInfo.InvariantCulture, $"| {bar.Requirement} | {bar.Measured} | {bar.Verdict} |");
+        return text.ToString();
+    }
+
+    private static void AppendScenario(StringBuilder text, ScenarioResult result)
+    {
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"## {result.Name}: {result.Title} ({result.Elapsed.TotalSeconds:F1} s)");
+        text.AppendLine();
+        bool vsKernel = result.Rows.Any(r => r.VsKernel is not null), vsBefore = result.Rows.Any(r => r.VsBefore is not null);
+        text.Append("| variant | parameter | figure | samples |");
+        if (vsKernel) text.Append(" vs kernel |");
+        if (vsBefore) text.Append(CultureInfo.InvariantCulture, $" vs {result.BeforeLabel} |");
+        text.AppendLine();
+        text.Append("|---|---|---:|---|");
+        if (vsKernel) text.Append("---:|");
+        if (vsBefore) text.Append("---:|");
+        text.AppendLine();
+        foreach (Row row in result.Rows)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"| {row.Variant} | {row.Parameter} | {Figure(row.Value, row.Unit)} | {string.Join(" ", row.Samples.Select(s => Number(s)))} |");
+            if (vsKernel) text.Append(CultureInfo.InvariantCulture, $" {BarCheck.Ratio(row.VsKernel)} |");
+            if (vsBefore) text.Append(CultureInfo.InvariantCulture, $" {BarCheck.Ratio(row.VsBefore)} |");
+            text.AppendLine();
+        }
+        foreach (string note in result.Notes) text.AppendLine().Append("Note: ").AppendLine(note);
+    }
+
+    internal static string Figure(double value, Unit unit) => unit switch
+    {
+        Unit.OpsPerSecond => $"{Number(value)} ops/s",
+        Unit.NanosecondsPerOp => $"{Number(value)} ns/op",
+        _ => $"{value.ToString("0.##", CultureInfo.InvariantCulture)} B",
+    };
+
+    /// <summary>Three significant figures, with k/M suffixes for large values.</summary>
+    internal static string Number(double v) => v switch
+    {
+        >= 1e6 => (v / 1e6).ToString("0.00", CultureInfo.InvariantCulture) + "M",
+        >= 1e4 => (v / 1e3).ToString("0.0", CultureInfo.InvariantCulture) + "k",
+        >= 100 => v.ToString("0", CultureInfo.InvariantCulture),
+        _ => v.ToString("0.##", CultureInfo.InvariantCulture),
+    };
+}

@@ -1,0 +1,106 @@
+using System.Text.Json;
+using System.Xml.Linq;
+using EventPoll.Scenarios.Api;
+using EventPoll.Scenarios.Measurement;
+using EventPoll.Scenarios.Reporting;
+using EventPoll.Scenarios.Scenarios;
+using Xunit;
+
+namespace EventPoll.Tests.Bench;
+
+/// <summary>
+/// The bench harness at tiny sizes: every scenario runs through the same code as `eventpoll bench` and its
+/// results are well-formed (counts add up, every variant present, reports parse). No timing is asserted.
+/// </summary>
+public class BenchSmokeTests
+{
+    private static readonly BenchOptions Tiny = new(BenchSize.Tiny);
+
+    /// <summary>Variant names (the enum is internal, so theories take its name).</summary>
+    public static TheoryData<string> EpollVariants()
+    {
+        var data = new TheoryData<string>();
+        foreach (Variant v in Variants.Available(Variant.Product, Variant.LockedReadyList, Variant.GlobalClosePathLock, Variant.Kernel)) data.Add(v.ToString());
+        return data;
+    }
+
+    private static EpollApi Create(string variant) => Variants.Create(Enum.Parse<Variant>(variant));
+
+    [Theory]
+    [MemberData(nameof(EpollVariants))]
+    public void OneShot_CompletesExactlyWaitersTimesCount(string variant)
+    {
+        OneShot.Outcome outcome = OneShot.Sample(Create(variant), waiters: 3, writers: 2, files: 4, count: 300);
+        Assert.Equal(3 * 300, outcome.CompletedWaits);
+        Assert.True(outcome.Writes > 0);
+    }
+
+    [Theory]
+    [MemberData(nameof(EpollVariants))]
+    public void ConnRate_ClosesEverythingItOpened(string variant)
+    {
+        EpollApi api = Create(variant);
+        ConnRate.Outcome outcome = ConnRate.Sample(api, threads: 2, TimeSpan.FromMilliseconds(20));
+        Assert.True(outcome.Connections > 0);
+        if (api is EngineApi engine)
+        {
+            Assert.Equal(0, engine.Table.Count);        // every eventfd and instance closed
+            Assert.Equal(0, engine.Account.Watches);    // close without DEL released every watch
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(EpollVariants))]
+    public void Fanout_ReturnsOneSamplePerRepetition(string variant)
+    {
+        EpollApi api = Create(variant);
+        double[] samples = Fanout.Sample(api, n: 500, TimeSpan.FromMilliseconds(2), repetitions: 3);
+        Assert.Equal(3, samples.Length);
+        Assert.All(samples, s => Assert.True(s > 0 && double.IsFinite(s)));
+        if (api is EngineApi engine) Assert.Equal(0, engine.Table.Count);
+    }
+
+    [Fact]
+    public void EveryScenario_ProducesWellFormedRows_AndTheReportsParse()
+    {
+        BenchRun run = BenchRun.Execute(ScenarioCatalog.All, Tiny);
+
+        Assert.Equal(ScenarioCatalog.All.Select(s => s.Name), run.Results.Select(r => r.Name));
+        foreach (ScenarioResult result in run.Results)
+        {
+            Assert.NotEmpty(result.Rows);
+            foreach (Row row in result.Rows)
+            {
+                Assert.True(double.IsFinite(row.Value) && row.Value >= 0, $"{result.Name} {row.Variant} {row.Parameter}: {row.Value}");
+                Assert.NotEmpty(row.Samples);
+                if (row.Unit != Unit.Bytes) Assert.True(row.Value > 0, $"{result.Name} {row.Variant} {row.Parameter} measured nothing");
+            }
+            // Every parameter was measured on the same set of variants, so the ratios compare like with like.
+            var variantsPerParameter = result.Rows.GroupBy(r => r.Parameter).Select(g => string.Join(",", g.Select(r => r.Variant).Order())).Distinct().ToList();
+            if (result.Name is not (Fanout.Name or Alloc.Name)) Assert.Single(variantsPerParameter);
+        }
+        Assert.Equal(ConnRate.Threads.Length * Variants.Available(Variant.Product, Variant.GlobalClosePathLock, Variant.Kernel).Length,
+            run.Results.Single(r => r.Name == ConnRate.Name).Rows.Count);
+        if (KernelApi.IsAvailable)
+            Assert.NotNull(run.Results.Single(r => r.Name == MicroCosts.Name).Find(Variants.Label(Variant.Product), MicroCosts.AddDel)!.VsKernel);
+
+        Assert.Equal(13, run.Bars.Count);
+        Assert.All(run.Bars, b => Assert.NotNull(b.Pass)); // every bar's scenario ran
+
+        string markdown = MarkdownReport.Render(run);
+        Assert.Contains("## Bar check", markdown, StringComparison.Ordinal);
+        foreach (Scenario s in ScenarioCatalog.All) Assert.Contains($"## {s.Name}:", markdown, StringComparison.Ordinal);
+        using JsonDocument json = JsonDocument.Parse(JsonReport.Render(run));
+        Assert.Equal(ScenarioCatalog.All.Count, json.RootElement.GetProperty("scenarios").GetArrayLength());
+        Assert.False(string.IsNullOrEmpty(json.RootElement.GetProperty("machine").GetProperty("cpu").GetString()));
+        Assert.Equal("svg", XDocument.Parse(SvgChart.Render(run)).Root!.Name.LocalName);
+    }
+
+    [Fact]
+    public void BarCheck_WithoutResults_ReportsEveryBarAsNotRun()
+    {
+        IReadOnlyList<Bar> bars = BarCheck.Evaluate([]);
+        Assert.Equal(13, bars.Count);
+        Assert.All(bars, b => Assert.Equal("not run", b.Verdict));
+    }
+}

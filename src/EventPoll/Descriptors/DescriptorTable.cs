@@ -128,8 +128,10 @@ public sealed class DescriptorTable
         OpenFile? replaced;
         lock (_lock)
         {
-            replaced = Take(newFd);
-            Put(newFd, file);
+            // One store replaces the file: a lock-free lookup of newFd sees the old file or the new one, never
+            // an empty slot (dup2 is atomic; Linux: do_dup2's rcu_assign_pointer).
+            replaced = (uint)newFd < (uint)_slots.Length ? _slots[newFd] : null;
+            if (replaced is null) Put(newFd, file); else Volatile.Write(ref _slots[newFd], file);
         }
         replaced?.Release();
         return newFd;

@@ -10,8 +10,12 @@ namespace EventPoll;
 /// </summary>
 internal readonly struct Deadline(long timeoutMs)
 {
-    private readonly long _end = timeoutMs < 0 ? long.MaxValue
-        : Stopwatch.GetTimestamp() + (long)Math.Min(timeoutMs * (double)Stopwatch.Frequency / 1000, long.MaxValue / 2);
+    private readonly long _end = timeoutMs switch
+    {
+        < 0 => long.MaxValue,
+        0 => 0, // already passed; a zero timeout never reads the clock
+        _ => Stopwatch.GetTimestamp() + (long)Math.Min(timeoutMs * (double)Stopwatch.Frequency / 1000, long.MaxValue / 2),
+    };
 
     /// <summary>Whether the deadline has passed (never, without one).</summary>
     internal bool HasPassed => _end != long.MaxValue && Stopwatch.GetTimestamp() >= _end;

@@ -31,7 +31,6 @@ internal sealed class EpItem : WaitEntry
         Fd = fd;
         _events = events;
         Data = data;
-        Exclusive = (events & (uint)EpollEvents.Exclusive) != 0;
     }
 
     /// <summary>A queue stub that is never registered (used by <see cref="ReadyList"/>).</summary>
@@ -65,6 +64,9 @@ internal sealed class EpItem : WaitEntry
 
     internal bool IsEdgeTriggered => (Events & (uint)EpollEvents.EdgeTriggered) != 0;
     internal bool IsOneShot => (Events & (uint)EpollEvents.OneShot) != 0;
+
+    /// <summary>EPOLLEXCLUSIVE can only be set by ADD and an exclusive item cannot be modified, so this never changes.</summary>
+    public override bool Exclusive => (_events & (uint)EpollEvents.Exclusive) != 0;
 
     protected internal override bool OnWake(EpollEvents key) => Ep.OnItemWake(this, (uint)key);
 
@@ -115,8 +117,9 @@ internal sealed class EpItem : WaitEntry
         internal ExtraWaitEntry(EpItem item)
         {
             _item = item;
-            Exclusive = item.Exclusive;
         }
+
+        public override bool Exclusive => _item.Exclusive;
 
         protected internal override bool OnWake(EpollEvents key) => _item.Ep.OnItemWake(_item, (uint)key);
     }

@@ -103,7 +103,9 @@ internal sealed partial class Eventpoll
             return -(int)Errno.EINVAL;
         }
 
-        uint revents = PollItem(item, new ItemRegistrar(item));
+        _registrar.Item = item;
+        uint revents = PollItem(item, _registrar);
+        _registrar.Item = null;
         if (revents != 0) QueueReadyLocked(item);
         return 0;
     }
@@ -117,12 +119,18 @@ internal sealed partial class Eventpoll
         if (PollItem(item, null) != 0) QueueReadyLocked(item);
     }
 
-    /// <summary>Registers an item on the wait queues its file polls (Linux: ep_ptable_queue_proc).</summary>
-    private sealed class ItemRegistrar(EpItem item) : PollTable
+    /// <summary>
+    /// Registers an item on the wait queues its file polls (Linux: ep_ptable_queue_proc). One per instance,
+    /// used only by ADD under the interest lock, so an ADD allocates nothing but its item.
+    /// </summary>
+    private sealed class ItemRegistrar : PollTable
     {
+        internal EpItem? Item; // under the owning instance's interest lock, set only during ADD's poll
+
         public override void Register(WaitQueue queue)
         {
             ArgumentNullException.ThrowIfNull(queue);
+            EpItem item = Item ?? throw new InvalidOperationException("a poll table may only be used during the poll it was passed to");
             if (item.Queue is null)
             {
                 queue.Add(item);

@@ -82,7 +82,7 @@ internal sealed partial class Eventpoll
         var deadline = new Deadline(timeoutMs);
         bool timedOut = timeoutMs == 0;
         bool available = EventsAvailable;
-        ThreadWaiter waiter = ThreadWaiter.Current;
+        ThreadWaiter? waiter = null;
         while (true)
         {
             if (available)
@@ -93,6 +93,7 @@ internal sealed partial class Eventpoll
             if (timedOut) return 0;
             if (cancellationToken.IsCancellationRequested) return -(int)Errno.EINTR;
 
+            waiter ??= ThreadWaiter.Current;
             waiter.Reset();
             _waiters.Add(waiter); // full fence: a producer either sees this waiter or we see its item
             available = EventsAvailable;

@@ -23,7 +23,7 @@ namespace EventPoll;
 /// per item. Closing the instance removes every item that is not dying and drops the file's reference;
 /// the last close of a watched file marks its items dying and removes them (<see cref="EpItem.RemoveAllWatchers"/>).
 /// Whichever drops the last reference frees the instance. Neither path takes a process-wide lock.</para>
-/// <para>Fields: <c>_items</c> and <c>_extraEntries</c> are under <c>_mtx</c>; <c>_ready</c> documents its own protocol; <c>_refs</c> is atomic;
+/// <para>Fields: <c>_items</c>, <c>_extraEntries</c> and <c>_registrar</c> are under <c>_mtx</c>; <c>_ready</c> documents its own protocol; <c>_refs</c> is atomic;
 /// <see cref="LoopGeneration"/> and <see cref="LoopDepth"/> are under <see cref="LoopCheck.NestedLock"/>.</para>
 /// </remarks>
 internal sealed partial class Eventpoll : OpenFile
@@ -35,6 +35,7 @@ internal sealed partial class Eventpoll : OpenFile
     private Dictionary<EpItem, List<EpItem.ExtraWaitEntry>>? _extraEntries; // files that register several queues (rare)
     private readonly ReadyList _ready;
     private readonly WaiterQueue _waiters = new();
+    private readonly ItemRegistrar _registrar = new(); // under _mtx
     private int _refs = 1;
 
     internal Eventpoll(WatchAccount account, EngineDesign? design = null)

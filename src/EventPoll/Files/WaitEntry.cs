@@ -13,9 +13,10 @@ public abstract class WaitEntry
 
     /// <summary>
     /// Exclusive entries sit at the tail and a wakeup stops at the first exclusive entry that consumes it.
-    /// Fixed before the entry is queued.
+    /// Must not change while the entry is queued. A property rather than a field so that an entry with only
+    /// reference fields (like an epoll item) carries no padding for it.
     /// </summary>
-    public bool Exclusive { get; protected init; }
+    public virtual bool Exclusive => false;
 
     /// <summary>
     /// Called with the queue's lock held when the queue is woken with <paramref name="key"/> (0 = "re-poll

@@ -7,7 +7,7 @@ internal sealed class EventFdFile : OpenFile
 {
     private readonly WaitQueue _queue = new();
     private readonly bool _semaphore;
-    private ulong _count; // under _queue.SyncRoot
+    private ulong _count; // written under _queue.SyncRoot; read without it by Poll (an aligned 64-bit read is atomic)
 
     internal EventFdFile(ulong initial, bool semaphore)
     {
@@ -18,7 +18,7 @@ internal sealed class EventFdFile : OpenFile
     /// <summary>The current counter (fdinfo's <c>eventfd-count</c>).</summary>
     internal ulong Count
     {
-        get { lock (_queue.SyncRoot) return _count; }
+        get => Volatile.Read(ref _count);
     }
 
     /// <summary>The wait queue, for tests.</summary>
@@ -30,17 +30,23 @@ internal sealed class EventFdFile : OpenFile
 
     // Linux: eventfd_poll. No RDNORM/WRNORM; ERR only at ULLONG_MAX, which user writes cannot reach
     // (only the kernel-internal eventfd_signal can), so it is kept for fidelity of the mask formula.
+    // Like eventfd_poll, it reads the count without the lock: after registering, a full fence orders the
+    // registration before the read, and a writer updates the count before it walks the queue under the lock,
+    // so either the read sees the new count or the writer's wakeup sees the new entry. A harvest's poll (no
+    // table) is ordered by the epoll item's own fenced flag reset instead (see ReadyList).
     public override EpollEvents Poll(PollTable? table)
     {
-        table?.Register(_queue);
-        lock (_queue.SyncRoot)
+        if (table is not null)
         {
-            EpollEvents mask = EpollEvents.None;
-            if (_count > 0) mask |= EpollEvents.In;
-            if (_count == ulong.MaxValue) mask |= EpollEvents.Err;
-            if (ulong.MaxValue - 1 > _count) mask |= EpollEvents.Out;
-            return mask;
+            table.Register(_queue);
+            Interlocked.MemoryBarrier();
         }
+        ulong count = Volatile.Read(ref _count);
+        EpollEvents mask = EpollEvents.None;
+        if (count > 0) mask |= EpollEvents.In;
+        if (count == ulong.MaxValue) mask |= EpollEvents.Err;
+        if (ulong.MaxValue - 1 > count) mask |= EpollEvents.Out;
+        return mask;
     }
 
     // Linux: eventfd_read. Every successful read wakes with EPOLLOUT, even if nothing was blocked.
@@ -52,7 +58,7 @@ internal sealed class EventFdFile : OpenFile
         {
             if (_count == 0) return -(long)Errno.EAGAIN;
             value = _semaphore ? 1 : _count;
-            _count -= value;
+            Volatile.Write(ref _count, _count - value);
             _queue.Wake(EpollEvents.Out);
         }
         BinaryPrimitives.WriteUInt64LittleEndian(buffer, value);
@@ -68,7 +74,7 @@ internal sealed class EventFdFile : OpenFile
         lock (_queue.SyncRoot)
         {
             if (ulong.MaxValue - _count <= value) return -(long)Errno.EAGAIN;
-            _count += value;
+            Volatile.Write(ref _count, _count + value);
             _queue.Wake(EpollEvents.In);
         }
         return sizeof(ulong);

@@ -148,14 +148,17 @@ internal sealed class RecordingEntry : WaitEntry
 {
     private readonly List<string> _log;
     private readonly bool _consume;
+    private readonly bool _exclusive;
 
     public RecordingEntry(string name, List<string> log, bool exclusive, bool consume = true)
     {
         Name = name;
         _log = log;
         _consume = consume;
-        Exclusive = exclusive;
+        _exclusive = exclusive;
     }
+
+    public override bool Exclusive => _exclusive;
 
     public string Name { get; }
 

@@ -27,7 +27,8 @@ internal sealed partial class Eventpoll
     /// epoll_ctl after descriptor lookup, in Linux's check order (do_epoll_ctl): EPERM for a file that
     /// cannot be polled, EINVAL for a non-epoll or self target and the EXCLUSIVE rules, ELOOP, then
     /// EEXIST/ENOENT, EINVAL for MOD of an exclusive item or an unknown op, and ENOSPC/EINVAL from insert.
-    /// Returns 0 or <c>-errno</c>. <paramref name="epFile"/> and <paramref name="target"/> are pinned by the caller.
+    /// Returns 0 or <c>-errno</c>. <paramref name="epFile"/> and <paramref name="target"/> are pinned by the caller
+    /// for the whole call (ADD and MOD poll the target under that pin).
     /// </summary>
     internal static int Ctl(OpenFile epFile, int op, OpenFile target, int fd, uint events, ulong data)
     {
@@ -104,7 +105,7 @@ internal sealed partial class Eventpoll
         }
 
         _registrar.Item = item;
-        uint revents = PollItem(item, _registrar);
+        uint revents = PollItem(item, _registrar, callerPinned: true);
         _registrar.Item = null;
         if (revents != 0) QueueReadyLocked(item);
         return 0;
@@ -116,7 +117,7 @@ internal sealed partial class Eventpoll
         item.Events = events;
         item.Data = data;
         Interlocked.MemoryBarrier(); // pairs with the wakeup path: the new mask is seen, or the poll sees the state
-        if (PollItem(item, null) != 0) QueueReadyLocked(item);
+        if (PollItem(item, null, callerPinned: true) != 0) QueueReadyLocked(item);
     }
 
     /// <summary>

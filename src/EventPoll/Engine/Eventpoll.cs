@@ -128,10 +128,12 @@ internal sealed partial class Eventpoll : OpenFile
     /// <summary>
     /// Polls an item's file with a temporary reference (Linux: ep_item_poll with epi_fget): a file whose last
     /// reference is already gone (mid-close) polls as 0. Caller holds <c>_mtx</c>, so a final release of the
-    /// pin is deferred until the lock is left.
+    /// pin is deferred until the lock is left. ctl passes <paramref name="callerPinned"/>: its caller holds a
+    /// reference to the target for the whole call, so a second pin could not fail and is skipped.
     /// </summary>
-    private static uint PollItem(EpItem item, PollTable? table)
+    private static uint PollItem(EpItem item, PollTable? table, bool callerPinned = false)
     {
+        if (callerPinned) return (uint)item.File.Poll(table) & item.Events;
         if (!item.File.TryPin()) return 0;
         try
         {

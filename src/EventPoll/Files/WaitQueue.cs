@@ -16,7 +16,7 @@ public sealed class WaitQueue
 {
     private WaitEntry? _head; // under SyncRoot
     private WaitEntry? _tail; // under SyncRoot
-    private int _count;       // written under SyncRoot, read without it by HasEntries
+    private int _count;       // written under SyncRoot (Add with a full fence), read without it by HasEntries
 
     /// <summary>Creates a queue with its own lock.</summary>
     public WaitQueue() : this(new object()) { }
@@ -36,7 +36,10 @@ public sealed class WaitQueue
     /// <summary>Number of queued entries (for tests and diagnostics).</summary>
     public int Count => Volatile.Read(ref _count);
 
-    /// <summary>Queues <paramref name="entry"/>: at the head if non-exclusive, at the tail if exclusive.</summary>
+    /// <summary>
+    /// Queues <paramref name="entry"/>: at the head if non-exclusive, at the tail if exclusive. Ends with a full
+    /// fence, so a poll that reads the file's state after registering cannot miss a concurrent wakeup.
+    /// </summary>
     public void Add(WaitEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
@@ -81,16 +84,20 @@ public sealed class WaitQueue
     public void Wake(EpollEvents key)
     {
         if (!HasEntries) return;
-        lock (SyncRoot)
+        lock (SyncRoot) WakeLocked(key);
+    }
+
+    /// <summary><see cref="Wake"/> for a caller that already holds <see cref="SyncRoot"/> (Linux: wake_up_locked_poll).</summary>
+    internal void WakeLocked(EpollEvents key)
+    {
+        Debug.Assert(Monitor.IsEntered(SyncRoot));
+        WaitEntry? entry = _head;
+        while (entry is not null)
         {
-            WaitEntry? entry = _head;
-            while (entry is not null)
-            {
-                // An entry may unlink itself from its callback; read the successor first.
-                WaitEntry? next = entry.Next;
-                if (entry.OnWake(key) && entry.Exclusive) break;
-                entry = next;
-            }
+            // An entry may unlink itself from its callback; read the successor first.
+            WaitEntry? next = entry.Next;
+            if (entry.OnWake(key) && entry.Exclusive) break;
+            entry = next;
         }
     }
 
@@ -103,6 +110,6 @@ public sealed class WaitQueue
         if (entry.Next is null) _tail = entry.Prev; else entry.Next.Prev = entry.Prev;
         entry.Prev = entry.Next = null;
         entry.Queue = null;
-        Interlocked.Decrement(ref _count);
+        Volatile.Write(ref _count, _count - 1); // no fence needed: a stale "has entries" only costs a wasted lock
     }
 }

@@ -30,17 +30,13 @@ internal sealed class EventFdFile : OpenFile
 
     // Linux: eventfd_poll. No RDNORM/WRNORM; ERR only at ULLONG_MAX, which user writes cannot reach
     // (only the kernel-internal eventfd_signal can), so it is kept for fidelity of the mask formula.
-    // Like eventfd_poll, it reads the count without the lock: after registering, a full fence orders the
-    // registration before the read, and a writer updates the count before it walks the queue under the lock,
-    // so either the read sees the new count or the writer's wakeup sees the new entry. A harvest's poll (no
-    // table) is ordered by the epoll item's own fenced flag reset instead (see ReadyList).
+    // Like eventfd_poll, it reads the count without the lock: registering ends with a full fence
+    // (WaitQueue.Add), and a writer updates the count before it walks the queue under the lock, so either the
+    // read sees the new count or the writer's wakeup sees the new entry. A harvest's poll (no table) is
+    // ordered by the epoll item's own fenced flag reset instead (see ReadyList).
     public override EpollEvents Poll(PollTable? table)
     {
-        if (table is not null)
-        {
-            table.Register(_queue);
-            Interlocked.MemoryBarrier();
-        }
+        table?.Register(_queue);
         ulong count = Volatile.Read(ref _count);
         EpollEvents mask = EpollEvents.None;
         if (count > 0) mask |= EpollEvents.In;
@@ -59,7 +55,7 @@ internal sealed class EventFdFile : OpenFile
             if (_count == 0) return -(long)Errno.EAGAIN;
             value = _semaphore ? 1 : _count;
             Volatile.Write(ref _count, _count - value);
-            _queue.Wake(EpollEvents.Out);
+            _queue.WakeLocked(EpollEvents.Out);
         }
         BinaryPrimitives.WriteUInt64LittleEndian(buffer, value);
         return sizeof(ulong);
@@ -75,7 +71,7 @@ internal sealed class EventFdFile : OpenFile
         {
             if (ulong.MaxValue - _count <= value) return -(long)Errno.EAGAIN;
             Volatile.Write(ref _count, _count + value);
-            _queue.Wake(EpollEvents.In);
+            _queue.WakeLocked(EpollEvents.In);
         }
         return sizeof(ulong);
     }

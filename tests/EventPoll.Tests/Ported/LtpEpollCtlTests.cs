@@ -140,18 +140,6 @@ public sealed class LtpEpollCtlTests : LtpTestBase
         Assert.Equal(Errno.ELOOP, Posix.Errno);
     }
 
-    public enum FdType
-    {
-        RegularFile,
-        ClosedDescriptor,
-        PipeRead,
-        PipeWrite,
-        UnixSocket,
-        Epoll,
-        EventFd,
-        TimerFd,
-    }
-
     /// <summary>
     /// LTP iterates over every fd type it knows. Mapped here: regular file (MemoryFile; the same EPERM rule as
     /// LTP's file, dir, /dev/zero, /proc maps and memfd), a descriptor that names no usable file (LTP's O_PATH /
@@ -159,51 +147,18 @@ public sealed class LtpEpollCtlTests : LtpTestBase
     /// type the library has.
     /// </summary>
     [Theory]
-    [InlineData(FdType.RegularFile, Errno.EPERM)]
-    [InlineData(FdType.ClosedDescriptor, Errno.EBADF)]
-    [InlineData(FdType.PipeRead, Errno.None)]
-    [InlineData(FdType.PipeWrite, Errno.None)]
-    [InlineData(FdType.UnixSocket, Errno.None)]
-    [InlineData(FdType.Epoll, Errno.None)]
-    [InlineData(FdType.EventFd, Errno.None)]
-    [InlineData(FdType.TimerFd, Errno.None)]
-    public void Ltp_epoll_ctl06_add_by_fd_type(FdType type, Errno expected)
+    [InlineData(LtpFdType.RegularFile, Errno.EPERM)]
+    [InlineData(LtpFdType.ClosedDescriptor, Errno.EBADF)]
+    [InlineData(LtpFdType.PipeRead, Errno.None)]
+    [InlineData(LtpFdType.PipeWrite, Errno.None)]
+    [InlineData(LtpFdType.UnixSocket, Errno.None)]
+    [InlineData(LtpFdType.Epoll, Errno.None)]
+    [InlineData(LtpFdType.EventFd, Errno.None)]
+    [InlineData(LtpFdType.TimerFd, Errno.None)]
+    public void Ltp_epoll_ctl06_add_by_fd_type(LtpFdType type, Errno expected)
     {
         int efd = Px.EpollCreate1(0); // first, so that it cannot take the number the closed-descriptor case frees
-        int fd;
-        switch (type)
-        {
-            case FdType.RegularFile:
-                fd = new MemoryFile(table: Table).Fd;
-                break;
-            case FdType.ClosedDescriptor:
-                fd = Px.EventFd(0, 0);
-                Assert.Equal(0, Px.Close(fd));
-                break;
-            case FdType.PipeRead:
-                fd = NewPipe()[0];
-                break;
-            case FdType.PipeWrite:
-                fd = NewPipe()[1];
-                break;
-            case FdType.UnixSocket:
-                var sv = new int[2];
-                Assert.Equal(0, Px.SocketPair(Posix.AF_UNIX, Posix.SOCK_STREAM, 0, sv));
-                fd = sv[0];
-                break;
-            case FdType.Epoll:
-                fd = NewEpoll();
-                break;
-            case FdType.EventFd:
-                fd = Px.EventFd(0, 0);
-                break;
-            case FdType.TimerFd:
-                fd = Px.TimerFdCreate(Posix.CLOCK_MONOTONIC, 0);
-                break;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(type));
-        }
-        Assert.True(fd >= 0);
+        int fd = OpenFd(type);
         int result = Px.EpollCtl(efd, Posix.EPOLL_CTL_ADD, fd, new EpollEvent(EpollEvents.In, (ulong)fd));
         if (expected == Errno.None)
         {

@@ -127,48 +127,27 @@ public sealed class LtpEpollPwaitTests : LtpTestBase
         Assert.Equal(Errno.EINVAL, Posix.Errno);
     }
 
-    public enum FdType
-    {
-        PipeRead,
-        PipeWrite,
-        UnixSocket,
-        Epoll,
-        EventFd,
-        TimerFd,
-    }
-
     /// <summary>
     /// Timeouts of 100 ms, 10 ms, ... 1 ns and 0 must all return (LTP guards each with alarm(1): a timeout
     /// misread as infinite). Per pollable fd type the library has.
     /// </summary>
     [Theory]
-    [InlineData(Variant.Pwait, FdType.PipeRead)]
-    [InlineData(Variant.Pwait, FdType.PipeWrite)]
-    [InlineData(Variant.Pwait, FdType.UnixSocket)]
-    [InlineData(Variant.Pwait, FdType.Epoll)]
-    [InlineData(Variant.Pwait, FdType.EventFd)]
-    [InlineData(Variant.Pwait, FdType.TimerFd)]
-    [InlineData(Variant.Pwait2, FdType.PipeRead)]
-    [InlineData(Variant.Pwait2, FdType.PipeWrite)]
-    [InlineData(Variant.Pwait2, FdType.UnixSocket)]
-    [InlineData(Variant.Pwait2, FdType.Epoll)]
-    [InlineData(Variant.Pwait2, FdType.EventFd)]
-    [InlineData(Variant.Pwait2, FdType.TimerFd)]
-    public void Ltp_epoll_pwait06_small_timeouts_return(Variant variant, FdType type)
+    [InlineData(Variant.Pwait, LtpFdType.PipeRead)]
+    [InlineData(Variant.Pwait, LtpFdType.PipeWrite)]
+    [InlineData(Variant.Pwait, LtpFdType.UnixSocket)]
+    [InlineData(Variant.Pwait, LtpFdType.Epoll)]
+    [InlineData(Variant.Pwait, LtpFdType.EventFd)]
+    [InlineData(Variant.Pwait, LtpFdType.TimerFd)]
+    [InlineData(Variant.Pwait2, LtpFdType.PipeRead)]
+    [InlineData(Variant.Pwait2, LtpFdType.PipeWrite)]
+    [InlineData(Variant.Pwait2, LtpFdType.UnixSocket)]
+    [InlineData(Variant.Pwait2, LtpFdType.Epoll)]
+    [InlineData(Variant.Pwait2, LtpFdType.EventFd)]
+    [InlineData(Variant.Pwait2, LtpFdType.TimerFd)]
+    public void Ltp_epoll_pwait06_small_timeouts_return(Variant variant, LtpFdType type)
     {
         int efd = Px.EpollCreate1(0);
-        var pair = new int[2];
-        int fd = type switch
-        {
-            FdType.PipeRead => Px.Pipe2(pair, 0) == 0 ? pair[0] : -1,
-            FdType.PipeWrite => Px.Pipe2(pair, 0) == 0 ? pair[1] : -1,
-            FdType.UnixSocket => Px.SocketPair(Posix.AF_UNIX, Posix.SOCK_STREAM, 0, pair) == 0 ? pair[0] : -1,
-            FdType.Epoll => Px.EpollCreate1(0),
-            FdType.EventFd => Px.EventFd(0, 0),
-            FdType.TimerFd => Px.TimerFdCreate(Posix.CLOCK_MONOTONIC, 0),
-            _ => throw new ArgumentOutOfRangeException(nameof(type)),
-        };
-        Assert.True(fd >= 0);
+        int fd = OpenFd(type);
         Assert.Equal(0, Px.EpollCtl(efd, Posix.EPOLL_CTL_ADD, fd, new EpollEvent(EpollEvents.In, 0)));
         var e = new EpollEvent[1];
         long nanoseconds = 1_000_000_000;

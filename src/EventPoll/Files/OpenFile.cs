@@ -19,7 +19,12 @@ namespace EventPoll;
 public abstract class OpenFile
 {
     private static long s_nextId;
-    private int _refs = 1; // atomic; 0 = released (no new pins possible)
+    // The reference count minus one, after Linux's file_ref: OneRef (0) and up = alive, NoRef (-1) = the last
+    // reference was just dropped, anything below = released (the dead zone). Pins take one atomic add and never
+    // retry, which matters when many threads pin the same file. Atomic.
+    private int _refs = OneRef;
+
+    private const int OneRef = 0, NoRef = -1, Dead = int.MinValue / 2;
 
     internal EpItem? FirstWatcher; // under lock(this): the items that watch this file (Linux: file->f_ep)
 
@@ -45,10 +50,10 @@ public abstract class OpenFile
     public virtual long Position => 0;
 
     /// <summary>Whether the last reference is gone.</summary>
-    public bool IsReleased => Volatile.Read(ref _refs) == 0;
+    public bool IsReleased => Volatile.Read(ref _refs) < NoRef;
 
     /// <summary>Current reference count (descriptors plus pins), for tests and diagnostics.</summary>
-    internal int ReferenceCount => Volatile.Read(ref _refs);
+    internal int ReferenceCount => Math.Max(Volatile.Read(ref _refs) + 1, 0);
 
     /// <summary>
     /// Returns the file's current readiness. If <paramref name="table"/> is given, first registers it on each
@@ -71,20 +76,20 @@ public abstract class OpenFile
     /// <summary>Takes one more reference; the caller must already hold one.</summary>
     internal void AddRef()
     {
-        int old = Interlocked.Increment(ref _refs) - 1;
-        Debug.Assert(old > 0, "AddRef on a released file; use TryPin");
+        int prior = Interlocked.Increment(ref _refs) - 1;
+        Debug.Assert(prior >= OneRef, "AddRef on a file without references; use TryPin");
     }
 
-    /// <summary>Takes a reference unless the file is already released (Linux: file_ref_get).</summary>
+    /// <summary>
+    /// Takes a reference unless the file is already released (Linux: file_ref_get). A pin that lands between
+    /// the last release's decrement and its claim of the file (NoRef) takes the file back: that release then
+    /// leaves the teardown to this pin's own release, as file_ref_put's failed cmpxchg does.
+    /// </summary>
     internal bool TryPin()
     {
-        int refs = Volatile.Read(ref _refs);
-        while (refs > 0)
-        {
-            int seen = Interlocked.CompareExchange(ref _refs, refs + 1, refs);
-            if (seen == refs) return true;
-            refs = seen;
-        }
+        int prior = Interlocked.Increment(ref _refs) - 1;
+        if (prior >= NoRef) return true;
+        Volatile.Write(ref _refs, Dead); // keep failed pins from drifting out of the dead zone
         return false;
     }
 
@@ -92,8 +97,10 @@ public abstract class OpenFile
     internal void Release()
     {
         int refs = Interlocked.Decrement(ref _refs);
-        Debug.Assert(refs >= 0, "reference count went negative");
-        if (refs == 0) DeferredRelease.Run(this);
+        if (refs >= OneRef) return;
+        Debug.Assert(refs == NoRef, "reference count went negative");
+        // Claim the teardown unless a concurrent pin took the file back in the meantime.
+        if (Interlocked.CompareExchange(ref _refs, Dead, NoRef) == NoRef) DeferredRelease.Run(this);
     }
 
     /// <summary>Final teardown: eventpoll_release_file, then the file's own release.</summary>

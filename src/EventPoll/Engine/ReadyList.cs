@@ -14,9 +14,9 @@ namespace EventPoll;
 /// list is <c>private list ++ shared queue</c>. A scan pops from the private list after splicing the shared
 /// queue onto it; callbacks during the scan land in the (now empty) shared queue; at the end of the scan
 /// the leftovers stay in front, the arrivals follow, and level-triggered re-queues go last: the kernel's
-/// order (ep_start_scan / ep_done_scan), with no lock per item. Re-queued items go to the private list
-/// without atomics when no arrival came in, which keeps the single-threaded level-triggered loop cheap
-/// (the case where wfcqueue regressed).</para>
+/// order (ep_start_scan / ep_done_scan), with no lock per item. Re-queued items go straight to the private
+/// list, never through the shared queue (only their own flag is set atomically), which keeps the
+/// single-threaded level-triggered loop as cheap as a locked list (the case where wfcqueue regressed).</para>
 /// <para>An item removed while queued cannot be unlinked from the shared queue in O(1); it is flagged
 /// <c>Removed</c> and dropped when popped. Its watch charge is released at once, and <see cref="Compact"/>
 /// bounds the number of such dead entries, so nothing accumulates (the objection to Wong's series).</para>

@@ -12,6 +12,7 @@ namespace EventPoll.Tests.Bench;
 /// The bench harness at tiny sizes: every scenario runs through the same code as `eventpoll bench` and its
 /// results are well-formed (counts add up, every variant present, reports parse). No timing is asserted.
 /// </summary>
+[Collection(nameof(BenchSmokeCollection))]
 public class BenchSmokeTests
 {
     private static readonly BenchOptions Tiny = new(BenchSize.Tiny);
@@ -71,7 +72,10 @@ public class BenchSmokeTests
             Assert.NotEmpty(result.Rows);
             foreach (Row row in result.Rows)
             {
-                Assert.True(double.IsFinite(row.Value) && row.Value >= 0, $"{result.Name} {row.Variant} {row.Parameter}: {row.Value}");
+                // The kernel's memory rows are deltas of the system-wide Slab total; at smoke size (100 instances)
+                // other processes' frees can outweigh them, so only their finiteness says the harness worked.
+                bool systemWideDelta = result.Name == Memory.Name && row.Variant == Variants.Label(Variant.Kernel);
+                Assert.True(double.IsFinite(row.Value) && (row.Value >= 0 || systemWideDelta), $"{result.Name} {row.Variant} {row.Parameter}: {row.Value}");
                 Assert.NotEmpty(row.Samples);
                 if (row.Unit != Unit.Bytes) Assert.True(row.Value > 0, $"{result.Name} {row.Variant} {row.Parameter} measured nothing");
             }
@@ -104,3 +108,7 @@ public class BenchSmokeTests
         Assert.All(bars, b => Assert.Equal("not run", b.Verdict));
     }
 }
+
+/// <summary>The smoke runs measure process-wide memory and run many threads: nothing else runs beside them.</summary>
+[CollectionDefinition(nameof(BenchSmokeCollection), DisableParallelization = true)]
+public sealed class BenchSmokeCollection;

@@ -1,3 +1,4 @@
+using EventPoll.Tests.Support;
 using Xunit;
 
 namespace EventPoll.Tests.Ported;
@@ -17,19 +18,7 @@ internal static class PortedSupport
         => Task.Factory.StartNew(body, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     /// <summary>The engine instance behind an epoll descriptor (kept after the descriptor closes).</summary>
-    internal static Eventpoll EngineOf(DescriptorTable table, int epfd)
-    {
-        OpenFile? file = table.Pin(epfd);
-        Assert.NotNull(file);
-        try
-        {
-            return Assert.IsType<Eventpoll>(file);
-        }
-        finally
-        {
-            file.Release();
-        }
-    }
+    internal static Eventpoll EngineOf(DescriptorTable table, int epfd) => Assert.IsType<Eventpoll>(EngineAccess.FileAt(table, epfd));
 
     /// <summary>The engine instance behind an <see cref="Epoll"/> handle.</summary>
     internal static Eventpoll EngineOf(Epoll ep) => EngineOf(ep.Table, ep.Fd);

@@ -205,17 +205,8 @@ public sealed partial class SelftestWakeupTests
     /// <summary>Topology e0 (<paramref name="outerEdge"/>) e1 (lt) s0 and e0 (same) e2 (lt) s2, both peers written.</summary>
     private Epoll ForkTopology(bool outerEdge)
     {
-        (SocketHandle s0, SocketHandle s1) = SocketPair();
-        (SocketHandle s2, SocketHandle s3) = SocketPair();
-        Epoll e0 = NewEpoll();
-        Epoll e1 = NewEpoll();
-        Epoll e2 = NewEpoll();
-        e1.Add(s0, EpollEvents.In);
-        e2.Add(s2, EpollEvents.In);
-        e0.Add(e1, Mode(outerEdge));
-        e0.Add(e2, Mode(outerEdge));
-        Emit(s1);
-        Emit(s3);
+        (Epoll e0, Action emit) = ForkThreadTopology(outerEdge);
+        emit();
         return e0;
     }
 

@@ -96,12 +96,7 @@ internal sealed class World
     public Eventpoll Instance(int ep) => (Eventpoll)File(ep);
 
     /// <summary>The open file behind a descriptor (the temporary pin is dropped again).</summary>
-    public OpenFile File(int fd)
-    {
-        OpenFile file = Table.Pin(fd) ?? throw new InvalidOperationException($"fd {fd} is not open");
-        file.Release();
-        return file;
-    }
+    public OpenFile File(int fd) => EngineAccess.FileAt(Table, fd) ?? throw new InvalidOperationException($"fd {fd} is not open");
 }
 
 /// <summary>Views of engine internals for the rule tests.</summary>

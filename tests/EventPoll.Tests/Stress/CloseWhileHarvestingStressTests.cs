@@ -1,3 +1,4 @@
+using EventPoll.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -65,7 +66,7 @@ public sealed class CloseWhileHarvestingStressTests(ITestOutputHelper output)
                     for (int i = 0; i < Files; i++) all &= closedBefore[i] = Volatile.Read(ref closed[i]) != 0;
                     int n = px.EpollWait(ep, events, maxEvents, 0);
                     Assert.True(n >= 0, $"wait failed with {Posix.Errno}");
-                    EngineAccess.CheckHarvest(rounds.Run, events.AsSpan(0, n), noDuplicates, "harvest");
+                    StressChecks.CheckHarvest(rounds.Run, events.AsSpan(0, n), noDuplicates, "harvest");
                     foreach (EpollEvent e in events.AsSpan(0, n))
                     {
                         Interlocked.Increment(ref reports);
@@ -88,7 +89,7 @@ public sealed class CloseWhileHarvestingStressTests(ITestOutputHelper output)
         output.WriteLine($"seed {StressSettings.Seed}: {count} rounds, {reports} reports");
         Assert.True(count > 100, $"only {count} rounds ran");
 
-        EngineAccess.CloseAll(table);
+        StressChecks.CloseAll(table);
         Assert.Equal(0, account.Watches);
         Assert.Equal(liveBefore, Eventpoll.LiveInstances);
     }

@@ -1,3 +1,4 @@
+using EventPoll.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -100,7 +101,7 @@ public sealed class ConcurrentInstanceAndTargetCloseStressTests(ITestOutputHelpe
         output.WriteLine($"seed {StressSettings.Seed}: {count} rounds");
         Assert.True(count > 100, $"only {count} rounds ran");
 
-        EngineAccess.CloseAll(table);
+        StressChecks.CloseAll(table);
         Assert.Equal(0, account.Watches);
         Assert.Equal(liveBefore, Eventpoll.LiveInstances);
     }

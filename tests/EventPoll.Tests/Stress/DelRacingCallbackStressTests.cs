@@ -1,3 +1,4 @@
+using EventPoll.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -91,7 +92,7 @@ public sealed class DelRacingCallbackStressTests(ITestOutputHelper output)
                 for (int s = 0; s < Slots; s++) before[s] = Volatile.Read(ref retired[s]);
                 int n = px.EpollWait(eps[inst], events, rng.Next(1, 5), rng.Next(2));
                 if (n < 0) run.Fail($"wait failed with {Posix.Errno}");
-                EngineAccess.CheckHarvest(run, events.AsSpan(0, Math.Max(n, 0)), oneShots, "harvest");
+                StressChecks.CheckHarvest(run, events.AsSpan(0, Math.Max(n, 0)), oneShots, "harvest");
                 for (int i = 0; i < n; i++)
                 {
                     Interlocked.Increment(ref reports);
@@ -118,7 +119,7 @@ public sealed class DelRacingCallbackStressTests(ITestOutputHelper output)
         Assert.Equal(expectedEntries, file.Queue.Count);
         Assert.Equal(expectedEntries, account.Watches);
 
-        EngineAccess.CloseAll(table);
+        StressChecks.CloseAll(table);
         Assert.Equal(0, account.Watches);
         Assert.Null(file.FirstWatcher);
         Assert.Equal(liveBefore, Eventpoll.LiveInstances);

@@ -1,3 +1,4 @@
+using EventPoll.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -60,7 +61,7 @@ public sealed class Dup2ReplacingRegisteredFileStressTests(ITestOutputHelper out
                         {
                             int n = px.EpollWait(ep, events, 4, (int)StressSettings.Generous.TotalMilliseconds);
                             Assert.True(n > 0, n == 0 ? "lost wakeup: the sentinel write never woke the waiter" : $"wait failed with {Posix.Errno}");
-                            EngineAccess.CheckHarvest(rounds.Run, events.AsSpan(0, n), noDuplicates, "waiter");
+                            StressChecks.CheckHarvest(rounds.Run, events.AsSpan(0, n), noDuplicates, "waiter");
                             bool done = false;
                             foreach (EpollEvent e in events.AsSpan(0, n))
                             {
@@ -105,7 +106,7 @@ public sealed class Dup2ReplacingRegisteredFileStressTests(ITestOutputHelper out
         output.WriteLine($"seed {StressSettings.Seed}: {count} rounds, {withDup} with a dup keeping F open");
         Assert.True(count > 100, $"only {count} rounds ran");
 
-        EngineAccess.CloseAll(table);
+        StressChecks.CloseAll(table);
         Assert.Equal(0, account.Watches);
         Assert.Equal(liveBefore, Eventpoll.LiveInstances);
     }

@@ -1,3 +1,4 @@
+using EventPoll.Tests.Support;
 using System.Runtime.CompilerServices;
 using Xunit;
 using Xunit.Abstractions;
@@ -49,7 +50,7 @@ public sealed class LongLivedFileShortLivedInstancesStressTests(ITestOutputHelpe
         output.WriteLine($"{Instances} instances: heap {before} -> {after} bytes ({after - before:+#;-#;0})");
         Assert.True(after - before < MemoryBound, $"the heap grew by {after - before} bytes over {Instances} short-lived instances");
 
-        EngineAccess.CloseAll(table);
+        StressChecks.CloseAll(table);
         Assert.Equal(liveBefore, Eventpoll.LiveInstances);
     }
 

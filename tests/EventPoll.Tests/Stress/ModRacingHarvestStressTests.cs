@@ -56,7 +56,7 @@ public sealed class ModRacingHarvestStressTests(ITestOutputHelper output)
                         if (Posix.Errno != Errno.EINTR || !stop.IsCancellationRequested) harvesters.Fail($"wait failed with {Posix.Errno}");
                         return;
                     }
-                    EngineAccess.CheckHarvest(harvesters, events.AsSpan(0, n), log, "harvest");
+                    StressChecks.CheckHarvest(harvesters, events.AsSpan(0, n), log, "harvest");
                     foreach (EpollEvent e in events.AsSpan(0, n))
                     {
                         int i = Token.Payload(e.Data);
@@ -107,7 +107,7 @@ public sealed class ModRacingHarvestStressTests(ITestOutputHelper output)
         output.WriteLine($"seed {StressSettings.Seed}: {mods.Sum()} MODs, {reports.Sum()} reports");
         Assert.True(mods.Sum() > 1000, "too few MODs to mean anything");
 
-        EngineAccess.CloseAll(table);
+        StressChecks.CloseAll(table);
         Assert.Equal(0, account.Watches);
         Assert.Equal(liveBefore, Eventpoll.LiveInstances);
     }

@@ -1,3 +1,4 @@
+using EventPoll.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -74,7 +75,7 @@ public sealed class NestedCloseWhileOuterHarvestsStressTests(ITestOutputHelper o
                             for (int k = 0; k < Inner; k++) all &= freedBefore[k] = innerObj[k].IsFreed;
                             int n = px.EpollWait(outer, events, 2, 0);
                             Assert.True(n >= 0, $"wait failed with {Posix.Errno}");
-                            EngineAccess.CheckHarvest(rounds.Run, events.AsSpan(0, n), noDuplicates, "outer harvest");
+                            StressChecks.CheckHarvest(rounds.Run, events.AsSpan(0, n), noDuplicates, "outer harvest");
                             foreach (EpollEvent e in events.AsSpan(0, n))
                             {
                                 Interlocked.Increment(ref reports);
@@ -106,7 +107,7 @@ public sealed class NestedCloseWhileOuterHarvestsStressTests(ITestOutputHelper o
         output.WriteLine($"seed {StressSettings.Seed}: {count} rounds, {reports} reports");
         Assert.True(count > 100, $"only {count} rounds ran");
 
-        EngineAccess.CloseAll(table);
+        StressChecks.CloseAll(table);
         Assert.Equal(0, account.Watches);
         Assert.Equal(liveBefore, Eventpoll.LiveInstances);
     }

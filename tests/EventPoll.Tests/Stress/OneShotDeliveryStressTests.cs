@@ -59,7 +59,7 @@ public sealed class OneShotDeliveryStressTests(ITestOutputHelper output)
                         if (Posix.Errno != Errno.EINTR || !stopWaiters.IsCancellationRequested) run.Fail($"epoll_wait failed with {Posix.Errno}");
                         return;
                     }
-                    EngineAccess.CheckHarvest(run, events.AsSpan(0, n), oneShots, "oneshot waiter");
+                    StressChecks.CheckHarvest(run, events.AsSpan(0, n), oneShots, "oneshot waiter");
                     foreach (EpollEvent e in events.AsSpan(0, n))
                     {
                         if (!Token.IsOneShot(e.Data) || Token.Payload(e.Data) == 0) continue; // noise
@@ -107,7 +107,7 @@ public sealed class OneShotDeliveryStressTests(ITestOutputHelper output)
         output.WriteLine($"seed {StressSettings.Seed}: {written.Sum()} writes, {Interlocked.Read(ref deliveries)} oneshot deliveries");
         Assert.True(written.Sum() > 1000, "too few writes to mean anything");
 
-        EngineAccess.CloseAll(table);
+        StressChecks.CloseAll(table);
         Assert.Equal(0, account.Watches);
         Assert.Equal(liveBefore, Eventpoll.LiveInstances);
     }

@@ -1,3 +1,4 @@
+using EventPoll.Tests.Support;
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Xunit;
@@ -42,10 +43,10 @@ public sealed class RandomizedOperationsStressTests(ITestOutputHelper output)
         run.AssertClean();
         output.WriteLine($"seed {StressSettings.Seed}: {world.Operations} operations; final check: {instances} instances, {items} items, {mustReport} had to be reported");
 
-        EngineAccess.CloseAll(world.Table);
+        StressChecks.CloseAll(world.Table);
         Assert.Equal(0, world.Account.Watches);
         Assert.Equal(liveBefore, Eventpoll.LiveInstances);
-        EngineAccess.AssertCollected(world.Seen, "instances, items and files");
+        StressChecks.AssertCollected(world.Seen, "instances, items and files");
     }
 
     /// <summary>The shared descriptors and the operations on them.</summary>
@@ -138,7 +139,7 @@ public sealed class RandomizedOperationsStressTests(ITestOutputHelper output)
                 if (Posix.Errno is not (Errno.EBADF or Errno.EINVAL)) _run.Fail($"epoll_wait failed with {Posix.Errno}");
                 return;
             }
-            EngineAccess.CheckHarvest(_run, buffer.AsSpan(0, n), _oneShots, "epoll_wait");
+            StressChecks.CheckHarvest(_run, buffer.AsSpan(0, n), _oneShots, "epoll_wait");
             if (rng.Next(50) == 0 && _seen.Count < MaxWeak) RememberItems(ep);
         }
 
@@ -161,7 +162,7 @@ public sealed class RandomizedOperationsStressTests(ITestOutputHelper output)
                 _run.Fail("an asynchronous wait with a 2 ms timeout never completed");
                 return;
             }
-            EngineAccess.CheckHarvest(_run, buffer.AsSpan(0, task.Result), _oneShots, "WaitAsync");
+            StressChecks.CheckHarvest(_run, buffer.AsSpan(0, task.Result), _oneShots, "WaitAsync");
         }
 
         private void Write(Random rng, Span<byte> bytes)
@@ -260,7 +261,7 @@ public sealed class RandomizedOperationsStressTests(ITestOutputHelper output)
                 var events = new EpollEvent[items.Length + 1];
                 int n = ep.Wait(events, events.Length, 0, CancellationToken.None);
                 Assert.True(n >= 0, $"final wait failed: {(Errno)(-n)}");
-                EngineAccess.CheckHarvest(_run, events.AsSpan(0, n), _oneShots, "final wait");
+                StressChecks.CheckHarvest(_run, events.AsSpan(0, n), _oneShots, "final wait");
                 var reported = events.Take(n).Select(e => e.Data).ToHashSet();
                 mustReport += expected.Count;
                 foreach (EpItem item in expected)

@@ -219,16 +219,8 @@ internal sealed class DeliveryLog
 }
 
 /// <summary>Engine-level helpers (the tests see internals).</summary>
-internal static class EngineAccess
+internal static class StressChecks
 {
-    /// <summary>The file behind <paramref name="fd"/>, or null when it is not open.</summary>
-    internal static OpenFile? FileAt(DescriptorTable table, int fd)
-    {
-        OpenFile? file = table.Pin(fd);
-        file?.Release();
-        return file;
-    }
-
     /// <summary>Checks a wait result: no (item) twice in one harvest, no event with an empty mask, ONESHOT armings delivered once.</summary>
     internal static void CheckHarvest(StressRun run, ReadOnlySpan<EpollEvent> events, DeliveryLog oneShots, string where)
     {

@@ -21,6 +21,18 @@ internal sealed record Row(string Variant, string Parameter, double Value, Unit 
 
     internal double? VsBefore { get; set; }
 
+    /// <summary>Samples of a reference taken alternately with this row's (sample i of each back to back), or null.</summary>
+    internal double[]? ReferenceSamples { get; init; }
+
+    /// <summary>
+    /// Speed-up over the reference sampled alongside: the median of the per-repetition ratios rather than a ratio
+    /// of medians, because each per-repetition ratio compares two samples taken back to back, so drift even within
+    /// the phase cancels.
+    /// </summary>
+    internal double? VsReference => ReferenceSamples is { } reference
+        ? Sampler.Median([.. reference.Select((r, i) => HigherIsBetter ? Samples[i] / r : r / Samples[i])])
+        : null;
+
     internal bool HigherIsBetter => Unit == Unit.OpsPerSecond;
 
     /// <summary>How much better this row is than <paramref name="reference"/> (ratio of the medians, oriented so greater is better).</summary>

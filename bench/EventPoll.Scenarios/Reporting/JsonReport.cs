@@ -64,6 +64,13 @@ internal static class JsonReport
             json.WriteEndArray();
             if (row.VsKernel is double k) json.WriteNumber("vsKernel", k);
             if (row.VsBefore is double b) json.WriteNumber("vsBefore", b);
+            if (row.ReferenceSamples is { } reference)
+            {
+                json.WriteStartArray("referenceSamples");
+                foreach (double s in reference) json.WriteNumberValue(s);
+                json.WriteEndArray();
+                json.WriteNumber("vsReference", row.VsReference!.Value);
+            }
             json.WriteEndObject();
         }
         json.WriteEndArray();

@@ -13,7 +13,8 @@ internal static class MarkdownReport
         text.AppendLine(CultureInfo.InvariantCulture, $"# eventpoll bench ({(run.Size == BenchSize.Full ? "full" : run.Size.ToString().ToLowerInvariant())} run, {run.Started:yyyy-MM-dd HH:mm:ss zzz})");
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"Machine: {run.Machine.Describe()}. Total time {run.Elapsed.TotalSeconds:F1} s.");
-        text.AppendLine("Figures are medians of the repetitions; ratios compare medians from this run (greater than 1: the row is better).");
+        text.AppendLine("Figures are medians of the repetitions; ratios compare medians from this run, except \"vs reference (paired)\", the median of");
+        text.AppendLine("per-repetition ratios to a reference sampled alternately with the row (greater than 1: the row is better).");
         foreach (ScenarioResult result in run.Results) AppendScenario(text, result);
         text.AppendLine();
         text.AppendLine("## Bar check (issue 4)");
@@ -30,19 +31,23 @@ internal static class MarkdownReport
         text.AppendLine(CultureInfo.InvariantCulture, $"## {result.Name}: {result.Title} ({result.Elapsed.TotalSeconds:F1} s)");
         text.AppendLine();
         bool vsKernel = result.Rows.Any(r => r.VsKernel is not null), vsBefore = result.Rows.Any(r => r.VsBefore is not null);
+        bool vsReference = result.Rows.Any(r => r.ReferenceSamples is not null);
         text.Append("| variant | parameter | figure | samples |");
         if (vsKernel) text.Append(" vs kernel |");
         if (vsBefore) text.Append(CultureInfo.InvariantCulture, $" vs {result.BeforeLabel} |");
+        if (vsReference) text.Append(" vs reference (paired) |");
         text.AppendLine();
         text.Append("|---|---|---:|---|");
         if (vsKernel) text.Append("---:|");
         if (vsBefore) text.Append("---:|");
+        if (vsReference) text.Append("---:|");
         text.AppendLine();
         foreach (Row row in result.Rows)
         {
             text.Append(CultureInfo.InvariantCulture, $"| {row.Variant} | {row.Parameter} | {Figure(row.Value, row.Unit)} | {string.Join(" ", row.Samples.Select(s => Number(s)))} |");
             if (vsKernel) text.Append(CultureInfo.InvariantCulture, $" {BarCheck.Ratio(row.VsKernel)} |");
             if (vsBefore) text.Append(CultureInfo.InvariantCulture, $" {BarCheck.Ratio(row.VsBefore)} |");
+            if (vsReference) text.Append(CultureInfo.InvariantCulture, $" {BarCheck.Ratio(row.VsReference)} |");
             text.AppendLine();
         }
         foreach (string note in result.Notes) text.AppendLine().Append("Note: ").AppendLine(note);

@@ -8,10 +8,17 @@ namespace EventPoll.Scenarios.Scenarios;
 /// The kernel needs N eventfds, so its run raises RLIMIT_NOFILE where it may and stops at the largest N it
 /// can open (noted in the result).
 /// </summary>
+/// <remarks>
+/// Sizes are measured a minute apart, long enough for a shared machine to drift by more than the effect looked
+/// for, so each size is judged against a reference instance (N = <see cref="ReferenceSize"/>) kept open for the
+/// whole scenario and sampled alternately with it: drift then moves both alike and the paired ratio
+/// (<see cref="Row.VsReference"/>) keeps only what N costs.
+/// </remarks>
 internal static class Fanout
 {
     internal const string Name = "fanout";
     internal static readonly int[] Sizes = [10, 1_000, 100_000, 1_000_000];
+    internal const int ReferenceSize = 10;
 
     internal static ScenarioResult Run(BenchOptions options)
     {
@@ -26,16 +33,24 @@ internal static class Fanout
             sizes = [.. sizes.Append(kernelMax).Order().Distinct()];
             result.Notes.Add($"kernel: RLIMIT_NOFILE is {ResourceLimits.OpenFiles:N0} and could not be raised (no CAP_SYS_RESOURCE), so the kernel ran up to N={kernelMax:N0}");
         }
-        foreach (int n in sizes)
+        result.Notes.Add($"vs reference: each N was sampled alternately with an N={ReferenceSize} instance of the same variant kept open throughout; " +
+            "the ratio is the median of the per-repetition ratios, so drift between sizes cancels (at N=10 it shows the pairing's own noise). The bar uses it.");
+        var references = new List<FanoutInstance>();
+        try
         {
-            foreach (Variant v in variants)
+            foreach (Variant v in variants) references.Add(new FanoutInstance(Variants.Create(v), ReferenceSize));
+            foreach (int n in sizes)
             {
-                if (v == Variant.Kernel && n > kernelMax) continue;
-                options.Report($"{Name}: N={n:N0} {Variants.Label(v)} (registering)");
-                double[] samples = Sample(Variants.Create(v), n, options.SampleDuration, options.Repetitions,
-                    r => options.Report($"{Name}: N={n:N0} {Variants.Label(v)} {Sampler.RepLabel(r, options.Repetitions)}"));
-                result.Rows.Add(Row.FromSamples(Variants.Label(v), $"N={n}", Unit.NanosecondsPerOp, samples));
+                for (int i = 0; i < variants.Length; i++)
+                {
+                    if (variants[i] == Variant.Kernel && n > kernelMax) continue;
+                    result.Rows.Add(Measure(references[i], n, options.SampleDuration, options.Repetitions, options.Report));
+                }
             }
+        }
+        finally
+        {
+            foreach (FanoutInstance reference in references) reference.Dispose();
         }
         result.ComputeRatios(before: null);
         return result;
@@ -50,42 +65,18 @@ internal static class Fanout
     }
 
     /// <summary>
-    /// Registers <paramref name="n"/> eventfds (level-triggered IN), signals the last one once, and times
-    /// waits that each return exactly that one item. The samples share one setup (building a million
-    /// watches takes longer than measuring them). Returns ns per wait for each repetition.
+    /// Builds an instance watching <paramref name="n"/> eventfds through the reference's API (one descriptor
+    /// table per variant, as in a process), samples it alternately with <paramref name="reference"/>, and closes
+    /// it before returning: the kernel's RLIMIT_NOFILE leaves room for one large instance only.
+    /// Returns its row (ns per wait) with the reference's samples beside its own.
     /// </summary>
-    internal static double[] Sample(EpollApi api, int n, TimeSpan duration, int repetitions, Action<int>? progress = null)
+    internal static Row Measure(FanoutInstance reference, int n, TimeSpan duration, int repetitions, Action<string>? progress = null)
     {
-        int ep = (int)EpollApi.Check(api.CreateEpoll(), "epoll_create");
-        var fds = new List<int>(n);
-        var events = new EpollEvent[64];
-        try
-        {
-            for (int i = 0; i < n; i++)
-            {
-                fds.Add((int)EpollApi.Check(api.CreateEventFd(), "eventfd"));
-                EpollApi.Check(api.Ctl(ep, (int)EpollOp.Add, fds[i], EpollEvents.In, (ulong)i), "ADD");
-            }
-            EpollApi.Check(api.Signal(fds[^1]), "write");
-            var samples = new double[repetitions];
-            for (int r = 0; r < repetitions; r++)
-            {
-                progress?.Invoke(r);
-                samples[r] = 1e9 / Sampler.Throughput(() =>
-                {
-                    for (int i = 0; i < Sampler.BatchSize; i++)
-                    {
-                        int got = api.Wait(ep, events, events.Length, 0);
-                        if (got != 1 || events[0].Data != (ulong)(n - 1)) throw new InvalidOperationException($"epoll_wait returned {got} events, expected the one ready item");
-                    }
-                }, duration);
-            }
-            return samples;
-        }
-        finally
-        {
-            api.Close(ep); // first, so the kernel's closes below need not unlink a million items one by one
-            foreach (int fd in fds) api.Close(fd);
-        }
+        string variant = reference.Api.Name;
+        progress?.Invoke($"{Name}: N={n:N0} {variant} (registering)");
+        using var instance = new FanoutInstance(reference.Api, n);
+        double[][] samples = Sampler.Interleaved(repetitions, [() => instance.Sample(duration), () => reference.Sample(duration)],
+            (r, e) => progress?.Invoke($"{Name}: N={n:N0} {variant}{(e == 0 ? "" : $", N={ReferenceSize} reference")} {Sampler.RepLabel(r, repetitions)}"));
+        return Row.FromSamples(variant, $"N={n}", Unit.NanosecondsPerOp, samples[0]) with { ReferenceSamples = samples[1] };
     }
 }

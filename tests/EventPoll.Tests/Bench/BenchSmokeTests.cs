@@ -52,13 +52,20 @@ public class BenchSmokeTests
 
     [Theory]
     [MemberData(nameof(EpollVariants))]
-    public void Fanout_ReturnsOneSamplePerRepetition(string variant)
+    public void Fanout_PairsEverySampleWithTheReference_AndClosesTheInstance(string variant)
     {
         EpollApi api = Create(variant);
-        double[] samples = Fanout.Sample(api, n: 500, TimeSpan.FromMilliseconds(2), repetitions: 3);
-        Assert.Equal(3, samples.Length);
-        Assert.All(samples, s => Assert.True(s > 0 && double.IsFinite(s)));
-        if (api is EngineApi engine) Assert.Equal(0, engine.Table.Count);
+        var engine = api as EngineApi;
+        using (var reference = new FanoutInstance(api, Fanout.ReferenceSize))
+        {
+            Row row = Fanout.Measure(reference, n: 500, TimeSpan.FromMilliseconds(2), repetitions: 3);
+            Assert.Equal(3, row.Samples.Length);
+            Assert.Equal(3, row.ReferenceSamples?.Length);
+            Assert.All(row.Samples.Concat(row.ReferenceSamples!), s => Assert.True(s > 0 && double.IsFinite(s)));
+            Assert.True(row.VsReference is > 0 and < double.PositiveInfinity);
+            if (engine is not null) Assert.Equal(Fanout.ReferenceSize + 1, engine.Table.Count); // only the reference is left
+        }
+        if (engine is not null) Assert.Equal(0, engine.Table.Count);
     }
 
     [Fact]
@@ -86,6 +93,7 @@ public class BenchSmokeTests
         }
         Assert.Equal(ConnRate.Threads.Length * Variants.Available(Variant.Product, Variant.GlobalClosePathLock, Variant.Kernel).Length,
             run.Results.Single(r => r.Name == ConnRate.Name).Rows.Count);
+        Assert.All(run.Results.Single(r => r.Name == Fanout.Name).Rows, r => Assert.NotNull(r.VsReference)); // the bar reads it
         if (KernelApi.IsAvailable)
             Assert.NotNull(run.Results.Single(r => r.Name == MicroCosts.Name).Find(Variants.Label(Variant.Product), MicroCosts.AddDel)!.VsKernel);
 

@@ -14,7 +14,7 @@ namespace EventPoll;
 /// </remarks>
 public sealed class DescriptorTable
 {
-    private readonly object _lock = new();
+    private readonly ShortLock _lock = new();
     private OpenFile?[] _slots = new OpenFile?[64]; // replaced (grown) under _lock; slots written under _lock
     private int _lowestFree;                          // under _lock: no free slot below it
     private int _count;                               // under _lock
@@ -39,7 +39,7 @@ public sealed class DescriptorTable
     internal int Install(OpenFile file, int minFd = 0)
     {
         int fd;
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             fd = FindFree(minFd);
             if (fd >= 0) Put(fd, file);
@@ -91,7 +91,7 @@ public sealed class DescriptorTable
     public int Close(int fd)
     {
         OpenFile? file;
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             file = Take(fd);
         }
@@ -126,7 +126,7 @@ public sealed class DescriptorTable
             return newFd;
         }
         OpenFile? replaced;
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             // One store replaces the file: a lock-free lookup of newFd sees the old file or the new one, never
             // an empty slot (dup2 is atomic; Linux: do_dup2's rcu_assign_pointer).
@@ -140,7 +140,7 @@ public sealed class DescriptorTable
     /// <summary>The descriptors currently open, in ascending order (for diagnostics and tests).</summary>
     public IReadOnlyList<int> OpenDescriptors()
     {
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             var list = new List<int>(_count);
             for (int fd = 0; fd < _slots.Length; fd++)
@@ -153,7 +153,7 @@ public sealed class DescriptorTable
 
     private int FindFree(int minFd)
     {
-        Debug.Assert(Monitor.IsEntered(_lock));
+        Debug.Assert(_lock.IsHeldByCurrentThread);
         for (int fd = Math.Max(minFd, _lowestFree); fd < Limit; fd++)
         {
             if (fd >= _slots.Length || _slots[fd] is null) return fd;
@@ -163,7 +163,7 @@ public sealed class DescriptorTable
 
     private void Put(int fd, OpenFile file)
     {
-        Debug.Assert(Monitor.IsEntered(_lock));
+        Debug.Assert(_lock.IsHeldByCurrentThread);
         if (fd >= _slots.Length)
         {
             var grown = new OpenFile?[Math.Min(Math.Max(_slots.Length * 2, fd + 1), Limit)];
@@ -178,7 +178,7 @@ public sealed class DescriptorTable
 
     private OpenFile? Take(int fd)
     {
-        Debug.Assert(Monitor.IsEntered(_lock));
+        Debug.Assert(_lock.IsHeldByCurrentThread);
         if ((uint)fd >= (uint)_slots.Length) return null;
         OpenFile? file = _slots[fd];
         if (file is null) return null;

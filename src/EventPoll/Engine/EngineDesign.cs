@@ -14,12 +14,12 @@ internal sealed record EngineDesign(bool LockedReadyList = false, bool GlobalClo
     internal static EngineDesign Default { get; } = new();
 
     /// <summary>The process-wide lock of <see cref="GlobalClosePathLock"/> (Linux before 6.4: epmutex).</summary>
-    private static readonly object s_closePathLock = new();
+    private static readonly ShortLock s_closePathLock = new();
 
     /// <summary>Enters a close path: takes the process-wide lock in the "before" design, nothing otherwise.</summary>
     internal ClosePathScope EnterClosePath()
     {
-        if (GlobalClosePathLock) Monitor.Enter(s_closePathLock);
+        if (GlobalClosePathLock) s_closePathLock.Enter();
         return new ClosePathScope(GlobalClosePathLock);
     }
 
@@ -27,7 +27,7 @@ internal sealed record EngineDesign(bool LockedReadyList = false, bool GlobalClo
     {
         public void Dispose()
         {
-            if (locked) Monitor.Exit(s_closePathLock);
+            if (locked) s_closePathLock.Exit();
         }
     }
 }

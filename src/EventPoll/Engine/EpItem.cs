@@ -14,7 +14,7 @@ namespace EventPoll;
 /// stale value is harmless: the harvest re-polls under the interest lock and masks with the current value.</item>
 /// <item><see cref="Data"/>, <see cref="Removed"/>, and which queue the entry is on: under Ep's interest lock.</item>
 /// <item><see cref="Queued"/>, <see cref="NextReady"/>: the ready-queue protocol (<see cref="ReadyList"/>).</item>
-/// <item><see cref="FilePrev"/>, <see cref="FileNext"/>, <see cref="Dying"/>: under <c>lock(File)</c> (f_lock).</item>
+/// <item><see cref="FilePrev"/>, <see cref="FileNext"/>, <see cref="Dying"/>: under File's f_lock.</item>
 /// </list>
 /// </remarks>
 internal sealed class EpItem : WaitEntry
@@ -70,20 +70,20 @@ internal sealed class EpItem : WaitEntry
 
     protected internal override bool OnWake(EpollEvents key) => Ep.OnItemWake(this, (uint)key);
 
-    /// <summary>Links this item into its file's watcher list (Linux: attach_epitem). Caller holds lock(File).</summary>
+    /// <summary>Links this item into its file's watcher list (Linux: attach_epitem). Caller holds File's f_lock.</summary>
     internal void AttachToFile()
     {
-        Debug.Assert(Monitor.IsEntered(File));
+        Debug.Assert(File.WatchersLocked);
         FilePrev = null;
         FileNext = File.FirstWatcher;
         if (FileNext is not null) FileNext.FilePrev = this;
         Volatile.Write(ref File.FirstWatcher, this);
     }
 
-    /// <summary>Unlinks this item from its file's watcher list. Caller holds lock(File).</summary>
+    /// <summary>Unlinks this item from its file's watcher list. Caller holds File's f_lock.</summary>
     internal void DetachFromFile()
     {
-        Debug.Assert(Monitor.IsEntered(File));
+        Debug.Assert(File.WatchersLocked);
         if (FilePrev is null) Volatile.Write(ref File.FirstWatcher, FileNext); else FilePrev.FileNext = FileNext;
         if (FileNext is not null) FileNext.FilePrev = FilePrev;
         FilePrev = FileNext = null;
@@ -99,7 +99,7 @@ internal sealed class EpItem : WaitEntry
         while (true)
         {
             EpItem? item;
-            lock (file)
+            using (file.LockWatchers())
             {
                 item = file.FirstWatcher;
                 if (item is null) return;

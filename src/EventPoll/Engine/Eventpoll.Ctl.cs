@@ -51,7 +51,7 @@ internal sealed partial class Eventpoll
         bool fullCheck = op == (int)EpollOp.Add && (Volatile.Read(ref FirstWatcher) is not null || target is Eventpoll);
         if (!fullCheck) return CtlLocked(op, target, fd, events, data, null);
 
-        lock (LoopCheck.NestedLock)
+        using (LoopCheck.NestedLock.EnterScope())
         {
             var check = new LoopCheck(this);
             if (target is Eventpoll inner && !check.AllowsEdgeTo(inner)) return -(int)Errno.ELOOP;
@@ -62,7 +62,10 @@ internal sealed partial class Eventpoll
 
     private int CtlLocked(int op, OpenFile target, int fd, uint events, ulong data, LoopCheck? check)
     {
-        using (EnterMtx())
+        // ctl pins no file of its own (the caller pinned the target), so only polling a nested instance,
+        // which pins that instance's items' files, can drop a last reference under the lock. The deferral's
+        // thread-local bookkeeping is measurable on ADD+DEL, so it is skipped for every other target.
+        using (EnterMtx(deferReleases: target is Eventpoll))
         {
             EpItem? item = _items.Find(target, fd);
             switch (op)
@@ -93,7 +96,7 @@ internal sealed partial class Eventpoll
     {
         if (!Account.TryCharge()) return -(int)Errno.ENOSPC;
         var item = new EpItem(this, target, fd, events, data);
-        lock (target) item.AttachToFile();
+        using (target.LockWatchers()) item.AttachToFile();
         _items.Add(item);
         Interlocked.Increment(ref _refs);
 

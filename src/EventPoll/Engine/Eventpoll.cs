@@ -16,7 +16,7 @@ namespace EventPoll;
 /// <item>A file's wait-queue lock (<see cref="WaitQueue.SyncRoot"/>, usually the source's state lock). Wakeup
 /// callbacks (<see cref="OnItemWake"/>) run under it; they touch only the lock-free ready queue, the waiter
 /// queue's small lock and, for nesting, the wait queues of watching instances (further down the same order).</item>
-/// <item><c>lock(file)</c> (f_lock): a file's watcher list and the items' Dying flags. Nothing is taken under it.</item>
+/// <item>A file's f_lock (<see cref="OpenFile.LockWatchers"/>, a spin lock): its watcher list and the items' Dying flags. Nothing is taken under it.</item>
 /// <item><see cref="WaiterQueue"/>'s lock: the blocked waiters. Nothing is taken under it.</item>
 /// </list>
 /// <para><b>Lifetime</b> (the v6.4 refcount design): <c>_refs</c> counts one reference for the open file plus one
@@ -30,7 +30,7 @@ internal sealed partial class Eventpoll : OpenFile
 {
     private static long s_liveInstances;
 
-    private readonly object _mtx = new();
+    private readonly ShortLock _mtx = new();
     private readonly InterestSet _items = new();
     private Dictionary<EpItem, List<EpItem.ExtraWaitEntry>>? _extraEntries; // files that register several queues (rare)
     private readonly ReadyList _ready;
@@ -69,7 +69,7 @@ internal sealed partial class Eventpoll : OpenFile
     {
         get
         {
-            lock (_mtx) return _items.Count;
+            using (_mtx.EnterScope()) return _items.Count;
         }
     }
 
@@ -119,7 +119,7 @@ internal sealed partial class Eventpoll : OpenFile
     /// <summary>Queues an item found ready by ADD or MOD and wakes as the callback would (Linux: the tail of ep_insert/ep_modify).</summary>
     private void QueueReadyLocked(EpItem item)
     {
-        Debug.Assert(Monitor.IsEntered(_mtx));
+        Debug.Assert(_mtx.IsHeldByCurrentThread);
         if (!_ready.TryEnqueue(item)) return;
         if (_waiters.HasWaiters) _waiters.WakeOne();
         if (PollWait.HasEntries) PollWait.Wake(EpollEvents.In);
@@ -145,29 +145,32 @@ internal sealed partial class Eventpoll : OpenFile
         }
     }
 
-    /// <summary>Takes the interest lock and defers final file releases until it is left.</summary>
-    private MtxScope EnterMtx()
+    /// <summary>
+    /// Takes the interest lock and, unless the caller knows no file can be pinned and released inside, defers
+    /// final file releases until it is left (a release under the lock could need this very lock again).
+    /// </summary>
+    private MtxScope EnterMtx(bool deferReleases = true)
     {
-        Monitor.Enter(_mtx);
-        OpenFile.DeferredRelease.Enter();
-        return new MtxScope(_mtx);
+        _mtx.Enter();
+        if (deferReleases) OpenFile.DeferredRelease.Enter();
+        return new MtxScope(_mtx, deferReleases);
     }
 
-    private readonly ref struct MtxScope(object mtx)
+    private readonly ref struct MtxScope(ShortLock mtx, bool deferReleases)
     {
         public void Dispose()
         {
-            Monitor.Exit(mtx);
-            OpenFile.DeferredRelease.Exit();
+            mtx.Exit();
+            if (deferReleases) OpenFile.DeferredRelease.Exit();
         }
     }
 
     /// <summary>Removes an item (Linux: __ep_remove). Caller holds <c>_mtx</c>; returns false for a dying item unless forced.</summary>
     private bool RemoveLocked(EpItem item, bool force)
     {
-        Debug.Assert(Monitor.IsEntered(_mtx));
+        Debug.Assert(_mtx.IsHeldByCurrentThread);
         UnregisterPollWait(item);
-        lock (item.File)
+        using (item.File.LockWatchers())
         {
             if (item.Dying && !force) return false;
             item.DetachFromFile();
@@ -233,7 +236,7 @@ internal sealed partial class Eventpoll : OpenFile
     /// <summary>Removes an item's entries from every wait queue (Linux: ep_unregister_pollwait). Caller holds <c>_mtx</c>.</summary>
     private void UnregisterPollWait(EpItem item)
     {
-        Debug.Assert(Monitor.IsEntered(_mtx));
+        Debug.Assert(_mtx.IsHeldByCurrentThread);
         item.Queue?.Remove(item);
         if (_extraEntries is null || !_extraEntries.Remove(item, out List<EpItem.ExtraWaitEntry>? extras)) return;
         foreach (EpItem.ExtraWaitEntry extra in extras) extra.Queue?.Remove(extra);

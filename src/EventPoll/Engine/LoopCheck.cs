@@ -20,7 +20,7 @@ internal sealed class LoopCheck
     private static readonly int[] s_pathLimits = [1000, 500, 100, 50, 10];
 
     /// <summary>Serialises topology checks (Linux: epnested_mutex). Never taken on a close path.</summary>
-    internal static readonly object NestedLock = new();
+    internal static readonly ShortLock NestedLock = new();
 
     private static long s_generation; // under NestedLock
 
@@ -111,7 +111,7 @@ internal sealed class LoopCheck
     private static List<EpItem> Watchers(OpenFile file)
     {
         var list = new List<EpItem>();
-        lock (file)
+        using (file.LockWatchers())
         {
             for (EpItem? item = file.FirstWatcher; item is not null; item = item.FileNext) list.Add(item);
         }

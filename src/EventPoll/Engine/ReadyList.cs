@@ -29,13 +29,13 @@ internal sealed class ReadyList
     private EpItem? _listTail;          // consumer only
     private int _scanSeq;               // consumer writes; odd while a scan or compaction has items in hand (see MayHaveItems)
     private int _deadCount;             // consumer only: removed items still linked somewhere
-    private readonly object? _gate;     // only in the locked "before" design: guards the queue's tail and splices
+    private readonly ShortLock? _gate;     // only in the locked "before" design: guards the queue's tail and splices
 
     internal ReadyList(Eventpoll owner, bool locked)
     {
         _stub = new EpItem(owner);
         _queueTail = _stub;
-        _gate = locked ? new object() : null;
+        _gate = locked ? new ShortLock() : null;
     }
 
     /// <summary>
@@ -77,7 +77,7 @@ internal sealed class ReadyList
     /// <summary>The locked "before" design's enqueue: the same list, appended under a lock (<see cref="EngineDesign"/>).</summary>
     private bool TryEnqueueLocked(EpItem item)
     {
-        lock (_gate!)
+        using (_gate!.EnterScope())
         {
             if (Interlocked.CompareExchange(ref item.Queued, 1, 0) != 0) return false;
             item.NextReady = null;
@@ -175,14 +175,14 @@ internal sealed class ReadyList
     private void SpliceQueueIntoList()
     {
         if (QueueIsEmpty) return;
-        if (_gate is not null) Monitor.Enter(_gate);
+        _gate?.Enter();
         try
         {
             SpliceQueueIntoListCore();
         }
         finally
         {
-            if (_gate is not null) Monitor.Exit(_gate);
+            _gate?.Exit();
         }
     }
 

@@ -27,7 +27,7 @@ internal abstract class Waiter
 /// </remarks>
 internal sealed class WaiterQueue
 {
-    private readonly object _lock = new();
+    private readonly ShortLock _lock = new();
     private Waiter? _head; // under _lock
     private Waiter? _tail; // under _lock
     private int _count;    // written under _lock with Interlocked (full fence), read lock-free
@@ -39,7 +39,7 @@ internal sealed class WaiterQueue
 
     internal void Add(Waiter waiter)
     {
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             Debug.Assert(!waiter.IsQueued);
             waiter.IsQueued = true;
@@ -54,7 +54,7 @@ internal sealed class WaiterQueue
     /// <summary>Removes a waiter that gives up; false if a wakeup already dequeued it (it consumed a wakeup).</summary>
     internal bool Remove(Waiter waiter)
     {
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             if (!waiter.IsQueued) return false;
             Unlink(waiter);
@@ -66,7 +66,7 @@ internal sealed class WaiterQueue
     internal void WakeOne()
     {
         Waiter? waiter;
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             waiter = _head;
             if (waiter is null) return;

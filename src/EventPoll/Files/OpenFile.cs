@@ -12,13 +12,16 @@ namespace EventPoll;
 /// goes, every epoll item watching the file is removed from its instance (eventpoll_release_file) and then
 /// <see cref="OnRelease"/> runs (the file's own release). A release that would happen while the thread is
 /// inside the engine is deferred until it leaves (the kernel defers the final fput to task_work likewise).</para>
-/// <para>Locking: the monitor of the <see cref="OpenFile"/> object itself is the kernel's <c>f_lock</c>: it
-/// protects <see cref="FirstWatcher"/> and each watcher's file links and <c>Dying</c> flag. Sources must
-/// keep their own state under a different lock (their <see cref="WaitQueue.SyncRoot"/>).</para>
+/// <para>Locking: <see cref="LockWatchers"/> takes the kernel's <c>f_lock</c>, a spin lock: it protects
+/// <see cref="FirstWatcher"/> and each watcher's file links and <c>Dying</c> flag, for a few instructions at a
+/// time, and nothing is taken under it. Sources keep their own state under a different lock (their
+/// <see cref="WaitQueue.SyncRoot"/>).</para>
 /// </remarks>
 public abstract class OpenFile
 {
-    private static long s_nextId;
+    private static long s_nextId; // atomic: the last id handed out in a block
+    [ThreadStatic] private static long t_nextId, t_idLimit; // this thread's block of ids: [t_nextId, t_idLimit)
+    private const int IdBlock = 1024;
     // The reference count minus one, after Linux's file_ref: OneRef (0) and up = alive, NoRef (-1) = the last
     // reference was just dropped, anything below = released (the dead zone). Pins take one atomic add and never
     // retry, which matters when many threads pin the same file. Atomic.
@@ -26,16 +29,37 @@ public abstract class OpenFile
 
     private const int OneRef = 0, NoRef = -1, Dead = int.MinValue / 2;
 
-    internal EpItem? FirstWatcher; // under lock(this): the items that watch this file (Linux: file->f_ep)
+    internal EpItem? FirstWatcher; // under f_lock: the items that watch this file (Linux: file->f_ep)
+
+    // Linux: f_lock. A spin lock without owner tracking: its sections are a handful of pointer updates, and a
+    // parking lock object per file would cost an allocation per file.
+    private SpinLock _fLock = new(enableThreadOwnerTracking: false);
 
     /// <summary>Creates a file holding one reference, owned by the creator.</summary>
     protected OpenFile()
     {
-        Id = Interlocked.Increment(ref s_nextId);
+        Id = NextId();
     }
 
-    /// <summary>A process-unique creation number; orders files the way struct file addresses order the kernel's tree.</summary>
+    /// <summary>
+    /// A process-unique number, increasing in creation order on each thread; orders files the way struct file
+    /// addresses order the kernel's tree (arbitrarily across threads).
+    /// </summary>
     public long Id { get; }
+
+    /// <summary>
+    /// The next id from this thread's block, taking a new block from the shared counter when it runs out (as
+    /// Linux's get_next_ino batches per CPU): threads that create files concurrently do not share a cache line.
+    /// </summary>
+    private static long NextId()
+    {
+        if (t_nextId == t_idLimit)
+        {
+            t_idLimit = Interlocked.Add(ref s_nextId, IdBlock) + 1;
+            t_nextId = t_idLimit - IdBlock;
+        }
+        return t_nextId++;
+    }
 
     /// <summary>Whether the file can be polled (Linux: file_can_poll). Adding one that cannot fails with EPERM.</summary>
     public virtual bool CanPoll => true;
@@ -72,6 +96,23 @@ public abstract class OpenFile
 
     /// <summary>The file's own release, run once after the last reference is gone and its watchers are removed.</summary>
     protected virtual void OnRelease() { }
+
+    /// <summary>Whether some thread holds f_lock (for assertions).</summary>
+    internal bool WatchersLocked => _fLock.IsHeld;
+
+    /// <summary>Takes f_lock, which guards the watcher list, for a <c>using</c> block.</summary>
+    internal WatcherLock LockWatchers()
+    {
+        bool taken = false;
+        _fLock.Enter(ref taken);
+        return new WatcherLock(this);
+    }
+
+    /// <summary>Holds a file's f_lock until disposed.</summary>
+    internal readonly ref struct WatcherLock(OpenFile file)
+    {
+        public void Dispose() => file._fLock.Exit(useMemoryBarrier: false);
+    }
 
     /// <summary>Takes one more reference; the caller must already hold one.</summary>
     internal void AddRef()

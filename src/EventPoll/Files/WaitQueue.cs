@@ -19,13 +19,13 @@ public sealed class WaitQueue
     private int _count;       // written under SyncRoot (Add with a full fence), read without it by HasEntries
 
     /// <summary>Creates a queue with its own lock.</summary>
-    public WaitQueue() : this(new object()) { }
+    public WaitQueue() : this(new ShortLock()) { }
 
     /// <summary>Creates a queue that shares <paramref name="syncRoot"/> with its owner's state.</summary>
-    public WaitQueue(object syncRoot) => SyncRoot = syncRoot;
+    public WaitQueue(ShortLock syncRoot) => SyncRoot = syncRoot;
 
     /// <summary>The lock that protects the entries (and, by convention, the owning source's state).</summary>
-    public object SyncRoot { get; }
+    public ShortLock SyncRoot { get; }
 
     /// <summary>
     /// Whether any entry is queued. A lock-free hint for producers (Linux: waitqueue_active); callers
@@ -43,7 +43,7 @@ public sealed class WaitQueue
     public void Add(WaitEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        lock (SyncRoot)
+        using (SyncRoot.EnterScope())
         {
             Debug.Assert(entry.Queue is null, "an entry sits on at most one queue");
             entry.Queue = this;
@@ -69,7 +69,7 @@ public sealed class WaitQueue
     public bool Remove(WaitEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        lock (SyncRoot)
+        using (SyncRoot.EnterScope())
         {
             if (entry.Queue != this) return false;
             Unlink(entry);
@@ -84,13 +84,13 @@ public sealed class WaitQueue
     public void Wake(EpollEvents key)
     {
         if (!HasEntries) return;
-        lock (SyncRoot) WakeLocked(key);
+        using (SyncRoot.EnterScope()) WakeLocked(key);
     }
 
     /// <summary><see cref="Wake"/> for a caller that already holds <see cref="SyncRoot"/> (Linux: wake_up_locked_poll).</summary>
-    internal void WakeLocked(EpollEvents key)
+    public void WakeLocked(EpollEvents key)
     {
-        Debug.Assert(Monitor.IsEntered(SyncRoot));
+        Debug.Assert(SyncRoot.IsHeldByCurrentThread);
         WaitEntry? entry = _head;
         while (entry is not null)
         {
@@ -104,7 +104,7 @@ public sealed class WaitQueue
     /// <summary>Unlinks an entry; the caller holds <see cref="SyncRoot"/>.</summary>
     internal void Unlink(WaitEntry entry)
     {
-        Debug.Assert(Monitor.IsEntered(SyncRoot));
+        Debug.Assert(SyncRoot.IsHeldByCurrentThread);
         Debug.Assert(entry.Queue == this);
         if (entry.Prev is null) _head = entry.Next; else entry.Prev.Next = entry.Next;
         if (entry.Next is null) _tail = entry.Prev; else entry.Next.Prev = entry.Prev;

@@ -50,7 +50,7 @@ internal sealed class EventFdFile : OpenFile
     {
         if (buffer.Length < sizeof(ulong)) return -(long)Errno.EINVAL;
         ulong value;
-        lock (_queue.SyncRoot)
+        using (_queue.SyncRoot.EnterScope())
         {
             if (_count == 0) return -(long)Errno.EAGAIN;
             value = _semaphore ? 1 : _count;
@@ -67,7 +67,7 @@ internal sealed class EventFdFile : OpenFile
         if (data.Length < sizeof(ulong)) return -(long)Errno.EINVAL;
         ulong value = BinaryPrimitives.ReadUInt64LittleEndian(data);
         if (value == ulong.MaxValue) return -(long)Errno.EINVAL;
-        lock (_queue.SyncRoot)
+        using (_queue.SyncRoot.EnterScope())
         {
             if (ulong.MaxValue - _count <= value) return -(long)Errno.EAGAIN;
             Volatile.Write(ref _count, _count + value);

@@ -19,7 +19,7 @@ internal sealed class PipeBuffer
 
     internal PipeBuffer()
     {
-        object syncRoot = new();
+        var syncRoot = new ShortLock();
         ReadQueue = new WaitQueue(syncRoot);
         WriteQueue = new WaitQueue(syncRoot);
         for (int i = 0; i < SlotCount; i++) _slots[i] = new Slot();
@@ -33,7 +33,7 @@ internal sealed class PipeBuffer
 
     internal ulong Inode { get; } = InodeNumbers.Next();
 
-    private object SyncRoot => ReadQueue.SyncRoot;
+    private ShortLock SyncRoot => ReadQueue.SyncRoot;
 
     private bool IsEmpty => _head == _tail;
 
@@ -44,7 +44,7 @@ internal sealed class PipeBuffer
     {
         get
         {
-            lock (SyncRoot)
+            using (SyncRoot.EnterScope())
             {
                 int total = 0;
                 for (int i = _tail; i != _head; i++) total += SlotAt(i).Length;
@@ -67,7 +67,7 @@ internal sealed class PipeBuffer
     {
         Volatile.Write(ref _pollUsage, true);
         table?.Register(ReadQueue);
-        lock (SyncRoot)
+        using (SyncRoot.EnterScope())
         {
             EpollEvents mask = EpollEvents.None;
             if (!IsEmpty) mask |= EpollEvents.In | EpollEvents.RdNorm;
@@ -81,7 +81,7 @@ internal sealed class PipeBuffer
     {
         Volatile.Write(ref _pollUsage, true);
         table?.Register(WriteQueue);
-        lock (SyncRoot)
+        using (SyncRoot.EnterScope())
         {
             EpollEvents mask = EpollEvents.None;
             if (!IsFull) mask |= EpollEvents.Out | EpollEvents.WrNorm;
@@ -94,7 +94,7 @@ internal sealed class PipeBuffer
     internal long Read(Span<byte> buffer)
     {
         if (buffer.Length == 0) return 0;
-        lock (SyncRoot)
+        using (SyncRoot.EnterScope())
         {
             long copied = 0;
             bool wakeWriter = false;
@@ -114,7 +114,7 @@ internal sealed class PipeBuffer
                 }
             }
             long result = copied > 0 || _writers == 0 ? copied : -(long)Errno.EAGAIN;
-            if (wakeWriter) WriteQueue.Wake(EpollEvents.Out | EpollEvents.WrNorm);
+            if (wakeWriter) WriteQueue.WakeLocked(EpollEvents.Out | EpollEvents.WrNorm);
             return result;
         }
     }
@@ -126,7 +126,7 @@ internal sealed class PipeBuffer
     internal long Write(ReadOnlySpan<byte> data)
     {
         if (data.Length == 0) return 0;
-        lock (SyncRoot)
+        using (SyncRoot.EnterScope())
         {
             if (_readers == 0) return -(long)Errno.EPIPE;
             bool wasEmpty = IsEmpty;
@@ -156,7 +156,7 @@ internal sealed class PipeBuffer
                 written += chunk;
             }
             long result = written > 0 ? written : -(long)Errno.EAGAIN;
-            if (wasEmpty || _pollUsage) ReadQueue.Wake(EpollEvents.In | EpollEvents.RdNorm);
+            if (wasEmpty || _pollUsage) ReadQueue.WakeLocked(EpollEvents.In | EpollEvents.RdNorm);
             return result;
         }
     }
@@ -165,13 +165,13 @@ internal sealed class PipeBuffer
     // no key, so pollers re-poll and see HUP (readers) or ERR (writers).
     internal void ReleaseEnd(bool reader)
     {
-        lock (SyncRoot)
+        using (SyncRoot.EnterScope())
         {
             if (reader) _readers--; else _writers--;
             if ((_readers == 0) != (_writers == 0))
             {
-                ReadQueue.Wake(EpollEvents.None);
-                WriteQueue.Wake(EpollEvents.None);
+                ReadQueue.WakeLocked(EpollEvents.None);
+                WriteQueue.WakeLocked(EpollEvents.None);
             }
         }
     }

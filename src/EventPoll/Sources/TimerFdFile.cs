@@ -31,7 +31,7 @@ internal sealed class TimerFdFile : OpenFile
     /// <summary>Expirations not yet read (fdinfo's <c>ticks</c>).</summary>
     internal ulong Ticks
     {
-        get { lock (_queue.SyncRoot) return _ticks; }
+        get { using (_queue.SyncRoot.EnterScope()) return _ticks; }
     }
 
     public override ulong Inode => InodeNumbers.AnonInode;
@@ -46,7 +46,7 @@ internal sealed class TimerFdFile : OpenFile
     internal int SetTime(TimeSpan initial, TimeSpan interval)
     {
         if (initial < TimeSpan.Zero || interval < TimeSpan.Zero) return -(int)Errno.EINVAL;
-        lock (_queue.SyncRoot)
+        using (_queue.SyncRoot.EnterScope())
         {
             if (_released) return -(int)Errno.EBADF;
             _ticks = 0;
@@ -70,7 +70,7 @@ internal sealed class TimerFdFile : OpenFile
     public override EpollEvents Poll(PollTable? table)
     {
         table?.Register(_queue);
-        lock (_queue.SyncRoot) return _ticks > 0 ? EpollEvents.In : EpollEvents.None;
+        using (_queue.SyncRoot.EnterScope()) return _ticks > 0 ? EpollEvents.In : EpollEvents.None;
     }
 
     // Linux: timerfd_read_iter (non-blocking). Reading wakes nobody.
@@ -78,7 +78,7 @@ internal sealed class TimerFdFile : OpenFile
     {
         if (buffer.Length < sizeof(ulong)) return -(long)Errno.EINVAL;
         ulong ticks;
-        lock (_queue.SyncRoot)
+        using (_queue.SyncRoot.EnterScope())
         {
             if (_ticks == 0) return -(long)Errno.EAGAIN;
             ticks = _ticks;
@@ -99,7 +99,7 @@ internal sealed class TimerFdFile : OpenFile
 
     protected override void OnRelease()
     {
-        lock (_queue.SyncRoot)
+        using (_queue.SyncRoot.EnterScope())
         {
             _released = true;
             _pending = false;
@@ -110,7 +110,7 @@ internal sealed class TimerFdFile : OpenFile
     // Linux: timerfd_tmrproc -> timerfd_triggered: one tick, one EPOLLIN wakeup, no automatic re-arm.
     private void OnTimer()
     {
-        lock (_queue.SyncRoot)
+        using (_queue.SyncRoot.EnterScope())
         {
             if (!_pending || _released) return; // disarmed or re-armed since this callback was queued
             if (Stopwatch.GetTimestamp() < _deadline)
@@ -121,7 +121,7 @@ internal sealed class TimerFdFile : OpenFile
             _pending = false;
             _expired = true;
             _ticks++;
-            _queue.Wake(EpollEvents.In);
+            _queue.WakeLocked(EpollEvents.In);
         }
     }
 

@@ -31,7 +31,7 @@ internal sealed class UnixStreamSocket : OpenFile
     private const EpollEvents ReadableKey = EpollEvents.In | EpollEvents.Pri | EpollEvents.RdNorm | EpollEvents.RdBand;
     private const EpollEvents WritableKey = EpollEvents.Out | EpollEvents.WrNorm | EpollEvents.WrBand;
 
-    private readonly object _lock;
+    private readonly ShortLock _lock;
     private readonly WaitQueue _queue;
     private readonly Queue<Segment> _receive = new(); // under _lock
     private UnixStreamSocket? _peer;  // under _lock; kept after the peer closes, cleared by our own close
@@ -40,7 +40,7 @@ internal sealed class UnixStreamSocket : OpenFile
     private bool _closed;             // under _lock: TCP_CLOSE after our release
     private long _sendCharge;         // under _lock: truesize of our segments not yet consumed (sk_wmem_alloc - 1)
 
-    private UnixStreamSocket(object syncRoot)
+    private UnixStreamSocket(ShortLock syncRoot)
     {
         _lock = syncRoot;
         _queue = new WaitQueue(syncRoot);
@@ -56,13 +56,13 @@ internal sealed class UnixStreamSocket : OpenFile
     /// <summary>Bytes charged to this socket for data still queued at the peer (Linux: SIOCOUTQ).</summary>
     internal long SendCharge
     {
-        get { lock (_lock) return _sendCharge; }
+        get { using (_lock.EnterScope()) return _sendCharge; }
     }
 
     /// <summary>Creates a connected pair (Linux: socketpair(AF_UNIX, SOCK_STREAM)).</summary>
     internal static (UnixStreamSocket A, UnixStreamSocket B) CreatePair()
     {
-        object syncRoot = new();
+        var syncRoot = new ShortLock();
         var a = new UnixStreamSocket(syncRoot);
         var b = new UnixStreamSocket(syncRoot);
         a._peer = b;
@@ -89,7 +89,7 @@ internal sealed class UnixStreamSocket : OpenFile
     public override EpollEvents Poll(PollTable? table)
     {
         table?.Register(_queue);
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             EpollEvents mask = EpollEvents.None;
             if (_error != Errno.None) mask |= EpollEvents.Err;
@@ -105,7 +105,7 @@ internal sealed class UnixStreamSocket : OpenFile
     // Linux: unix_stream_sendmsg (non-blocking). Each segment queued wakes the peer (sock_def_readable).
     internal override long Write(ReadOnlySpan<byte> data)
     {
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             if (_peer is null) return -(long)Errno.ENOTCONN;
             if ((_shutdown & SendShutdown) != 0) return -(long)Errno.EPIPE; // even for an empty write
@@ -123,7 +123,7 @@ internal sealed class UnixStreamSocket : OpenFile
                 var segment = new Segment(data[..size].ToArray(), TrueSize(size), this);
                 _sendCharge += segment.TrueSize;
                 peer._receive.Enqueue(segment);
-                peer._queue.Wake(ReadableKey);
+                peer._queue.WakeLocked(ReadableKey);
                 data = data[size..];
                 sent += size;
             }
@@ -136,7 +136,7 @@ internal sealed class UnixStreamSocket : OpenFile
     internal override long Read(Span<byte> buffer)
     {
         if (buffer.Length == 0) return 0; // Linux: sock_read_iter
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             if (_closed) return -(long)Errno.EINVAL;
             long copied = 0;
@@ -164,7 +164,7 @@ internal sealed class UnixStreamSocket : OpenFile
     {
         if (how is < 0 or > 2) return -(int)Errno.EINVAL;
         int mode = how + 1; // SHUT_RD -> RCV_SHUTDOWN, SHUT_WR -> SEND_SHUTDOWN, SHUT_RDWR -> both
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             _shutdown |= mode;
             StateChange();
@@ -182,7 +182,7 @@ internal sealed class UnixStreamSocket : OpenFile
     // unread data behind, and gets its send charge back as our receive queue is purged.
     protected override void OnRelease()
     {
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             _closed = true;
             _shutdown = ShutdownMask;
@@ -209,14 +209,14 @@ internal sealed class UnixStreamSocket : OpenFile
     // Linux: sock_def_wakeup; an orphaned (released) socket has no queue to wake.
     private void StateChange()
     {
-        if (!_closed) _queue.Wake(EpollEvents.None);
+        if (!_closed) _queue.WakeLocked(EpollEvents.None);
     }
 
     // Linux: sock_wfree + unix_write_space: wake writers only if the socket is writable again.
     private void FreeSegment(Segment segment)
     {
         _sendCharge -= segment.TrueSize;
-        if (!_closed && Writable) _queue.Wake(WritableKey);
+        if (!_closed && Writable) _queue.WakeLocked(WritableKey);
     }
 
     /// <summary>One queued skb: its bytes, how many the reader consumed, and whom it is charged to.</summary>

@@ -110,7 +110,7 @@ internal static class Internals
     /// <summary>The watchers of a file (its f_ep list), read under f_lock.</summary>
     public static int WatcherCount(OpenFile file)
     {
-        lock (file)
+        using (file.LockWatchers())
         {
             int n = 0;
             for (EpItem? item = file.FirstWatcher; item is not null; item = item.FileNext) n++;

@@ -14,16 +14,16 @@ internal sealed class FakeFile : OpenFile
     {
         table?.Register(_queue);
         OnPoll?.Invoke();
-        lock (_queue.SyncRoot) return _mask;
+        using (_queue.SyncRoot.EnterScope()) return _mask;
     }
 
     /// <summary>Sets the readiness and wakes with <paramref name="key"/> (default: the new mask).</summary>
     internal void Set(EpollEvents mask, EpollEvents? key = null)
     {
-        lock (_queue.SyncRoot)
+        using (_queue.SyncRoot.EnterScope())
         {
             _mask = mask;
-            _queue.Wake(key ?? mask);
+            _queue.WakeLocked(key ?? mask);
         }
     }
 

@@ -1,0 +1,136 @@
+using System.Diagnostics;
+
+namespace EventPoll;
+
+/// <summary>
+/// A non-reentrant mutual-exclusion lock for the engine's short critical sections (Linux: the spinlocks and
+/// mutexes of fs/eventpoll.c and the wait queues). Entering costs one compare-and-swap and leaving one atomic
+/// decrement; a contended enter spins briefly, then parks the thread until the holder leaves.
+/// </summary>
+/// <remarks>
+/// <para>Why not <see cref="Monitor"/> or <see cref="System.Threading.Lock"/>: both identify the owning thread
+/// on every enter (a thread-local lookup) to support reentrancy, and a pair of them measured 15-18 ns on the
+/// reference machine against ~3 ns for one atomic operation; ADD+DEL takes six lock pairs. The engine never
+/// re-enters a lock (its lock order forbids it), so it needs no owner.</para>
+/// <para>State: bit 0 is set while the lock is held; the rest counts parked (or parking) threads, two per
+/// thread. A parker registers in the count, then, under this object's monitor, retries and waits; a leaver
+/// that sees a non-zero count after clearing bit 0 pulses the monitor. The retry and the wait happen under the
+/// monitor the leaver must take to pulse, so a wakeup cannot be lost. Parked threads may be overtaken by
+/// spinning ones (no hand-off): fine for sections of tens of nanoseconds.</para>
+/// <para>Use <see cref="EnterScope"/> or <see cref="Enter"/>/<see cref="Exit"/>, never the <c>lock</c> statement: that
+/// would take the object's monitor, which this type uses only to park contended threads.</para>
+/// <para>Debug builds record the owner, so <see cref="IsHeldByCurrentThread"/> is exact there; release builds
+/// only know that some thread holds the lock.</para>
+/// </remarks>
+public sealed class ShortLock
+{
+    private const int Held = 1, OneParker = 2;
+    private const int SpinLimit = 20; // SpinWait starts yielding the processor after ~10 spins
+
+    private int _state; // atomic: Held | parkers * OneParker
+#if DEBUG
+    private int _owner; // the holder's managed thread id, for assertions
+#endif
+
+    /// <summary>Whether the calling thread holds the lock (in release builds: whether any thread holds it).</summary>
+    public bool IsHeldByCurrentThread
+    {
+        get
+        {
+#if DEBUG
+            return (Volatile.Read(ref _state) & Held) != 0 && _owner == Environment.CurrentManagedThreadId;
+#else
+            return (Volatile.Read(ref _state) & Held) != 0;
+#endif
+        }
+    }
+
+    /// <summary>Threads parked (or about to park) waiting for the lock; a snapshot, for tests.</summary>
+    internal int ParkedCount => Volatile.Read(ref _state) / OneParker;
+
+    /// <summary>Takes the lock, waiting as long as needed. Must not be called by the thread that holds it.</summary>
+    public void Enter()
+    {
+        if (Interlocked.CompareExchange(ref _state, Held, 0) != 0) EnterContended();
+        SetOwner();
+    }
+
+    /// <summary>Takes the lock if it is free; never waits.</summary>
+    public bool TryEnter()
+    {
+        int state = Volatile.Read(ref _state);
+        if ((state & Held) != 0 || Interlocked.CompareExchange(ref _state, state | Held, state) != state) return false;
+        SetOwner();
+        return true;
+    }
+
+    /// <summary>Releases the lock, waking one parked thread if there is any.</summary>
+    public void Exit()
+    {
+#if DEBUG
+        Debug.Assert(IsHeldByCurrentThread, "ShortLock released by a thread that does not hold it");
+        _owner = 0;
+#endif
+        int state = Interlocked.Decrement(ref _state);
+        if (state != 0) WakeParked();
+    }
+
+    /// <summary>Takes the lock for a <c>using</c> block.</summary>
+    public Scope EnterScope()
+    {
+        Enter();
+        return new Scope(this);
+    }
+
+    /// <summary>Holds a <see cref="ShortLock"/> until disposed.</summary>
+    public readonly ref struct Scope
+    {
+        private readonly ShortLock _lock;
+
+        internal Scope(ShortLock shortLock) => _lock = shortLock;
+
+        /// <summary>Releases the lock.</summary>
+        public void Dispose() => _lock.Exit();
+    }
+
+    private void EnterContended()
+    {
+        var spinner = new SpinWait();
+        for (int i = 0; i < SpinLimit; i++)
+        {
+            spinner.SpinOnce(sleep1Threshold: -1);
+            if (TryTake(parked: false)) return;
+        }
+
+        Interlocked.Add(ref _state, OneParker);
+        lock (this)
+        {
+            while (!TryTake(parked: true)) Monitor.Wait(this);
+        }
+    }
+
+    /// <summary>One attempt to set the held bit, also dropping this thread's parker count if it registered one.</summary>
+    private bool TryTake(bool parked)
+    {
+        while (true)
+        {
+            int state = Volatile.Read(ref _state);
+            if ((state & Held) != 0) return false;
+            int taken = (state | Held) - (parked ? OneParker : 0);
+            if (Interlocked.CompareExchange(ref _state, taken, state) == state) return true;
+        }
+    }
+
+    private void WakeParked()
+    {
+        lock (this) Monitor.Pulse(this);
+    }
+
+    [Conditional("DEBUG")]
+    private void SetOwner()
+    {
+#if DEBUG
+        _owner = Environment.CurrentManagedThreadId;
+#endif
+    }
+}

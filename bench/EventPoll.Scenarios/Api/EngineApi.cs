@@ -3,9 +3,10 @@ namespace EventPoll.Scenarios.Api;
 /// <summary>
 /// The engine through its system-call layer (the one the <see cref="Posix"/> facade and the handles share),
 /// with instances built in the requested <see cref="EngineDesign"/>. All descriptors live in one table, as a
-/// process's threads share one descriptor table in the kernel.
+/// process's threads share one descriptor table in the kernel, unless a worker asks for its own
+/// (<see cref="ForWorkerProcess"/>).
 /// </summary>
-internal sealed class EngineApi(string name, EngineDesign design) : EpollApi
+internal sealed class EngineApi(string name, EngineDesign design, WatchAccount? account = null) : EpollApi
 {
     private static readonly byte[] s_one = BitConverter.GetBytes(1UL);
 
@@ -13,7 +14,7 @@ internal sealed class EngineApi(string name, EngineDesign design) : EpollApi
     internal DescriptorTable Table { get; } = new();
 
     /// <summary>Unlimited: the scenarios measure speed, not the watch limit.</summary>
-    internal WatchAccount Account { get; } = new(long.MaxValue);
+    internal WatchAccount Account { get; } = account ?? new(long.MaxValue);
 
     internal override string Name => name;
 
@@ -36,4 +37,7 @@ internal sealed class EngineApi(string name, EngineDesign design) : EpollApi
     }
 
     internal override int Close(int fd) => Table.Close(fd);
+
+    /// <summary>A new descriptor table (a process's), the same watch account (its user's).</summary>
+    internal override EpollApi ForWorkerProcess() => new EngineApi(name, design, Account);
 }

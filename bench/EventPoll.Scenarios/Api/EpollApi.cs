@@ -27,6 +27,12 @@ internal abstract class EpollApi
 
     internal abstract int Close(int fd);
 
+    /// <summary>
+    /// The calls as seen by a worker that is its own process (an nginx worker): a private descriptor table, the
+    /// same user's watch account. Call it on the worker's thread, before the worker opens anything.
+    /// </summary>
+    internal abstract EpollApi ForWorkerProcess();
+
     /// <summary>Returns <paramref name="rc"/>, or throws when it is an errno.</summary>
     internal static long Check(long rc, string call) =>
         rc >= 0 ? rc : throw new InvalidOperationException($"{call} failed: {(Errno)(-rc)}");

@@ -31,4 +31,11 @@ internal sealed class KernelApi : EpollApi
     }
 
     internal override int Close(int fd) => LinuxSyscalls.Close(fd);
+
+    /// <summary>unshare(CLONE_FILES): this thread gets its own descriptor table, as a separate process has.</summary>
+    internal override EpollApi ForWorkerProcess()
+    {
+        Check(LinuxSyscalls.Unshare(LinuxSyscalls.CloneFiles), "unshare(CLONE_FILES)");
+        return this;
+    }
 }

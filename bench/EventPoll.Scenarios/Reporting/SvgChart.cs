@@ -28,14 +28,17 @@ internal static class SvgChart
         return svg.ToString();
     }
 
-    /// <summary>One series per variant; the parameter "T=4" or "N=1000" gives the x value.</summary>
+    /// <summary>One series per variant; the parameter "T=4" or "N=1000" gives the x value (other rows, like "T=2, one table", are not on the curve).</summary>
     private static List<Series> SeriesOf(BenchRun run, string scenario)
     {
         ScenarioResult? result = run.Results.FirstOrDefault(r => r.Name == scenario);
         if (result is null) return [];
         return [.. result.Rows.GroupBy(r => r.Variant).Select(g => new Series(g.Key,
-            [.. g.Select(r => (double.Parse(r.Parameter.AsSpan(2), CultureInfo.InvariantCulture), r.Value))]))];
+            [.. g.Where(r => XOf(r) is not null).Select(r => (XOf(r)!.Value, r.Value))]))];
     }
+
+    private static double? XOf(Row row) =>
+        double.TryParse(row.Parameter.AsSpan(2), NumberStyles.Float, CultureInfo.InvariantCulture, out double x) ? x : null;
 
     private static void Panel(StringBuilder svg, int offsetX, string title, string xLabel, string yLabel, List<Series> series)
     {

@@ -5,29 +5,40 @@ using EventPoll.Scenarios.Measurement;
 namespace EventPoll.Scenarios.Scenarios;
 
 /// <summary>
-/// The nginx case of the v6.4 refcount patch: T threads of one process (one descriptor table), each with its
-/// own instance, loop {create an eventfd, ADD it, signal it, wait for it, close it without DEL}. The close
-/// removes the item on the file's release path, which the "before" design serialises on a process-wide lock.
+/// The nginx case of the v6.4 refcount patch: T workers, each with its own instance, loop {create an eventfd,
+/// ADD it, signal it, wait for it, close it without DEL}. The close removes the item on the file's release
+/// path, which the "before" design serialises on a process-wide lock. As nginx's workers are processes, each
+/// worker thread has its own descriptor table (the kernel's threads call unshare(CLONE_FILES)); a second
+/// measurement at T=2 runs the workers as threads of one process sharing one table, where the table's lock
+/// and its cache lines are shared by every create and close, in the kernel as in the engine.
 /// </summary>
 internal static class ConnRate
 {
     internal const string Name = "connrate";
     internal static readonly int[] Threads = [1, 2, 4, 8];
 
+    /// <summary>The row parameter of the shared-table measurement.</summary>
+    internal const string SharedTableT2 = "T=2, one table";
+
     internal static ScenarioResult Run(BenchOptions options)
     {
         var result = new ScenarioResult(Name, "Connections per second (create, ADD, signal, wait, close) with T threads");
         Variant[] variants = Variants.Available(Variant.Product, Variant.GlobalClosePathLock, Variant.Kernel);
-        foreach (int t in Threads)
-        {
-            Func<double>[] entries = [.. variants.Select(v => (Func<double>)(() => Sample(Variants.Create(v), t, options.SampleDuration).OpsPerSecond))];
-            double[][] samples = Sampler.Interleaved(options.Repetitions, entries,
-                (r, e) => options.Report($"{Name}: T={t} {Variants.Label(variants[e])} {Sampler.RepLabel(r, options.Repetitions)}"));
-            for (int e = 0; e < variants.Length; e++)
-                result.Rows.Add(Row.FromSamples(Variants.Label(variants[e]), $"T={t}", Unit.OpsPerSecond, samples[e]));
-        }
+        foreach (int t in Threads) Measure(result, options, variants, t, $"T={t}", sharedTable: false);
+        Measure(result, options, variants, 2, SharedTableT2, sharedTable: true);
         result.ComputeRatios(Variants.Label(Variant.GlobalClosePathLock));
+        result.Notes.Add("T=N: N workers, each its own process (own descriptor table; the kernel's threads unshare(CLONE_FILES)). "
+            + $"{SharedTableT2}: two threads of one process sharing one descriptor table.");
         return result;
+    }
+
+    private static void Measure(ScenarioResult result, BenchOptions options, Variant[] variants, int threads, string parameter, bool sharedTable)
+    {
+        Func<double>[] entries = [.. variants.Select(v => (Func<double>)(() => Sample(Variants.Create(v), threads, options.SampleDuration, sharedTable).OpsPerSecond))];
+        double[][] samples = Sampler.Interleaved(options.Repetitions, entries,
+            (r, e) => options.Report($"{Name}: {parameter} {Variants.Label(variants[e])} {Sampler.RepLabel(r, options.Repetitions)}"));
+        for (int e = 0; e < variants.Length; e++)
+            result.Rows.Add(Row.FromSamples(Variants.Label(variants[e]), parameter, Unit.OpsPerSecond, samples[e]));
     }
 
     /// <summary>What one sample counted.</summary>
@@ -36,8 +47,11 @@ internal static class ConnRate
         internal double OpsPerSecond => Connections / Elapsed.TotalSeconds;
     }
 
-    /// <summary>Runs <paramref name="threads"/> threads for <paramref name="duration"/> (after a warm-up of each).</summary>
-    internal static Outcome Sample(EpollApi api, int threads, TimeSpan duration)
+    /// <summary>
+    /// Runs <paramref name="threads"/> workers for <paramref name="duration"/> (after a warm-up of each), each with
+    /// its own descriptor table unless <paramref name="sharedTable"/>.
+    /// </summary>
+    internal static Outcome Sample(EpollApi api, int threads, TimeSpan duration, bool sharedTable = false)
     {
         var counts = new long[threads];
         bool stop = false;
@@ -52,7 +66,7 @@ internal static class ConnRate
             {
                 try
                 {
-                    counts[index] = Worker(api, ready, go, ref stop);
+                    counts[index] = Worker(api, sharedTable, ready, go, ref stop);
                 }
                 catch (Exception e)
                 {
@@ -73,13 +87,14 @@ internal static class ConnRate
         return new Outcome(counts.Sum(), elapsed);
     }
 
-    /// <summary>One thread: its own instance, a warm-up, then connections until <paramref name="stop"/>; returns the count.</summary>
-    private static long Worker(EpollApi api, CountdownEvent ready, ManualResetEventSlim go, ref bool stop)
+    /// <summary>One worker: its own table (unless shared) and instance, a warm-up, then connections until <paramref name="stop"/>; returns the count.</summary>
+    private static long Worker(EpollApi api, bool sharedTable, CountdownEvent ready, ManualResetEventSlim go, ref bool stop)
     {
         var events = new EpollEvent[1];
         int ep = -1;
         try
         {
+            if (!sharedTable) api = api.ForWorkerProcess();
             ep = (int)EpollApi.Check(api.CreateEpoll(), "epoll_create");
             for (int i = 0; i < 64; i++) Connection(api, ep, events); // warm-up
         }

@@ -4,8 +4,9 @@ namespace EventPoll;
 /// Which design an instance runs: the product's (both false), or one of the "before" designs the seed patches
 /// replaced, kept only so the benchmarks can show each seed's effect side by side in one process.
 /// </summary>
-/// <param name="LockedReadyList">Producers take a lock to queue an item and the consumer takes it to splice
-/// (the kernel's ep->lock before Eric Wong's wfcqueue series), instead of the wait-free queue.</param>
+/// <param name="LockedReadyList">The kernel's ep->lock before Eric Wong's wfcqueue series, instead of the
+/// wait-free queue: every wakeup callback runs under it (even for a disabled ONESHOT item), queueing and waking
+/// the waiter there, and the consumer takes it to splice.</param>
 /// <param name="GlobalClosePathLock">Both close paths (an instance's and a watched file's) serialise on one
 /// process-wide lock, as they did on epmutex before the v6.4 refcount patch.</param>
 internal sealed record EngineDesign(bool LockedReadyList = false, bool GlobalClosePathLock = false)

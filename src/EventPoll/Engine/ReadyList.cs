@@ -74,17 +74,27 @@ internal sealed class ReadyList
         return true;
     }
 
+    /// <summary>
+    /// The locked "before" design's lock (Linux before the wfcqueue series: ep->lock), or null in the product
+    /// design. Wakeup callbacks hold it for their whole body (<see cref="Eventpoll.OnItemWake"/>).
+    /// </summary>
+    internal ShortLock? Gate => _gate;
+
     /// <summary>The locked "before" design's enqueue: the same list, appended under a lock (<see cref="EngineDesign"/>).</summary>
     private bool TryEnqueueLocked(EpItem item)
     {
-        using (_gate!.EnterScope())
-        {
-            if (Interlocked.CompareExchange(ref item.Queued, 1, 0) != 0) return false;
-            item.NextReady = null;
-            Volatile.Write(ref _queueTail.NextReady, item);
-            Volatile.Write(ref _queueTail, item);
-            return true;
-        }
+        using (_gate!.EnterScope()) return TryEnqueueUnderGate(item);
+    }
+
+    /// <summary><see cref="TryEnqueueLocked"/> for a caller that already holds <see cref="Gate"/>.</summary>
+    internal bool TryEnqueueUnderGate(EpItem item)
+    {
+        Debug.Assert(_gate is not null && _gate.IsHeldByCurrentThread);
+        if (Interlocked.CompareExchange(ref item.Queued, 1, 0) != 0) return false;
+        item.NextReady = null;
+        Volatile.Write(ref _queueTail.NextReady, item);
+        Volatile.Write(ref _queueTail, item);
+        return true;
     }
 
     /// <summary>Consumer: starts a scan; the shared queue's contents join the private list.</summary>

@@ -31,6 +31,9 @@ internal static unsafe partial class LinuxSyscalls
     /// <summary>F_DUPFD_CLOEXEC: duplicate onto the lowest free number at or above the argument.</summary>
     internal const int FDupFdCloExec = 1030;
 
+    /// <summary>CLONE_FILES for <see cref="Unshare"/>.</summary>
+    internal const int CloneFiles = 0x400;
+
     /// <summary>EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD.</summary>
     internal const int EpollCtlAdd = 1, EpollCtlDel = 2, EpollCtlMod = 3;
 
@@ -86,6 +89,9 @@ internal static unsafe partial class LinuxSyscalls
     internal static int Fcntl(int fd, int cmd, int arg) => Result(NativeFcntl(fd, cmd, arg));
 
     internal static int Close(int fd) => Result(NativeClose(fd));
+
+    /// <summary>unshare(2) for the calling thread; with <see cref="CloneFiles"/> it gets its own copy of the descriptor table.</summary>
+    internal static int Unshare(int flags) => Result(NativeUnshare(flags));
 
     internal static long Read(int fd, Span<byte> buffer)
     {
@@ -143,6 +149,9 @@ internal static unsafe partial class LinuxSyscalls
 
     [LibraryImport(Libc, EntryPoint = "close", SetLastError = true)]
     private static partial int NativeClose(int fd);
+
+    [LibraryImport(Libc, EntryPoint = "unshare", SetLastError = true)]
+    private static partial int NativeUnshare(int flags);
 
     [LibraryImport(Libc, EntryPoint = "read", SetLastError = true)]
     private static partial nint NativeRead(int fd, byte* buf, nuint count);

@@ -36,17 +36,31 @@ public class BenchSmokeTests
         Assert.True(outcome.Writes > 0);
     }
 
+    /// <summary>Every variant, with the workers in their own descriptor tables and in one shared table.</summary>
+    public static TheoryData<string, bool> EpollVariantsAndTables()
+    {
+        var data = new TheoryData<string, bool>();
+        foreach (Variant v in Variants.Available(Variant.Product, Variant.LockedReadyList, Variant.GlobalClosePathLock, Variant.Kernel))
+        {
+            data.Add(v.ToString(), false);
+            data.Add(v.ToString(), true);
+        }
+        return data;
+    }
+
     [Theory]
-    [MemberData(nameof(EpollVariants))]
-    public void ConnRate_ClosesEverythingItOpened(string variant)
+    [MemberData(nameof(EpollVariantsAndTables))]
+    public void ConnRate_ClosesEverythingItOpened(string variant, bool sharedTable)
     {
         EpollApi api = Create(variant);
-        ConnRate.Outcome outcome = ConnRate.Sample(api, threads: 2, TimeSpan.FromMilliseconds(20));
+        long liveBefore = Eventpoll.LiveInstances; // this collection runs alone, so nothing else creates instances
+        ConnRate.Outcome outcome = ConnRate.Sample(api, threads: 2, TimeSpan.FromMilliseconds(20), sharedTable);
         Assert.True(outcome.Connections > 0);
         if (api is EngineApi engine)
         {
-            Assert.Equal(0, engine.Table.Count);        // every eventfd and instance closed
-            Assert.Equal(0, engine.Account.Watches);    // close without DEL released every watch
+            Assert.Equal(0, engine.Table.Count);              // every eventfd and instance of the shared table closed
+            Assert.Equal(0, engine.Account.Watches);          // close without DEL released every watch, in every table
+            Assert.Equal(liveBefore, Eventpoll.LiveInstances); // the workers' own tables closed their instances too
         }
     }
 
@@ -91,7 +105,7 @@ public class BenchSmokeTests
             var variantsPerParameter = result.Rows.GroupBy(r => r.Parameter).Select(g => string.Join(",", g.Select(r => r.Variant).Order())).Distinct().ToList();
             if (result.Name is not (Fanout.Name or Alloc.Name)) Assert.Single(variantsPerParameter);
         }
-        Assert.Equal(ConnRate.Threads.Length * Variants.Available(Variant.Product, Variant.GlobalClosePathLock, Variant.Kernel).Length,
+        Assert.Equal((ConnRate.Threads.Length + 1) * Variants.Available(Variant.Product, Variant.GlobalClosePathLock, Variant.Kernel).Length,
             run.Results.Single(r => r.Name == ConnRate.Name).Rows.Count);
         Assert.All(run.Results.Single(r => r.Name == Fanout.Name).Rows, r => Assert.NotNull(r.VsReference)); // the bar reads it
         if (KernelApi.IsAvailable)

@@ -62,10 +62,10 @@ internal sealed partial class Eventpoll
 
     private int CtlLocked(int op, OpenFile target, int fd, uint events, ulong data, LoopCheck? check)
     {
-        // ctl pins no file of its own (the caller pinned the target), so only polling a nested instance,
-        // which pins that instance's items' files, can drop a last reference under the lock. The deferral's
-        // thread-local bookkeeping is measurable on ADD+DEL, so it is skipped for every other target.
-        using (EnterMtx(deferReleases: target is Eventpoll))
+        // Under the lock ctl itself drops no reference (the caller pinned the target); only the target's poll
+        // could, if it runs foreign code (a nested instance polling its own items, a custom source). The
+        // deferral's thread-local bookkeeping is measurable on ADD+DEL, so built-in sources skip it.
+        using (EnterMtx(deferReleases: !target.PollReleasesNothing))
         {
             EpItem? item = _items.Find(target, fd);
             switch (op)

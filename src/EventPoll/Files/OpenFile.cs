@@ -85,6 +85,12 @@ public abstract class OpenFile
     /// </summary>
     public abstract EpollEvents Poll(PollTable? table);
 
+    /// <summary>
+    /// Whether <see cref="Poll"/> is known never to drop a file reference (true for the built-in leaf sources).
+    /// Any other poll may run code that closes a descriptor, so the engine defers final releases around it.
+    /// </summary>
+    internal virtual bool PollReleasesNothing => false;
+
     /// <summary>Reads into <paramref name="buffer"/>: bytes read, or <c>-errno</c>.</summary>
     internal virtual long Read(Span<byte> buffer) => -(long)Errno.EINVAL;
 

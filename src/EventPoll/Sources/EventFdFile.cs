@@ -28,6 +28,9 @@ internal sealed class EventFdFile : OpenFile
 
     public override uint DeviceId => InodeNumbers.AnonDevice;
 
+    /// <inheritdoc />
+    internal override bool PollReleasesNothing => true;
+
     // Linux: eventfd_poll. No RDNORM/WRNORM; ERR only at ULLONG_MAX, which user writes cannot reach
     // (only the kernel-internal eventfd_signal can), so it is kept for fidelity of the mask formula.
     // Like eventfd_poll, it reads the count without the lock: registering ends with a full fence

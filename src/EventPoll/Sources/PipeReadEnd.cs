@@ -13,6 +13,9 @@ internal sealed class PipeReadEnd : OpenFile
 
     public override EpollEvents Poll(PollTable? table) => Pipe.PollRead(table);
 
+    /// <inheritdoc />
+    internal override bool PollReleasesNothing => true;
+
     internal override long Read(Span<byte> buffer) => Pipe.Read(buffer);
 
     // Linux: a write on an O_RDONLY file fails in vfs_write before reaching the pipe.

@@ -13,6 +13,9 @@ internal sealed class PipeWriteEnd : OpenFile
 
     public override EpollEvents Poll(PollTable? table) => Pipe.PollWrite(table);
 
+    /// <inheritdoc />
+    internal override bool PollReleasesNothing => true;
+
     // Linux: a read on an O_WRONLY file fails in vfs_read before reaching the pipe.
     internal override long Read(Span<byte> buffer) => -(long)Errno.EBADF;
 

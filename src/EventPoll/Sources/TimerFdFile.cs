@@ -66,6 +66,9 @@ internal sealed class TimerFdFile : OpenFile
         return 0;
     }
 
+    /// <inheritdoc />
+    internal override bool PollReleasesNothing => true;
+
     // Linux: timerfd_poll: IN only (no RDNORM) while ticks are pending.
     public override EpollEvents Poll(PollTable? table)
     {

@@ -85,6 +85,9 @@ internal sealed class UnixStreamSocket : OpenFile
 
     private bool Writable => (_sendCharge + 1) * 4 <= SendBufferSize;
 
+    /// <inheritdoc />
+    internal override bool PollReleasesNothing => true;
+
     // Linux: unix_poll (the SOCK_STREAM branch).
     public override EpollEvents Poll(PollTable? table)
     {

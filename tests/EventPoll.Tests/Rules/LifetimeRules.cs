@@ -80,6 +80,28 @@ public class LifetimeRules
     }
 
     [Fact]
+    public void LastReferenceDroppedByATargetsPollDuringAdd_IsReleasedAfterCtl_WithoutDeadlock()
+    {
+        var w = new World();
+        int ep = w.Create();
+        var (f, fdF) = w.Fake();
+        var (g, fdG) = w.Fake(In);
+        Assert.Equal(Errno.None, w.Add(ep, fdF, In, 1));
+        g.OnPoll = () => w.Close(fdF); // foreign code in a poll: F's last reference drops under the interest lock
+
+        Errno added = Errno.EINTR;
+        var ctl = new Thread(() => added = w.Add(ep, fdG, In, 2)) { IsBackground = true }; // F's release needs this instance's lock
+        ctl.Start();
+        Assert.True(ctl.Join(TimeSpan.FromSeconds(30)), "ADD deadlocked on a release inside the target's poll");
+        g.OnPoll = null;
+
+        Assert.Equal(Errno.None, added);
+        Assert.True(f.IsReleased);
+        Assert.Equal(1, w.Instance(ep).ItemCount); // F's item went with F, after the ADD left the lock
+        Assert.Equal([new EpollEvent(In, 2)], w.Wait(ep));
+    }
+
+    [Fact]
     public void FileMidClose_PollsAsZero_NotReportedEvenAsHupOrErr()
     {
         var w = new World();

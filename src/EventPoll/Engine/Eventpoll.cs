@@ -7,8 +7,12 @@ namespace EventPoll;
 /// <see cref="OpenFile"/>: it can be watched by other instances and reports IN|RDNORM while it has ready items.
 /// </summary>
 /// <remarks>
-/// <para><b>Locks and their order</b> (outermost first; a thread may only take a lock below the ones it holds):</para>
+/// <para><b>Locks and their order</b> (outermost first; a thread may only take a lock below the ones it holds).
+/// Every lock is a <see cref="ShortLock"/> except f_lock, and none is re-entrant: a thread never takes a lock it
+/// already holds (a file released under an interest lock has its teardown deferred, see <see cref="OpenFile"/>).</para>
 /// <list type="number">
+/// <item>Only in the "before" design <see cref="EngineDesign.GlobalClosePathLock"/>: the process-wide close-path
+/// lock, taken before <c>_mtx</c> on both close paths.</item>
 /// <item><see cref="LoopCheck.NestedLock"/> (process-wide): only EPOLL_CTL_ADD where loops or deep paths could
 /// form (Linux: epnested_mutex). Never on a close path.</item>
 /// <item><c>_mtx</c>, the interest lock (Linux: ep->mtx): ctl, harvests, polls of this instance, fdinfo, and
@@ -16,6 +20,8 @@ namespace EventPoll;
 /// <item>A file's wait-queue lock (<see cref="WaitQueue.SyncRoot"/>, usually the source's state lock). Wakeup
 /// callbacks (<see cref="OnItemWake"/>) run under it; they touch only the lock-free ready queue, the waiter
 /// queue's small lock and, for nesting, the wait queues of watching instances (further down the same order).</item>
+/// <item>Only in the "before" design <see cref="EngineDesign.LockedReadyList"/>: the ready list's lock
+/// (<see cref="ReadyList.Gate"/>), under which callbacks run their whole body and harvests splice.</item>
 /// <item>A file's f_lock (<see cref="OpenFile.LockWatchers"/>, a spin lock): its watcher list and the items' Dying flags. Nothing is taken under it.</item>
 /// <item><see cref="WaiterQueue"/>'s lock: the blocked waiters. Nothing is taken under it.</item>
 /// </list>

@@ -29,9 +29,11 @@ internal sealed record Row(string Variant, string Parameter, double Value, Unit 
     /// of medians, because each per-repetition ratio compares two samples taken back to back, so drift even within
     /// the phase cancels.
     /// </summary>
-    internal double? VsReference => ReferenceSamples is { } reference
-        ? Sampler.Median([.. reference.Select((r, i) => HigherIsBetter ? Samples[i] / r : r / Samples[i])])
-        : null;
+    internal double? VsReference => ReferenceSamples is { } reference ? PairedSpeedupOver(reference) : null;
+
+    /// <summary>The median over repetitions of how much better sample i is than <paramref name="reference"/>[i] (taken alongside it).</summary>
+    internal double PairedSpeedupOver(double[] reference) =>
+        Sampler.Median([.. reference.Select((r, i) => HigherIsBetter ? Samples[i] / r : r / Samples[i])]);
 
     internal bool HigherIsBetter => Unit == Unit.OpsPerSecond;
 

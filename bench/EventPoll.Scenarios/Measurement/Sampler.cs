@@ -28,9 +28,10 @@ internal static class Sampler
     }
 
     /// <summary>
-    /// Takes <paramref name="repetitions"/> samples of every entry, interleaved (entry 1, entry 2, ..., then again),
-    /// after one discarded sample of each: the JIT compiles hot code at full optimisation only after it has run
-    /// for a while (tiered compilation), so a first sample would measure unoptimised code.
+    /// Takes <paramref name="repetitions"/> samples of every entry, interleaved (entry 1, entry 2, ..., then again
+    /// in reverse order, and so on, so no entry always follows the same one), after one discarded sample of
+    /// each: the JIT compiles hot code at full optimisation only after it has run for a while (tiered
+    /// compilation), so a first sample would measure unoptimised code.
     /// Returns the samples per entry in the order given.
     /// </summary>
     internal static double[][] Interleaved(int repetitions, IReadOnlyList<Func<double>> entries, Action<int, int>? progress = null)
@@ -44,8 +45,9 @@ internal static class Sampler
         }
         for (int r = 0; r < repetitions; r++)
         {
-            for (int e = 0; e < entries.Count; e++)
+            for (int i = 0; i < entries.Count; i++)
             {
+                int e = r % 2 == 0 ? i : entries.Count - 1 - i;
                 progress?.Invoke(r, e);
                 samples[e][r] = entries[e]();
             }

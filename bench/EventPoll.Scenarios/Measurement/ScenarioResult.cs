@@ -15,6 +15,12 @@ internal sealed class ScenarioResult(string name, string title)
 
     internal TimeSpan Elapsed { get; set; }
 
+    /// <summary>
+    /// Whether the variants' samples were taken in turn (<see cref="Sampler.Interleaved"/>): sample i of every
+    /// variant at one parameter back to back, so ratios can pair them.
+    /// </summary>
+    internal bool VariantsInterleaved { get; init; }
+
     /// <summary>The variant <see cref="Row.VsBefore"/> compares with (a "before" design, or the alternative a user would pick), or null.</summary>
     internal string? BeforeLabel { get; private set; }
 
@@ -22,14 +28,21 @@ internal sealed class ScenarioResult(string name, string title)
     internal Row? Find(string variant, string parameter = "") =>
         Rows.FirstOrDefault(r => r.Variant == variant && r.Parameter == parameter);
 
-    /// <summary>Sets every row's ratios against the kernel and the "before" row with the same parameter.</summary>
+    /// <summary>
+    /// Sets every row's ratios against the kernel and the "before" row with the same parameter: the median of
+    /// the per-repetition ratios when the variants were interleaved (drift between repetitions cancels),
+    /// otherwise the ratio of the medians.
+    /// </summary>
     internal void ComputeRatios(string? before)
     {
         BeforeLabel = before;
         foreach (Row row in Rows)
         {
-            if (Find(Api.Variants.Label(Api.Variant.Kernel), row.Parameter) is { } kernel && kernel != row) row.VsKernel = row.SpeedupOver(kernel);
-            if (before is not null && Find(before, row.Parameter) is { } b && b != row) row.VsBefore = row.SpeedupOver(b);
+            if (Find(Api.Variants.Label(Api.Variant.Kernel), row.Parameter) is { } kernel && kernel != row) row.VsKernel = Speedup(row, kernel);
+            if (before is not null && Find(before, row.Parameter) is { } b && b != row) row.VsBefore = Speedup(row, b);
         }
     }
+
+    private double Speedup(Row row, Row reference) =>
+        VariantsInterleaved && row.Samples.Length == reference.Samples.Length ? row.PairedSpeedupOver(reference.Samples) : row.SpeedupOver(reference);
 }

@@ -13,8 +13,9 @@ internal static class MarkdownReport
         text.AppendLine(CultureInfo.InvariantCulture, $"# eventpoll bench ({(run.Size == BenchSize.Full ? "full" : run.Size.ToString().ToLowerInvariant())} run, {run.Started:yyyy-MM-dd HH:mm:ss zzz})");
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"Machine: {run.Machine.Describe()}. Total time {run.Elapsed.TotalSeconds:F1} s.");
-        text.AppendLine("Figures are medians of the repetitions; ratios compare medians from this run, except \"vs reference (paired)\", the median of");
-        text.AppendLine("per-repetition ratios to a reference sampled alternately with the row (greater than 1: the row is better).");
+        text.AppendLine("Figures are medians of the repetitions. Ratios come from this run (greater than 1: the row is better): where the variants");
+        text.AppendLine("were sampled in turn, the median of the per-repetition ratios (samples taken back to back), else the ratio of the medians;");
+        text.AppendLine("\"vs reference (paired)\" pairs each sample with a reference sampled alternately with it.");
         foreach (ScenarioResult result in run.Results) AppendScenario(text, result);
         text.AppendLine();
         text.AppendLine("## Bar check (issue 4)");

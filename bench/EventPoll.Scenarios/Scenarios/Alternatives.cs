@@ -19,7 +19,7 @@ internal static class Alternatives
 
     internal static ScenarioResult Run(BenchOptions options)
     {
-        var result = new ScenarioResult(Name, "Wait for one of N in-process sources, one signalled per round: ns per round");
+        var result = new ScenarioResult(Name, "Wait for one of N in-process sources, one signalled per round: ns per round") { VariantsInterleaved = true };
         string[] methods = [EventPollAsync, WhenAny, Channel];
         foreach (int n in Sizes)
         {

@@ -22,7 +22,7 @@ internal static class ConnRate
 
     internal static ScenarioResult Run(BenchOptions options)
     {
-        var result = new ScenarioResult(Name, "Connections per second (create, ADD, signal, wait, close) with T threads");
+        var result = new ScenarioResult(Name, "Connections per second (create, ADD, signal, wait, close) with T threads") { VariantsInterleaved = true };
         Variant[] variants = Variants.Available(Variant.Product, Variant.GlobalClosePathLock, Variant.Kernel);
         foreach (int t in Threads) Measure(result, options, variants, t, $"T={t}", sharedTable: false);
         Measure(result, options, variants, 2, SharedTableT2, sharedTable: true);

@@ -11,7 +11,7 @@ internal static class MicroCosts
 
     internal static ScenarioResult Run(BenchOptions options)
     {
-        var result = new ScenarioResult(Name, "Per-operation cost on one thread (ns/op)");
+        var result = new ScenarioResult(Name, "Per-operation cost on one thread (ns/op)") { VariantsInterleaved = true };
         Variant[] variants = Variants.Available(Variant.Product, Variant.Kernel);
         foreach (string op in (string[])[SignalWaitConsume, AddDel])
         {

@@ -22,7 +22,7 @@ internal static class OneShot
         // The seed's -c 1,000,000 takes 15 s per kernel run on 2 cores, and a figure needs several runs of each
         // variant, so a full run uses a tenth (samples of about a second) unless --oneshot-count asks for more.
         int count = options.OneShotCount ?? options.Scale(100_000, 1_000, 100);
-        var result = new ScenarioResult(Name, $"eponeshotmt -t {Waiters} -w {Writers} -f {Files} -c {count}: waits per second");
+        var result = new ScenarioResult(Name, $"eponeshotmt -t {Waiters} -w {Writers} -f {Files} -c {count}: waits per second") { VariantsInterleaved = true };
         Variant[] variants = Variants.Available(Variant.Product, Variant.LockedReadyList, Variant.Kernel);
         int reps = options.Repetitions;
         var writeRates = variants.Select(_ => new List<double>()).ToArray(); // the writers' pace, for the note below

@@ -40,6 +40,7 @@ internal static class Sampler
         for (int e = 0; e < entries.Count; e++)
         {
             progress?.Invoke(-1, e);
+            Settle();
             entries[e]();
             samples[e] = new double[repetitions];
         }
@@ -49,10 +50,19 @@ internal static class Sampler
             {
                 int e = r % 2 == 0 ? i : entries.Count - 1 - i;
                 progress?.Invoke(r, e);
+                Settle();
                 samples[e][r] = entries[e]();
             }
         }
         return samples;
+    }
+
+    /// <summary>Collects the garbage earlier samples left, so no sample pays for another's collections.</summary>
+    private static void Settle()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
     }
 
     /// <summary>Progress text for repetition <paramref name="r"/> (-1: the warm-up).</summary>

@@ -92,51 +92,34 @@ internal sealed partial class Eventpoll : OpenFile
     /// </summary>
     internal bool OnItemWake(EpItem item, uint key)
     {
-        if (_ready.Gate is { } gate) return OnItemWakeGated(item, key, gate);
-        if (!Wanted(item, key, out uint events, out bool consumed)) return consumed;
-
-        _ready.TryEnqueue(item); // full fence: orders the queueing before the waiter check below
-
-        if (_waiters.HasWaiters)
-        {
-            if ((events & (uint)EpollEvents.Exclusive) != 0) consumed = ExclusiveWakeConsumed(key, events);
-            _waiters.WakeOne();
-        }
-        if (PollWait.HasEntries) PollWait.Wake(EpollEvents.In);
-        return consumed;
-    }
-
-    /// <summary>
-    /// The callback of the locked "before" design, as Linux ran it before the wfcqueue series: everything,
-    /// the disabled-item check included, under the ready list's lock (ep->lock), so every wakeup of every
-    /// watched file contends with the waiters; the watchers of this instance are woken after it is dropped.
-    /// </summary>
-    private bool OnItemWakeGated(EpItem item, uint key, ShortLock gate)
-    {
+        // The locked "before" design runs the whole callback under the ready list's lock, the disabled-item check
+        // included, as Linux did before the wfcqueue series (ep->lock); the product design takes no lock here.
+        ShortLock? gate = _ready.Gate;
+        gate?.Enter();
         bool consumed;
-        using (gate.EnterScope())
+        try
         {
-            if (!Wanted(item, key, out uint events, out consumed)) return consumed;
-            _ready.TryEnqueueUnderGate(item);
+            uint events = item.Events;
+            consumed = (events & (uint)EpollEvents.Exclusive) == 0;
+
+            // A disabled ONESHOT item (no non-private bits) and keys outside the interest are ignored.
+            if ((events & ~EpItem.PrivateBits) == 0 || (key != 0 && (key & events) == 0)) return consumed;
+
+            // Full fence: orders the queueing before the waiter check below.
+            if (gate is null) _ready.TryEnqueue(item); else _ready.TryEnqueueUnderGate(item);
+
             if (_waiters.HasWaiters)
             {
                 if ((events & (uint)EpollEvents.Exclusive) != 0) consumed = ExclusiveWakeConsumed(key, events);
                 _waiters.WakeOne();
             }
         }
+        finally
+        {
+            gate?.Exit();
+        }
         if (PollWait.HasEntries) PollWait.Wake(EpollEvents.In);
         return consumed;
-    }
-
-    /// <summary>
-    /// Whether a wakeup concerns the item: a disabled ONESHOT item (no non-private bits) and keys outside the
-    /// interest are ignored. <paramref name="consumed"/> is what an ignored wakeup returns (non-exclusive: true).
-    /// </summary>
-    private static bool Wanted(EpItem item, uint key, out uint events, out bool consumed)
-    {
-        events = item.Events;
-        consumed = (events & (uint)EpollEvents.Exclusive) == 0;
-        return (events & ~EpItem.PrivateBits) != 0 && (key == 0 || (key & events) != 0);
     }
 
     /// <summary>

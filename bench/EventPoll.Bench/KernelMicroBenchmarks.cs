@@ -19,12 +19,12 @@ public class KernelMicroBenchmarks
     public void Setup()
     {
         if (!LinuxSyscalls.EpollEventLayoutMatches) throw new PlatformNotSupportedException("kernel epoll needs Linux on x86-64");
-        _epoll = Check(LinuxSyscalls.EpollCreate1(LinuxSyscalls.OCloExec));
-        _signalled = Check(LinuxSyscalls.EventFd(0, LinuxSyscalls.ONonBlock | LinuxSyscalls.OCloExec));
-        _spare = Check(LinuxSyscalls.EventFd(0, LinuxSyscalls.ONonBlock | LinuxSyscalls.OCloExec));
-        _oneShot = Check(LinuxSyscalls.EventFd(0, LinuxSyscalls.ONonBlock | LinuxSyscalls.OCloExec));
-        Check(LinuxSyscalls.EpollCtl(_epoll, LinuxSyscalls.EpollCtlAdd, _signalled, new EpollEvent(EpollEvents.In, 1)));
-        Check(LinuxSyscalls.EpollCtl(_epoll, LinuxSyscalls.EpollCtlAdd, _oneShot, new EpollEvent(EpollEvents.In | EpollEvents.OneShot, 3)));
+        _epoll = Check(LinuxSyscalls.EpollCreate1(Posix.O_CLOEXEC));
+        _signalled = Check(LinuxSyscalls.EventFd(0, Posix.O_NONBLOCK | Posix.O_CLOEXEC));
+        _spare = Check(LinuxSyscalls.EventFd(0, Posix.O_NONBLOCK | Posix.O_CLOEXEC));
+        _oneShot = Check(LinuxSyscalls.EventFd(0, Posix.O_NONBLOCK | Posix.O_CLOEXEC));
+        Check(LinuxSyscalls.EpollCtl(_epoll, Posix.EPOLL_CTL_ADD, _signalled, new EpollEvent(EpollEvents.In, 1)));
+        Check(LinuxSyscalls.EpollCtl(_epoll, Posix.EPOLL_CTL_ADD, _oneShot, new EpollEvent(EpollEvents.In | EpollEvents.OneShot, 3)));
     }
 
     [GlobalCleanup]
@@ -49,13 +49,13 @@ public class KernelMicroBenchmarks
     [Benchmark]
     public void AddDel()
     {
-        LinuxSyscalls.EpollCtl(_epoll, LinuxSyscalls.EpollCtlAdd, _spare, new EpollEvent(EpollEvents.In, 2));
-        LinuxSyscalls.EpollCtl(_epoll, LinuxSyscalls.EpollCtlDel, _spare, default);
+        LinuxSyscalls.EpollCtl(_epoll, Posix.EPOLL_CTL_ADD, _spare, new EpollEvent(EpollEvents.In, 2));
+        LinuxSyscalls.EpollCtl(_epoll, Posix.EPOLL_CTL_DEL, _spare, default);
     }
 
     /// <summary>EPOLL_CTL_MOD re-arming a ONESHOT registration.</summary>
     [Benchmark]
-    public int Modify() => LinuxSyscalls.EpollCtl(_epoll, LinuxSyscalls.EpollCtlMod, _oneShot, new EpollEvent(EpollEvents.In | EpollEvents.OneShot, 3));
+    public int Modify() => LinuxSyscalls.EpollCtl(_epoll, Posix.EPOLL_CTL_MOD, _oneShot, new EpollEvent(EpollEvents.In | EpollEvents.OneShot, 3));
 
     private static int Check(int rc) => rc >= 0 ? rc : throw new InvalidOperationException($"system call failed: {(Errno)(-rc)}");
 }

@@ -10,7 +10,7 @@ namespace EventPoll.Trace;
 /// </summary>
 internal sealed class KernelBackend : ITraceBackend
 {
-    private const int Flags = LinuxSyscalls.ONonBlock | LinuxSyscalls.OCloExec;
+    private const int Flags = Posix.O_NONBLOCK | Posix.O_CLOEXEC;
 
     private readonly HashSet<int> _owned = [];
 
@@ -27,7 +27,7 @@ internal sealed class KernelBackend : ITraceBackend
     }
 
     public int EventFd(uint initial, bool semaphore) =>
-        Own(LinuxSyscalls.EventFd(initial, Flags | (semaphore ? LinuxSyscalls.EfdSemaphore : 0)));
+        Own(LinuxSyscalls.EventFd(initial, Flags | (semaphore ? Posix.EFD_SEMAPHORE : 0)));
 
     public int Pipe(out int readFd, out int writeFd)
     {
@@ -39,13 +39,13 @@ internal sealed class KernelBackend : ITraceBackend
 
     public int SocketPair(out int first, out int second)
     {
-        int r = LinuxSyscalls.SocketPair(LinuxSyscalls.AfUnix, LinuxSyscalls.SockStream | Flags, 0, out first, out second);
+        int r = LinuxSyscalls.SocketPair(Posix.AF_UNIX, Posix.SOCK_STREAM | Flags, 0, out first, out second);
         Own(first);
         Own(second);
         return r;
     }
 
-    public int EpollCreate() => Own(LinuxSyscalls.EpollCreate1(LinuxSyscalls.OCloExec));
+    public int EpollCreate() => Own(LinuxSyscalls.EpollCreate1(Posix.O_CLOEXEC));
 
     public int Dup(int fd) => Own(LinuxSyscalls.Fcntl(fd, LinuxSyscalls.FDupFdCloExec, 0));
 
@@ -63,7 +63,7 @@ internal sealed class KernelBackend : ITraceBackend
     public int Ctl(int epfd, int op, int fd, EpollEvents events, ulong data)
     {
         int r = LinuxSyscalls.EpollCtl(epfd, op, fd, new EpollEvent(events, data));
-        if (r == 0 && op == LinuxSyscalls.EpollCtlAdd)
+        if (r == 0 && op == Posix.EPOLL_CTL_ADD)
         {
             _adds++;
         }

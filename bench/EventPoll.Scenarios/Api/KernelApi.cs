@@ -12,9 +12,9 @@ internal sealed class KernelApi : EpollApi
 
     internal override string Name => "kernel";
 
-    internal override int CreateEpoll() => LinuxSyscalls.EpollCreate1(LinuxSyscalls.OCloExec);
+    internal override int CreateEpoll() => LinuxSyscalls.EpollCreate1(Posix.O_CLOEXEC);
 
-    internal override int CreateEventFd() => LinuxSyscalls.EventFd(0, LinuxSyscalls.ONonBlock | LinuxSyscalls.OCloExec);
+    internal override int CreateEventFd() => LinuxSyscalls.EventFd(0, Posix.O_NONBLOCK | Posix.O_CLOEXEC);
 
     internal override int Ctl(int epfd, int op, int fd, EpollEvents events, ulong data) =>
         LinuxSyscalls.EpollCtl(epfd, op, fd, new EpollEvent(events, data));

@@ -13,29 +13,11 @@ internal static unsafe partial class LinuxSyscalls
 {
     private const string Libc = "libc";
 
-    /// <summary>O_NONBLOCK (also EFD_NONBLOCK, SOCK_NONBLOCK).</summary>
-    internal const int ONonBlock = 0x800;
-
-    /// <summary>O_CLOEXEC (also EFD_CLOEXEC, SOCK_CLOEXEC, EPOLL_CLOEXEC).</summary>
-    internal const int OCloExec = 0x80000;
-
-    /// <summary>EFD_SEMAPHORE: each read takes 1 from the counter.</summary>
-    internal const int EfdSemaphore = 1;
-
-    /// <summary>AF_UNIX.</summary>
-    internal const int AfUnix = 1;
-
-    /// <summary>SOCK_STREAM.</summary>
-    internal const int SockStream = 1;
-
     /// <summary>F_DUPFD_CLOEXEC: duplicate onto the lowest free number at or above the argument.</summary>
     internal const int FDupFdCloExec = 1030;
 
     /// <summary>CLONE_FILES for <see cref="Unshare"/>.</summary>
     internal const int CloneFiles = 0x400;
-
-    /// <summary>EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD.</summary>
-    internal const int EpollCtlAdd = 1, EpollCtlDel = 2, EpollCtlMod = 3;
 
     /// <summary>True when <see cref="EpollEvent"/> has the kernel's <c>struct epoll_event</c> layout here.</summary>
     internal static bool EpollEventLayoutMatches =>

@@ -24,6 +24,9 @@ internal static class Variants
         _ => "kernel",
     };
 
+    /// <summary>The labels of <paramref name="variants"/>, in order.</summary>
+    internal static string[] Labels(IEnumerable<Variant> variants) => [.. variants.Select(Label)];
+
     /// <summary>A fresh API for one measurement (a new descriptor table for the engine, so runs share nothing).</summary>
     internal static EpollApi Create(Variant v) => v switch
     {

@@ -16,13 +16,31 @@ internal sealed class ScenarioResult(string name, string title)
     internal TimeSpan Elapsed { get; set; }
 
     /// <summary>
-    /// Whether the variants' samples were taken in turn (<see cref="Sampler.Interleaved"/>): sample i of every
+    /// Whether the variants' samples were taken in turn (<see cref="AddInterleaved"/>): sample i of every
     /// variant at one parameter back to back, so ratios can pair them.
     /// </summary>
-    internal bool VariantsInterleaved { get; init; }
+    internal bool VariantsInterleaved { get; private set; }
 
     /// <summary>The variant <see cref="Row.VsBefore"/> compares with (a "before" design, or the alternative a user would pick), or null.</summary>
     internal string? BeforeLabel { get; private set; }
+
+    /// <summary>
+    /// Samples every one of <paramref name="variants"/> in turn at one parameter (<see cref="Sampler.Interleaved"/>)
+    /// and adds a row per variant. <paramref name="sample"/> takes the variant's index and returns operations per
+    /// second; rows in <see cref="Unit.NanosecondsPerOp"/> get the inverse.
+    /// </summary>
+    internal void AddInterleaved(BenchOptions options, string parameter, Unit unit, IReadOnlyList<string> variants,
+        Func<int, double> sample, int? repetitions = null)
+    {
+        int reps = repetitions ?? options.Repetitions;
+        string at = parameter.Length > 0 ? $"{parameter} " : "";
+        Func<double>[] entries = [.. variants.Select((_, e) => (Func<double>)(() => sample(e)))];
+        double[][] samples = Sampler.Interleaved(reps, entries,
+            (r, e) => options.Report($"{Name}: {at}{variants[e]} {Sampler.RepLabel(r, reps)}"));
+        for (int e = 0; e < variants.Count; e++)
+            Rows.Add(Row.FromSamples(variants[e], parameter, unit, unit == Unit.NanosecondsPerOp ? [.. samples[e].Select(s => 1e9 / s)] : samples[e]));
+        VariantsInterleaved = true;
+    }
 
     /// <summary>The row of <paramref name="variant"/> at <paramref name="parameter"/>, or null.</summary>
     internal Row? Find(string variant, string parameter = "") =>

@@ -19,15 +19,11 @@ internal static class Alternatives
 
     internal static ScenarioResult Run(BenchOptions options)
     {
-        var result = new ScenarioResult(Name, "Wait for one of N in-process sources, one signalled per round: ns per round") { VariantsInterleaved = true };
+        var result = new ScenarioResult(Name, "Wait for one of N in-process sources, one signalled per round: ns per round");
         string[] methods = [EventPollAsync, WhenAny, Channel];
         foreach (int n in Sizes)
         {
-            Func<double>[] entries = [.. methods.Select(m => (Func<double>)(() => Sample(m, n, options.SampleDuration)))];
-            double[][] samples = Sampler.Interleaved(options.Repetitions, entries,
-                (r, e) => options.Report($"{Name}: N={n:N0} {methods[e]} {Sampler.RepLabel(r, options.Repetitions)}"));
-            for (int e = 0; e < methods.Length; e++)
-                result.Rows.Add(Row.FromSamples(methods[e], $"N={n}", Unit.NanosecondsPerOp, [.. samples[e].Select(s => 1e9 / s)]));
+            result.AddInterleaved(options, $"N={n}", Unit.NanosecondsPerOp, methods, e => Sample(methods[e], n, options.SampleDuration));
         }
         result.ComputeRatios(WhenAny);
         return result;

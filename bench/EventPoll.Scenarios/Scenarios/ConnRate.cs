@@ -22,7 +22,7 @@ internal static class ConnRate
 
     internal static ScenarioResult Run(BenchOptions options)
     {
-        var result = new ScenarioResult(Name, "Connections per second (create, ADD, signal, wait, close) with T threads") { VariantsInterleaved = true };
+        var result = new ScenarioResult(Name, "Connections per second (create, ADD, signal, wait, close) with T threads");
         Variant[] variants = Variants.Available(Variant.Product, Variant.GlobalClosePathLock, Variant.Kernel);
         foreach (int t in Threads) Measure(result, options, variants, t, $"T={t}", sharedTable: false);
         Measure(result, options, variants, 2, SharedTableT2, sharedTable: true);
@@ -32,14 +32,9 @@ internal static class ConnRate
         return result;
     }
 
-    private static void Measure(ScenarioResult result, BenchOptions options, Variant[] variants, int threads, string parameter, bool sharedTable)
-    {
-        Func<double>[] entries = [.. variants.Select(v => (Func<double>)(() => Sample(Variants.Create(v), threads, options.SampleDuration, sharedTable).OpsPerSecond))];
-        double[][] samples = Sampler.Interleaved(options.Repetitions, entries,
-            (r, e) => options.Report($"{Name}: {parameter} {Variants.Label(variants[e])} {Sampler.RepLabel(r, options.Repetitions)}"));
-        for (int e = 0; e < variants.Length; e++)
-            result.Rows.Add(Row.FromSamples(Variants.Label(variants[e]), parameter, Unit.OpsPerSecond, samples[e]));
-    }
+    private static void Measure(ScenarioResult result, BenchOptions options, Variant[] variants, int threads, string parameter, bool sharedTable) =>
+        result.AddInterleaved(options, parameter, Unit.OpsPerSecond, Variants.Labels(variants),
+            e => Sample(Variants.Create(variants[e]), threads, options.SampleDuration, sharedTable).OpsPerSecond);
 
     /// <summary>What one sample counted.</summary>
     internal readonly record struct Outcome(long Connections, TimeSpan Elapsed)

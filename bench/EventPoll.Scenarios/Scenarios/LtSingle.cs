@@ -15,16 +15,12 @@ internal static class LtSingle
 
     internal static ScenarioResult Run(BenchOptions options)
     {
-        var result = new ScenarioResult(Name, $"One thread, {Items} always-ready LT items, wait(maxevents {Items}): waits per second") { VariantsInterleaved = true };
+        var result = new ScenarioResult(Name, $"One thread, {Items} always-ready LT items, wait(maxevents {Items}): waits per second");
         Variant[] variants = Variants.Available(Variant.Product, Variant.LockedReadyList, Variant.Kernel);
         // Both designs do the same per-item work here, so the ratio sits near 1 and its bar leaves a 5% margin:
         // twice the usual repetitions keep the sample noise of this machine well inside it.
-        int reps = 2 * options.Repetitions - 1;
-        Func<double>[] entries = [.. variants.Select(v => (Func<double>)(() => Sample(Variants.Create(v), options.SampleDuration)))];
-        double[][] samples = Sampler.Interleaved(reps, entries,
-            (r, e) => options.Report($"{Name}: {Variants.Label(variants[e])} {Sampler.RepLabel(r, reps)}"));
-        for (int e = 0; e < variants.Length; e++)
-            result.Rows.Add(Row.FromSamples(Variants.Label(variants[e]), "", Unit.OpsPerSecond, samples[e]));
+        result.AddInterleaved(options, "", Unit.OpsPerSecond, Variants.Labels(variants),
+            e => Sample(Variants.Create(variants[e]), options.SampleDuration), repetitions: 2 * options.Repetitions - 1);
         result.ComputeRatios(Variants.Label(Variant.LockedReadyList));
         return result;
     }

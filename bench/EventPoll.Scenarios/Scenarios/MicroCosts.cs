@@ -11,15 +11,12 @@ internal static class MicroCosts
 
     internal static ScenarioResult Run(BenchOptions options)
     {
-        var result = new ScenarioResult(Name, "Per-operation cost on one thread (ns/op)") { VariantsInterleaved = true };
+        var result = new ScenarioResult(Name, "Per-operation cost on one thread (ns/op)");
         Variant[] variants = Variants.Available(Variant.Product, Variant.Kernel);
         foreach (string op in (string[])[SignalWaitConsume, AddDel])
         {
-            Func<double>[] entries = [.. variants.Select(v => (Func<double>)(() => Sample(Variants.Create(v), op, options.SampleDuration)))];
-            double[][] samples = Sampler.Interleaved(options.Repetitions, entries,
-                (r, e) => options.Report($"{Name}: {op} {Variants.Label(variants[e])} {Sampler.RepLabel(r, options.Repetitions)}"));
-            for (int e = 0; e < variants.Length; e++)
-                result.Rows.Add(Row.FromSamples(Variants.Label(variants[e]), op, Unit.NanosecondsPerOp, [.. samples[e].Select(s => 1e9 / s)]));
+            result.AddInterleaved(options, op, Unit.NanosecondsPerOp, Variants.Labels(variants),
+                e => Sample(Variants.Create(variants[e]), op, options.SampleDuration));
         }
         result.ComputeRatios(before: null);
         return result;

@@ -22,20 +22,15 @@ internal static class OneShot
         // The seed's -c 1,000,000 takes 15 s per kernel run on 2 cores, and a figure needs several runs of each
         // variant, so a full run uses a tenth (samples of about a second) unless --oneshot-count asks for more.
         int count = options.OneShotCount ?? options.Scale(100_000, 1_000, 100);
-        var result = new ScenarioResult(Name, $"eponeshotmt -t {Waiters} -w {Writers} -f {Files} -c {count}: waits per second") { VariantsInterleaved = true };
+        var result = new ScenarioResult(Name, $"eponeshotmt -t {Waiters} -w {Writers} -f {Files} -c {count}: waits per second");
         Variant[] variants = Variants.Available(Variant.Product, Variant.LockedReadyList, Variant.Kernel);
-        int reps = options.Repetitions;
         var writeRates = variants.Select(_ => new List<double>()).ToArray(); // the writers' pace, for the note below
-        Func<double>[] entries = [.. variants.Select((v, e) => (Func<double>)(() =>
+        result.AddInterleaved(options, "", Unit.OpsPerSecond, Variants.Labels(variants), e =>
         {
-            Outcome outcome = Sample(Variants.Create(v), Waiters, Writers, Files, count);
+            Outcome outcome = Sample(Variants.Create(variants[e]), Waiters, Writers, Files, count);
             writeRates[e].Add(outcome.Writes / outcome.Elapsed.TotalSeconds);
             return outcome.WaitsPerSecond;
-        }))];
-        double[][] samples = Sampler.Interleaved(reps, entries,
-            (r, e) => options.Report($"{Name}: {Variants.Label(variants[e])} {Sampler.RepLabel(r, reps)}"));
-        for (int e = 0; e < variants.Length; e++)
-            result.Rows.Add(Row.FromSamples(Variants.Label(variants[e]), "", Unit.OpsPerSecond, samples[e]));
+        });
         result.ComputeRatios(Variants.Label(Variant.LockedReadyList));
         // The writers never block, so how hard they hit the eventfds' shared cache lines depends on how cheap a
         // write is: worth knowing when comparing the waiters' rates.

@@ -90,7 +90,7 @@ internal sealed class ThreadWaiter : Waiter
 {
     [ThreadStatic] private static ThreadWaiter? t_current;
 
-    private readonly ManualResetEventSlim _event = new(false, spinCount: 20);
+    private readonly ManualResetEventSlim _event = new(false, spinCount: 0); // Block spins its own way (BriefSpin)
 
     internal static ThreadWaiter Current => t_current ??= new ThreadWaiter();
 
@@ -101,6 +101,7 @@ internal sealed class ThreadWaiter : Waiter
     /// <summary>Blocks until signalled, the timeout passes, or cancellation; returns whether it was signalled.</summary>
     internal bool Block(int timeoutMs, CancellationToken cancellationToken)
     {
+        for (int round = 0; round < BriefSpin.Rounds && !_event.IsSet; round++) BriefSpin.Pause(round);
         try
         {
             return _event.Wait(timeoutMs, cancellationToken);

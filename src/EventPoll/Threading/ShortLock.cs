@@ -5,7 +5,8 @@ namespace EventPoll;
 /// <summary>
 /// A non-reentrant mutual-exclusion lock for the engine's short critical sections (Linux: the spinlocks and
 /// mutexes of fs/eventpoll.c and the wait queues). Entering costs one compare-and-swap and leaving one atomic
-/// decrement; a contended enter spins briefly, then parks the thread until the holder leaves.
+/// decrement; a contended enter spins briefly (<see cref="BriefSpin"/>: pauses, never a yield), then parks the
+/// thread until the holder leaves.
 /// </summary>
 /// <remarks>
 /// <para>Why not <see cref="Monitor"/> or <see cref="System.Threading.Lock"/>: both identify the owning thread
@@ -16,9 +17,12 @@ namespace EventPoll;
 /// thread. A parker registers in the count, then, under this object's monitor, retries and waits; a leaver
 /// that sees a non-zero count after clearing bit 0 pulses the monitor. The retry and the wait happen under the
 /// monitor the leaver must take to pulse, so a wakeup cannot be lost. Parked threads may be overtaken by
-/// spinning ones (no hand-off): fine for sections of tens of nanoseconds. Measured with 8 threads hammering one
-/// lock on 2 cores: each got an even share (0.85-0.94 million acquisitions/s) and the worst single wait was
-/// 20-30 ms, the scheduler's slices, so no thread starves.</para>
+/// spinning ones (no hand-off): fine for sections of tens of nanoseconds. Like a kernel mutex, a contended
+/// thread spins and then sleeps; it never yields (see <see cref="BriefSpin"/> for why). Measured with 8 threads
+/// hammering one lock on 2 cores: each got an even share (0.51-0.58 million acquisitions/s) and the worst single
+/// wait was 35-80 ms, a few of the scheduler's slices, so no thread starves. Spinning with yields got more in
+/// total on that test (0.78-1.48 million each, uneven) because a yield hands the processor to a preempted
+/// holder, but it starves a yielding thread of CPU next to threads that do not contend.</para>
 /// <para>Use <see cref="EnterScope"/> or <see cref="Enter"/>/<see cref="Exit"/>, never the <c>lock</c> statement: that
 /// would take the object's monitor, which this type uses only to park contended threads.</para>
 /// <para>Debug builds record the owner, so <see cref="IsHeldByCurrentThread"/> is exact there; release builds
@@ -27,7 +31,6 @@ namespace EventPoll;
 public sealed class ShortLock
 {
     private const int Held = 1, OneParker = 2;
-    private const int SpinLimit = 20; // SpinWait starts yielding the processor after ~10 spins
 
     private int _state; // atomic: Held | parkers * OneParker
 #if DEBUG
@@ -97,10 +100,9 @@ public sealed class ShortLock
 
     private void EnterContended()
     {
-        var spinner = new SpinWait();
-        for (int i = 0; i < SpinLimit; i++)
+        for (int round = 0; round < BriefSpin.Rounds; round++)
         {
-            spinner.SpinOnce(sleep1Threshold: -1);
+            BriefSpin.Pause(round);
             if (TryTake(parked: false)) return;
         }
 

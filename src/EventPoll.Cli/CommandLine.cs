@@ -32,7 +32,7 @@ internal static class CommandLine
               latest-* copies; DIR defaults to bench/results). Scenarios (default all): micro,
               connrate, oneshot, lt-single, fanout, memory, alloc, alternatives. --quick: smaller
               sizes and shorter samples (under a minute). --oneshot-count: eponeshotmt's -c
-              (default 20000, quick 1000; the seed used 1000000).
+              (default 100000, quick 1000; the seed used 1000000).
 
         options:
           -h, --help   show this text

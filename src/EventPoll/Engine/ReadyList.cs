@@ -208,14 +208,16 @@ internal sealed class ReadyList
 
     /// <summary>
     /// Reads a node's successor, waiting out the instant between a producer's tail exchange and its link
-    /// store (the only wait in the structure, and only on the consumer side: wfcqueue's node_sync_next).
+    /// store (the only wait in the structure, and only on the consumer side: wfcqueue's node_sync_next). Past a
+    /// brief spin the producer was preempted in between, so this sleeps until it has run (wfcqueue polls too).
     /// </summary>
     private static EpItem SyncNext(EpItem node)
     {
-        EpItem? next = Volatile.Read(ref node.NextReady);
-        if (next is not null) return next;
-        SpinWait spin = default;
-        while ((next = Volatile.Read(ref node.NextReady)) is null) spin.SpinOnce(sleep1Threshold: -1);
+        EpItem? next;
+        for (int round = 0; (next = Volatile.Read(ref node.NextReady)) is null; round++)
+        {
+            if (round < BriefSpin.Rounds) BriefSpin.Pause(round); else Thread.Sleep(1);
+        }
         return next;
     }
 }

@@ -70,6 +70,12 @@ internal sealed class EpItem : WaitEntry
 
     protected internal override bool OnWake(EpollEvents key) => Ep.OnItemWake(this, (uint)key);
 
+    /// <summary>
+    /// The callback needs no lock of the file's, and a wakeup that arrives just after removal is harmless: it can
+    /// queue the removed item, which the ready list drops when it reaches it (see <see cref="ReadyList"/>).
+    /// </summary>
+    internal override bool WakesWithoutLock => true;
+
     /// <summary>Links this item into its file's watcher list (Linux: attach_epitem). Caller holds File's f_lock.</summary>
     internal void AttachToFile()
     {

@@ -18,7 +18,8 @@ namespace EventPoll;
 /// <item><c>_mtx</c>, the interest lock (Linux: ep->mtx): ctl, harvests, polls of this instance, fdinfo, and
 /// removal of items. When instance A watches instance B, A's lock is taken before B's.</item>
 /// <item>A file's wait-queue lock (<see cref="WaitQueue.SyncRoot"/>, usually the source's state lock). Wakeup
-/// callbacks (<see cref="OnItemWake"/>) run under it; they touch only the lock-free ready queue, the waiter
+/// callbacks (<see cref="OnItemWake"/>) run under it, except an eventfd's wakeup of its only item, which runs
+/// without it (<see cref="WaitQueue.WakeSoleWithoutLock"/>); they touch only the lock-free ready queue, the waiter
 /// queue's small lock and, for nesting, the wait queues of watching instances (further down the same order).</item>
 /// <item>Only in the "before" design <see cref="EngineDesign.LockedReadyList"/>: the ready list's lock
 /// (<see cref="ReadyList.Gate"/>), under which callbacks run their whole body and harvests splice.</item>
@@ -87,8 +88,9 @@ internal sealed partial class Eventpoll : OpenFile
 
     /// <summary>
     /// The wakeup callback of an item (Linux: ep_poll_callback): queues the item and wakes one waiter and
-    /// the watchers of this instance. Runs under the woken file's queue lock; lock-free otherwise except for
-    /// the waiter queue's small lock when a waiter exists. Returns whether an exclusive wakeup was consumed.
+    /// the watchers of this instance. Runs under the woken file's queue lock (or none, for an eventfd's sole
+    /// item, possibly just after the item's removal); lock-free otherwise except for the waiter queue's small
+    /// lock when a waiter exists. Returns whether an exclusive wakeup was consumed.
     /// </summary>
     internal bool OnItemWake(EpItem item, uint key)
     {

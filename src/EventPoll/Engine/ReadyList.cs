@@ -19,7 +19,10 @@ namespace EventPoll;
 /// single-threaded level-triggered loop as cheap as a locked list (the case where wfcqueue regressed).</para>
 /// <para>An item removed while queued cannot be unlinked from the shared queue in O(1); it is flagged
 /// <c>Removed</c> and dropped when popped. Its watch charge is released at once, and <see cref="Compact"/>
-/// bounds the number of such dead entries, so nothing accumulates (the objection to Wong's series).</para>
+/// bounds the number of such dead entries, so nothing accumulates (the objection to Wong's series). A wakeup
+/// can also queue an item just after its removal (an eventfd wakes its sole epoll item without a lock, see
+/// <see cref="WaitQueue.WakeSoleWithoutLock"/>); such an item was not counted as dead, is dropped all the same,
+/// and is simply not counted down.</para>
 /// </remarks>
 internal sealed class ReadyList
 {
@@ -28,7 +31,7 @@ internal sealed class ReadyList
     private EpItem? _listHead;          // consumer only (volatile reads from EventsAvailable)
     private EpItem? _listTail;          // consumer only
     private int _scanSeq;               // consumer writes; odd while a scan or compaction has items in hand (see MayHaveItems)
-    private int _deadCount;             // consumer only: removed items still linked somewhere
+    private int _deadCount;             // consumer only: removed items still linked somewhere (those queued after removal uncounted)
     private readonly ShortLock? _gate;     // only in the locked "before" design: guards the queue's tail and splices
 
     internal ReadyList(Eventpoll owner, bool locked)
@@ -121,7 +124,7 @@ internal sealed class ReadyList
             }
             item.NextReady = null;
             if (!item.Removed) return item;
-            _deadCount--;
+            if (_deadCount > 0) _deadCount--;
         }
         return null;
     }

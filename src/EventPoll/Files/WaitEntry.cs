@@ -19,7 +19,14 @@ public abstract class WaitEntry
     public virtual bool Exclusive => false;
 
     /// <summary>
-    /// Called with the queue's lock held when the queue is woken with <paramref name="key"/> (0 = "re-poll
+    /// Whether <see cref="OnWake"/> may run without the queue's lock when this is the queue's only entry
+    /// (<see cref="WaitQueue.WakeSoleWithoutLock"/>), and so possibly just after the entry was removed. Only the
+    /// engine's own entries opt in: their callback is lock-free and ignores a removed registration.
+    /// </summary>
+    internal virtual bool WakesWithoutLock => false;
+
+    /// <summary>
+    /// Called with the queue's lock held (unless <see cref="WakesWithoutLock"/>) when the queue is woken with <paramref name="key"/> (0 = "re-poll
     /// everything"). Returns whether the entry consumed the wakeup; only matters for exclusive entries.
     /// Must not block and must not take locks that are held while polling a file.
     /// </summary>

@@ -9,6 +9,8 @@ namespace EventPoll;
 /// Locking: <see cref="SyncRoot"/> protects the entry list. Sources use the same object as the lock of their
 /// own state, so a state change and its wakeup are one atomic step, and a poll that registers an entry
 /// and then reads the state under that lock cannot miss a wakeup (the kernel's eventfd does the same).
+/// The engine's eventfd is the exception: its counter is updated atomically, without the lock, and it wakes
+/// through <see cref="WakeSoleWithoutLock"/>, so a writer preempted mid-write cannot stall the file's other users.
 /// Non-exclusive entries are added at the head, exclusive ones at the tail, as add_wait_queue and
 /// add_wait_queue_exclusive do; the head-first order decides the order in which watchers become ready.
 /// </remarks>
@@ -17,6 +19,7 @@ public sealed class WaitQueue
     private WaitEntry? _head; // under SyncRoot
     private WaitEntry? _tail; // under SyncRoot
     private int _count;       // written under SyncRoot (Add with a full fence), read without it by HasEntries
+    private WaitEntry? _sole; // written under SyncRoot: the only entry if it WakesWithoutLock, else null; read without it
 
     /// <summary>Creates a queue with its own lock.</summary>
     public WaitQueue() : this(new ShortLock()) { }
@@ -61,6 +64,7 @@ public sealed class WaitQueue
                 if (_head is null) _tail = entry; else _head.Prev = entry;
                 _head = entry;
             }
+            Volatile.Write(ref _sole, SoleLockFreeEntry());
             Interlocked.Increment(ref _count);
         }
     }
@@ -87,6 +91,25 @@ public sealed class WaitQueue
         using (SyncRoot.EnterScope()) WakeLocked(key);
     }
 
+    /// <summary>
+    /// <see cref="Wake"/> for a source whose state changes are atomic operations rather than changes under
+    /// <see cref="SyncRoot"/> (the eventfd's counter): when the queue's only entry is an epoll item, its callback
+    /// runs without the lock, so a thread preempted there holds up nobody. The caller must have made its state
+    /// change with a full fence (an interlocked operation) before calling: a registration publishes its entry,
+    /// fences and then polls the state, so either the poll sees the change or this sees the entry. A callback
+    /// can arrive just after its entry was removed; epoll items ignore it (see <see cref="WaitEntry.WakesWithoutLock"/>).
+    /// </summary>
+    internal void WakeSoleWithoutLock(EpollEvents key)
+    {
+        if (!HasEntries) return;
+        if (Volatile.Read(ref _sole) is WaitEntry sole)
+        {
+            sole.OnWake(key);
+            return;
+        }
+        using (SyncRoot.EnterScope()) WakeLocked(key);
+    }
+
     /// <summary><see cref="Wake"/> for a caller that already holds <see cref="SyncRoot"/> (Linux: wake_up_locked_poll).</summary>
     public void WakeLocked(EpollEvents key)
     {
@@ -110,6 +133,9 @@ public sealed class WaitQueue
         if (entry.Next is null) _tail = entry.Prev; else entry.Next.Prev = entry.Prev;
         entry.Prev = entry.Next = null;
         entry.Queue = null;
+        Volatile.Write(ref _sole, SoleLockFreeEntry());
         Volatile.Write(ref _count, _count - 1); // no fence needed: a stale "has entries" only costs a wasted lock
     }
+
+    private WaitEntry? SoleLockFreeEntry() => _head is { } head && head == _tail && head.WakesWithoutLock ? head : null;
 }

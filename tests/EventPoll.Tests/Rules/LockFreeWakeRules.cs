@@ -1,0 +1,75 @@
+using EventPoll;
+using Xunit;
+
+namespace EventPoll.Tests.Rules;
+
+/// <summary>
+/// The eventfd's lock-free wakeup of its only epoll item (WaitQueue.WakeSoleWithoutLock): it needs no lock a
+/// preempted thread could hold, and a wakeup that reaches an item just after its removal is dropped.
+/// </summary>
+public class LockFreeWakeRules
+{
+    private const EpollEvents In = EpollEvents.In;
+    private readonly World _w = new();
+
+    [Fact]
+    public void EventFd_WriteWakesItsOnlyItem_WhileAnotherThreadHoldsTheQueueLock()
+    {
+        int ep = _w.Create();
+        int efd = _w.EventFd();
+        Assert.Equal(Errno.None, _w.Add(ep, efd, In, 7));
+        var file = (EventFdFile)_w.File(efd);
+        Exception? failure = null;
+        var writer = new Thread(() =>
+        {
+            try { _w.Write(efd); }
+            catch (Exception e) { failure = e; }
+        });
+        file.Queue.SyncRoot.Enter(); // stands for a thread preempted while it holds the eventfd's lock
+        try
+        {
+            writer.Start();
+            Assert.True(writer.Join(TimeSpan.FromSeconds(30)), "the write waited for the queue lock");
+        }
+        finally
+        {
+            file.Queue.SyncRoot.Exit();
+            writer.Join();
+        }
+        Assert.Null(failure);
+        Assert.Equal([7UL], _w.WaitData(ep));
+    }
+
+    [Fact]
+    public void EventFd_WithTwoWatchers_WakesBoth()
+    {
+        int ep1 = _w.Create(), ep2 = _w.Create();
+        int efd = _w.EventFd();
+        Assert.Equal(Errno.None, _w.Add(ep1, efd, In, 1));
+        Assert.Equal(Errno.None, _w.Add(ep2, efd, In, 2));
+        _w.Write(efd);
+        Assert.Equal([1UL], _w.WaitData(ep1));
+        Assert.Equal([2UL], _w.WaitData(ep2));
+        Assert.Equal(Errno.None, _w.Del(ep2, efd)); // one watcher left: back on the lock-free path
+        Assert.Equal(8, _w.Px.Read(efd, new byte[8]));
+        _w.Write(efd);
+        Assert.Equal([1UL], _w.WaitData(ep1));
+    }
+
+    [Fact]
+    public void WakeArrivingAfterRemoval_IsDropped_AndLeavesNoDeadCount()
+    {
+        int ep = _w.Create();
+        int efd = _w.EventFd();
+        Assert.Equal(Errno.None, _w.Add(ep, efd, In, 7));
+        Eventpoll instance = _w.Instance(ep);
+        EpItem item = Assert.Single(instance.SnapshotItems());
+        Assert.Equal(Errno.None, _w.Del(ep, efd));
+        _w.Write(efd);                        // the queue is empty now: nothing is woken
+        item.OnWake(In);                      // a writer that read the sole entry just before the DEL
+        Assert.Equal(1, Volatile.Read(ref item.Queued)); // it did reach the ready queue
+        Assert.Equal(EpollEvents.None, instance.Poll(null));
+        Assert.Empty(_w.Wait(ep));
+        Assert.Equal(0, Internals.Ready(instance).DeadCount);
+    }
+}

@@ -21,8 +21,10 @@ namespace EventPoll;
 /// <c>Removed</c> and dropped when popped. Its watch charge is released at once, and <see cref="Compact"/>
 /// bounds the number of such dead entries, so nothing accumulates (the objection to Wong's series). A wakeup
 /// can also queue an item just after its removal (an eventfd wakes its sole epoll item without a lock, see
-/// <see cref="WaitQueue.WakeSoleWithoutLock"/>); such an item was not counted as dead, is dropped all the same,
-/// and is simply not counted down.</para>
+/// <see cref="WaitQueue.WakeSoleWithoutLock"/>). Such an item may be counted as dead while it is not linked yet
+/// (its flag set, its link not made), or land uncounted after the removal; either way it is dropped when
+/// popped, the count never goes below zero, and a compaction resets it, so the count is a close estimate
+/// that only decides when to compact.</para>
 /// </remarks>
 internal sealed class ReadyList
 {
@@ -178,7 +180,7 @@ internal sealed class ReadyList
         Volatile.Write(ref _listHead, head);
         _listTail = tail;
         if (bracket) Volatile.Write(ref _scanSeq, _scanSeq + 1);
-        Debug.Assert(_deadCount == 0);
+        _deadCount = 0; // every linked dead item is gone; one still being queued by a late wakeup lands uncounted
     }
 
     /// <summary>Consumer: number of removed items still linked (for tests).</summary>

@@ -72,4 +72,21 @@ public class LockFreeWakeRules
         Assert.Empty(_w.Wait(ep));
         Assert.Equal(0, Internals.Ready(instance).DeadCount);
     }
+
+    [Fact]
+    public void RemovalDuringALateWakesEnqueue_CompactionLeavesNoDeadCount()
+    {
+        int ep = _w.Create();
+        int efd = _w.EventFd();
+        Assert.Equal(Errno.None, _w.Add(ep, efd, In, 7));
+        Eventpoll instance = _w.Instance(ep);
+        EpItem item = Assert.Single(instance.SnapshotItems());
+        Assert.Equal(0, Interlocked.CompareExchange(ref item.Queued, 1, 0)); // a late wakeup's first step: flag set, not linked yet
+        Assert.Equal(Errno.None, _w.Del(ep, efd));
+        ReadyList ready = Internals.Ready(instance);
+        Assert.Equal(1, ready.DeadCount); // counted as a dead entry of the ready structures
+        ready.Compact();                    // finds nothing to drop: the link has not been made
+        Assert.Equal(0, ready.DeadCount);
+        Assert.Empty(_w.Wait(ep));
+    }
 }

@@ -25,12 +25,14 @@ internal static class OneShot
         var result = new ScenarioResult(Name, $"eponeshotmt -t {Waiters} -w {Writers} -f {Files} -c {count}: waits per second");
         Variant[] variants = Variants.Available(Variant.Product, Variant.LockedReadyList, Variant.Kernel);
         var writeRates = variants.Select(_ => new List<double>()).ToArray(); // the writers' pace, for the note below
+        // Eight busy threads on this machine's two processors: a sample's waits/s can differ 3x from the next one's
+        // (how the threads fall on the processors), so the median takes twice the usual repetitions.
         result.AddInterleaved(options, "", Unit.OpsPerSecond, Variants.Labels(variants), e =>
         {
             Outcome outcome = Sample(Variants.Create(variants[e]), Waiters, Writers, Files, count);
             writeRates[e].Add(outcome.Writes / outcome.Elapsed.TotalSeconds);
             return outcome.WaitsPerSecond;
-        });
+        }, repetitions: 2 * options.Repetitions - 1);
         result.ComputeRatios(Variants.Label(Variant.LockedReadyList));
         // The writers never block, so how hard they hit the eventfds' shared cache lines depends on how cheap a
         // write is: worth knowing when comparing the waiters' rates.

@@ -97,7 +97,7 @@ public sealed class WaitQueue
     /// runs without the lock, so a thread preempted there holds up nobody. The caller must have made its state
     /// change with a full fence (an interlocked operation) before calling: a registration publishes its entry,
     /// fences and then polls the state, so either the poll sees the change or this sees the entry. A callback
-    /// can arrive just after its entry was removed; epoll items ignore it (see <see cref="WaitEntry.WakesWithoutLock"/>).
+    /// can arrive just after its entry was removed, which epoll items tolerate (see <see cref="WaitEntry.WakesWithoutLock"/>).
     /// </summary>
     internal void WakeSoleWithoutLock(EpollEvents key)
     {

@@ -18,9 +18,9 @@ internal static class LtSingle
         var result = new ScenarioResult(Name, $"One thread, {Items} always-ready LT items, wait(maxevents {Items}): waits per second");
         Variant[] variants = Variants.Available(Variant.Product, Variant.LockedReadyList, Variant.Kernel);
         // Both designs do the same per-item work here, so the ratio sits near 1 and its bar leaves a 5% margin:
-        // twice the usual repetitions keep the sample noise of this machine well inside it.
+        // many short pairs keep the sample noise of this machine well inside it.
         result.AddInterleaved(options, "", Unit.OpsPerSecond, Variants.Labels(variants),
-            e => Sample(Variants.Create(variants[e]), options.SampleDuration), repetitions: 2 * options.Repetitions - 1);
+            e => Sample(Variants.Create(variants[e]), options.PairedSampleDuration), repetitions: options.PairedRepetitions);
         result.ComputeRatios(Variants.Label(Variant.LockedReadyList));
         return result;
     }

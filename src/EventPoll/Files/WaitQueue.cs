@@ -101,13 +101,7 @@ public sealed class WaitQueue
     /// </summary>
     internal void WakeSoleWithoutLock(EpollEvents key)
     {
-        if (!HasEntries) return;
-        if (Volatile.Read(ref _sole) is WaitEntry sole)
-        {
-            sole.OnWake(key);
-            return;
-        }
-        using (SyncRoot.EnterScope()) WakeLocked(key);
+        if (Volatile.Read(ref _sole) is WaitEntry sole) sole.OnWake(key); else Wake(key);
     }
 
     /// <summary><see cref="Wake"/> for a caller that already holds <see cref="SyncRoot"/> (Linux: wake_up_locked_poll).</summary>

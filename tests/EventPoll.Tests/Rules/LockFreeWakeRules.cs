@@ -59,11 +59,7 @@ public class LockFreeWakeRules
     [Fact]
     public void WakeArrivingAfterRemoval_IsDropped_AndLeavesNoDeadCount()
     {
-        int ep = _w.Create();
-        int efd = _w.EventFd();
-        Assert.Equal(Errno.None, _w.Add(ep, efd, In, 7));
-        Eventpoll instance = _w.Instance(ep);
-        EpItem item = Assert.Single(instance.SnapshotItems());
+        var (ep, efd, instance, item) = WatchedEventFd();
         Assert.Equal(Errno.None, _w.Del(ep, efd));
         _w.Write(efd);                        // the queue is empty now: nothing is woken
         item.OnWake(In);                      // a writer that read the sole entry just before the DEL
@@ -76,11 +72,7 @@ public class LockFreeWakeRules
     [Fact]
     public void RemovalDuringALateWakesEnqueue_CompactionLeavesNoDeadCount()
     {
-        int ep = _w.Create();
-        int efd = _w.EventFd();
-        Assert.Equal(Errno.None, _w.Add(ep, efd, In, 7));
-        Eventpoll instance = _w.Instance(ep);
-        EpItem item = Assert.Single(instance.SnapshotItems());
+        var (ep, efd, instance, item) = WatchedEventFd();
         Assert.Equal(0, Interlocked.CompareExchange(ref item.Queued, 1, 0)); // a late wakeup's first step: flag set, not linked yet
         Assert.Equal(Errno.None, _w.Del(ep, efd));
         ReadyList ready = Internals.Ready(instance);
@@ -88,5 +80,15 @@ public class LockFreeWakeRules
         ready.Compact();                    // finds nothing to drop: the link has not been made
         Assert.Equal(0, ready.DeadCount);
         Assert.Empty(_w.Wait(ep));
+    }
+
+    /// <summary>An instance watching one eventfd (IN, data 7), and its item.</summary>
+    private (int Ep, int EventFd, Eventpoll Instance, EpItem Item) WatchedEventFd()
+    {
+        int ep = _w.Create();
+        int efd = _w.EventFd();
+        Assert.Equal(Errno.None, _w.Add(ep, efd, In, 7));
+        Eventpoll instance = _w.Instance(ep);
+        return (ep, efd, instance, Assert.Single(instance.SnapshotItems()));
     }
 }

@@ -10,9 +10,12 @@ namespace EventPoll;
 /// Field protection (see <see cref="Eventpoll"/> for the lock order):
 /// <list type="bullet">
 /// <item><see cref="Ep"/>, <see cref="File"/>, <see cref="Fd"/>: immutable.</item>
-/// <item><see cref="Events"/>: written under Ep's interest lock; read without it by <see cref="OnWake"/>, where a
-/// stale value is harmless: the harvest re-polls under the interest lock and masks with the current value.</item>
-/// <item><see cref="Data"/>, <see cref="Removed"/>, and which queue the entry is on: under Ep's interest lock.</item>
+/// <item>The settings, <see cref="Events"/> and the data: written under the item's own settings lock (a byte spin
+/// lock, the innermost lock of all: nothing is taken under it), so EPOLL_CTL_MOD can change them without the
+/// interest lock and a reader sees a pair one MOD wrote. <see cref="Events"/> alone is also read without the lock,
+/// by <see cref="OnWake"/> and readiness checks, where a stale value is harmless: the harvest re-reads the pair
+/// under the lock and masks its poll with it.</item>
+/// <item><see cref="Removed"/>, and which queue the entry is on: under Ep's interest lock.</item>
 /// <item><see cref="Queued"/>, <see cref="NextReady"/>: the ready-queue protocol (<see cref="ReadyList"/>).</item>
 /// <item><see cref="FilePrev"/>, <see cref="FileNext"/>, <see cref="Dying"/>: under File's f_lock.</item>
 /// </list>
@@ -22,7 +25,9 @@ internal sealed class EpItem : WaitEntry
     /// <summary>Bits that describe the registration rather than readiness (Linux: EP_PRIVATE_BITS).</summary>
     internal const uint PrivateBits = (uint)(EpollEvents.Wakeup | EpollEvents.OneShot | EpollEvents.EdgeTriggered | EpollEvents.Exclusive);
 
-    private volatile uint _events;
+    private volatile uint _events;  // under _settingsLock for writes (see the remarks)
+    private ulong _data;             // under _settingsLock
+    private byte _settingsLock;      // 1 while held; a byte, so it fits in the object's padding (the memory bar)
 
     internal EpItem(Eventpoll ep, OpenFile file, int fd, uint events, ulong data)
     {
@@ -30,7 +35,7 @@ internal sealed class EpItem : WaitEntry
         File = file;
         Fd = fd;
         _events = events;
-        Data = data;
+        _data = data;
     }
 
     /// <summary>A queue stub that is never registered (used by <see cref="ReadyList"/>).</summary>
@@ -40,14 +45,51 @@ internal sealed class EpItem : WaitEntry
     internal OpenFile File { get; }
     internal int Fd { get; }
 
-    /// <summary>Interest mask including the private bits; ERR|HUP are OR-ed in by ADD and MOD.</summary>
-    internal uint Events
+    /// <summary>
+    /// Interest mask including the private bits; ERR|HUP are OR-ed in by ADD and MOD. A lock-free read, possibly
+    /// stale: see the remarks, and <see cref="ReadSettings"/> for the pair.
+    /// </summary>
+    internal uint Events => _events;
+
+    /// <summary>The events and data one MOD (or the ADD) set, read together.</summary>
+    internal (uint Events, ulong Data) ReadSettings()
     {
-        get => _events;
-        set => _events = value;
+        LockSettings();
+        (uint, ulong) settings = (_events, _data);
+        UnlockSettings();
+        return settings;
     }
 
-    internal ulong Data;
+    /// <summary>EPOLL_CTL_MOD's store: the new events and data, together.</summary>
+    internal void WriteSettings(uint events, ulong data)
+    {
+        LockSettings();
+        _events = events;
+        _data = data;
+        UnlockSettings();
+    }
+
+    /// <summary>
+    /// A harvest's ONESHOT disable (Linux: ep_send_events clearing the non-private bits), applied only if the
+    /// settings are still <paramref name="events"/> and <paramref name="data"/>, the pair the harvest read before
+    /// it polled. If a MOD wrote others in between, the delivery counts as made before that MOD, whose arming
+    /// stands, so the disable is skipped. If a MOD wrote the same pair, the state is the one read and the delivery
+    /// consumes it, as a harvest right after that MOD would.
+    /// </summary>
+    internal void DisableIfUnchanged(uint events, ulong data)
+    {
+        LockSettings();
+        if (_events == events && _data == data) _events = events & PrivateBits;
+        UnlockSettings();
+    }
+
+    /// <remarks>Held for a few loads and stores only; a waiter pauses, and sleeps only if the holder was preempted.</remarks>
+    private void LockSettings()
+    {
+        for (int round = 0; Interlocked.CompareExchange(ref _settingsLock, 1, 0) != 0; round++) BriefSpin.PauseOrSleep(round);
+    }
+
+    private void UnlockSettings() => Volatile.Write(ref _settingsLock, 0);
 
     /// <summary>1 while the item sits on the instance's ready structures (Linux: ep_is_linked).</summary>
     internal int Queued;
@@ -63,7 +105,6 @@ internal sealed class EpItem : WaitEntry
     internal bool Dying;
 
     internal bool IsEdgeTriggered => (Events & (uint)EpollEvents.EdgeTriggered) != 0;
-    internal bool IsOneShot => (Events & (uint)EpollEvents.OneShot) != 0;
 
     /// <summary>EPOLLEXCLUSIVE can only be set by ADD and an exclusive item cannot be modified, so this never changes.</summary>
     public override bool Exclusive => (_events & (uint)EpollEvents.Exclusive) != 0;

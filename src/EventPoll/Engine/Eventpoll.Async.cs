@@ -40,4 +40,7 @@ internal sealed partial class Eventpoll
 
     /// <summary>The ready structures (for tests that check dead-entry bookkeeping).</summary>
     internal ReadyList Ready => _ready;
+
+    /// <summary>The interest lock (for tests that show which operations do without it).</summary>
+    internal ShortLock InterestLock => _mtx;
 }

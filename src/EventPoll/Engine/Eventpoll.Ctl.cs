@@ -48,6 +48,12 @@ internal sealed partial class Eventpoll
     {
         // A full topology check is needed when this instance is itself watched or the target is an
         // instance (Linux: full_check); it serialises on the nested lock, as epnested_mutex does.
+        // MOD of a registered item needs no interest lock (see the class remarks); a miss is checked under it.
+        if (op == (int)EpollOp.Mod && _items.FindWithoutLock(target, fd) is EpItem found && !found.Removed)
+        {
+            return ModifyItem(found, events, data);
+        }
+
         bool fullCheck = op == (int)EpollOp.Add && (Volatile.Read(ref FirstWatcher) is not null || target is Eventpoll);
         if (!fullCheck) return CtlLocked(op, target, fd, events, data, null);
 
@@ -81,10 +87,7 @@ internal sealed partial class Eventpoll
                     }
                     return 0;
                 case (int)EpollOp.Mod:
-                    if (item is null) return -(int)Errno.ENOENT;
-                    if ((item.Events & (uint)EpollEvents.Exclusive) != 0) return -(int)Errno.EINVAL;
-                    Modify(item, events | AlwaysReported, data);
-                    return 0;
+                    return item is null ? -(int)Errno.ENOENT : ModifyItem(item, events, data);
                 default:
                     return -(int)Errno.EINVAL;
             }
@@ -97,30 +100,41 @@ internal sealed partial class Eventpoll
         if (!Account.TryCharge()) return -(int)Errno.ENOSPC;
         var item = new EpItem(this, target, fd, events, data);
         using (target.LockWatchers()) item.AttachToFile();
+        // The path check counts the new edge through the file's watcher list; the item joins the interest set
+        // (where a lock-free MOD can find it) only once the ADD cannot fail any more.
+        if (check is not null && !check.ReversePathsWithinLimits())
+        {
+            using (target.LockWatchers()) item.DetachFromFile();
+            Account.Uncharge();
+            return -(int)Errno.EINVAL;
+        }
         _items.Add(item);
         Interlocked.Increment(ref _refs);
 
-        if (check is not null && !check.ReversePathsWithinLimits())
-        {
-            RemoveLocked(item, force: true);
-            PutRef();
-            return -(int)Errno.EINVAL;
-        }
-
         _registrar.Item = item;
-        uint revents = PollItem(item, _registrar, callerPinned: true);
+        uint revents = PollItem(item, item.Events, _registrar, callerPinned: true);
         _registrar.Item = null;
-        if (revents != 0) QueueReadyLocked(item);
+        if (revents != 0) QueueReady(item);
         return 0;
     }
 
-    /// <summary>EPOLL_CTL_MOD (Linux: ep_modify): store, then re-poll and queue if ready. Caller holds <c>_mtx</c>.</summary>
-    private void Modify(EpItem item, uint events, ulong data)
+    /// <summary>EPOLL_CTL_MOD of a found item: EINVAL for an exclusive one, else <see cref="Modify"/>. With or without <c>_mtx</c>.</summary>
+    private int ModifyItem(EpItem item, uint events, ulong data)
     {
-        item.Events = events;
-        item.Data = data;
+        if (item.Exclusive) return -(int)Errno.EINVAL;
+        Modify(item, events | AlwaysReported, data);
+        return 0;
+    }
+
+    /// <summary>
+    /// EPOLL_CTL_MOD (Linux: ep_modify): store, then re-poll and queue if ready. Needs no interest lock: the
+    /// store is under the item's settings lock and the rest is what a wakeup does.
+    /// </summary>
+    private static void Modify(EpItem item, uint events, ulong data)
+    {
+        item.WriteSettings(events, data);
         Interlocked.MemoryBarrier(); // pairs with the wakeup path: the new mask is seen, or the poll sees the state
-        if (PollItem(item, null, callerPinned: true) != 0) QueueReadyLocked(item);
+        if (PollItem(item, events, null, callerPinned: true) != 0) item.Ep.QueueReady(item);
     }
 
     /// <summary>

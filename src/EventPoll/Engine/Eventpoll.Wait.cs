@@ -25,7 +25,7 @@ internal sealed partial class Eventpoll
             while (_ready.Pop() is EpItem item)
             {
                 Interlocked.Exchange(ref item.Queued, 0); // a callback from here on queues it again
-                if (PollItem(item, null) == 0) continue;
+                if (PollItem(item, item.Events, null) == 0) continue;
                 if (Interlocked.CompareExchange(ref item.Queued, 1, 0) == 0) _ready.PushFront(item);
                 result = EpollEvents.In | EpollEvents.RdNorm;
                 break;
@@ -50,23 +50,27 @@ internal sealed partial class Eventpoll
             while (count < events.Length && _ready.Pop() is EpItem item)
             {
                 Interlocked.Exchange(ref item.Queued, 0); // full fence before the poll: see ReadyList
-                uint revents = PollItem(item, null);
+                // A MOD may run concurrently (it takes no interest lock): report and act on one consistent pair.
+                (uint settings, ulong data) = item.ReadSettings();
+                uint revents = PollItem(item, settings, null);
                 if (revents == 0) continue;
-                events[count++] = new EpollEvent((EpollEvents)revents, item.Data);
-                if (item.IsOneShot)
+                events[count++] = new EpollEvent((EpollEvents)revents, data);
+                if ((settings & (uint)EpollEvents.OneShot) != 0)
                 {
-                    item.Events &= EpItem.PrivateBits;
+                    item.DisableIfUnchanged(settings, data);
                 }
-                else if (!item.IsEdgeTriggered && Interlocked.CompareExchange(ref item.Queued, 1, 0) == 0)
+                else if ((settings & (uint)EpollEvents.EdgeTriggered) == 0 && Interlocked.CompareExchange(ref item.Queued, 1, 0) == 0)
                 {
                     if (requeuedTail is null) requeuedHead = item; else requeuedTail.NextReady = item;
                     requeuedTail = item;
                 }
             }
             _ready.DoneScan(requeuedHead, requeuedTail);
-            // The baton pass of ep_done_scan: a second waiter harvests what this one left (selftest epoll9/64).
-            if (_ready.MayHaveItems && _waiters.HasWaiters) _waiters.WakeOne();
         }
+        // The baton pass of ep_done_scan: a second waiter harvests what this one left (selftest epoll9/64). Linux
+        // wakes under ep->lock; here it follows the unlock, so the futex call that may wake the waiter does not
+        // lengthen the interest lock's hold, and the woken waiter does not find the lock still held.
+        if (_ready.MayHaveItems && _waiters.HasWaiters) _waiters.WakeOne();
         return count;
     }
 
@@ -116,8 +120,9 @@ internal sealed partial class Eventpoll
             Array.Sort(items, static (a, b) => a.File.Id != b.File.Id ? a.File.Id.CompareTo(b.File.Id) : a.Fd.CompareTo(b.Fd));
             foreach (EpItem item in items)
             {
+                (uint events, ulong data) = item.ReadSettings();
                 text.Append(CultureInfo.InvariantCulture,
-                    $"tfd: {item.Fd,8} events: {item.Events,8:x} data: {item.Data,16:x}  pos:{item.File.Position} ino:{item.File.Inode:x} sdev:{item.File.DeviceId:x}\n");
+                    $"tfd: {item.Fd,8} events: {events,8:x} data: {data,16:x}  pos:{item.File.Position} ino:{item.File.Inode:x} sdev:{item.File.DeviceId:x}\n");
             }
         }
     }

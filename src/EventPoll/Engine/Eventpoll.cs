@@ -25,7 +25,16 @@ namespace EventPoll;
 /// (<see cref="ReadyList.Gate"/>), under which callbacks run their whole body and harvests splice.</item>
 /// <item>A file's f_lock (<see cref="OpenFile.LockWatchers"/>, a spin lock): its watcher list and the items' Dying flags. Nothing is taken under it.</item>
 /// <item><see cref="WaiterQueue"/>'s lock: the blocked waiters. Nothing is taken under it.</item>
+/// <item>An item's settings lock (a byte in <see cref="EpItem"/>): its events and data, for a few loads and stores.
+/// Nothing is taken under it, and it is taken under nothing but <c>_mtx</c>.</item>
 /// </list>
+/// <para><b>EPOLL_CTL_MOD without the interest lock.</b> Linux serialises MOD with every harvest on ep->mtx, and
+/// in a ONESHOT server every wait is followed by a re-arm, so the waiters queue on that lock twice per event. Here a
+/// MOD finds its item with a lock-free lookup (<see cref="InterestSet.FindWithoutLock"/>; a miss is confirmed under
+/// the lock), writes the pair under the item's settings lock, and polls and queues like a wakeup. Against a
+/// concurrent DEL it takes effect before the removal; against a concurrent harvest the harvest acts on the pair
+/// it read (<see cref="EpItem.DisableIfUnchanged"/>); against a concurrent ADD it can only find the item once ADD
+/// has committed it.</para>
 /// <para><b>Lifetime</b> (the v6.4 refcount design): <c>_refs</c> counts one reference for the open file plus one
 /// per item. Closing the instance removes every item that is not dying and drops the file's reference;
 /// the last close of a watched file marks its items dying and removes them (<see cref="EpItem.RemoveAllWatchers"/>).
@@ -136,28 +145,31 @@ internal sealed partial class Eventpoll : OpenFile
         _ => false,
     };
 
-    /// <summary>Queues an item found ready by ADD or MOD and wakes as the callback would (Linux: the tail of ep_insert/ep_modify).</summary>
-    private void QueueReadyLocked(EpItem item)
+    /// <summary>
+    /// Queues an item found ready by ADD or MOD and wakes as the callback would (Linux: the tail of
+    /// ep_insert/ep_modify). Producer side only, like the callback, so MOD calls it without the interest lock.
+    /// </summary>
+    private void QueueReady(EpItem item)
     {
-        Debug.Assert(_mtx.IsHeldByCurrentThread);
         if (!_ready.TryEnqueue(item)) return;
         if (_waiters.HasWaiters) _waiters.WakeOne();
         if (PollWait.HasEntries) PollWait.Wake(EpollEvents.In);
     }
 
     /// <summary>
-    /// Polls an item's file with a temporary reference (Linux: ep_item_poll with epi_fget): a file whose last
-    /// reference is already gone (mid-close) polls as 0. Caller holds <c>_mtx</c>, so a final release of the
-    /// pin is deferred until the lock is left. ctl passes <paramref name="callerPinned"/>: its caller holds a
-    /// reference to the target for the whole call, so a second pin could not fail and is skipped.
+    /// Polls an item's file with a temporary reference (Linux: ep_item_poll with epi_fget) and masks the result
+    /// with <paramref name="events"/>: a file whose last reference is already gone (mid-close) polls as 0. A
+    /// caller holding <c>_mtx</c> has final releases of the pin deferred until it leaves the lock. ctl passes
+    /// <paramref name="callerPinned"/>: its caller holds a reference to the target for the whole call, so a
+    /// second pin could not fail and is skipped.
     /// </summary>
-    private static uint PollItem(EpItem item, PollTable? table, bool callerPinned = false)
+    private static uint PollItem(EpItem item, uint events, PollTable? table, bool callerPinned = false)
     {
-        if (callerPinned) return (uint)item.File.Poll(table) & item.Events;
+        if (callerPinned) return (uint)item.File.Poll(table) & events;
         if (!item.File.TryPin()) return 0;
         try
         {
-            return (uint)item.File.Poll(table) & item.Events;
+            return (uint)item.File.Poll(table) & events;
         }
         finally
         {

@@ -5,8 +5,8 @@ namespace EventPoll;
 /// <summary>
 /// An instance's interest set: its items keyed by (file, descriptor number) (Linux: the rbtree of epitems).
 /// Open addressing with linear probing over a power-of-two array of the items themselves, so a watch costs
-/// one array slot here (about 14 bytes on average) instead of a dictionary entry. Protected by the instance's
-/// interest lock.
+/// one array slot here (about 14 bytes on average) instead of a dictionary entry. Changed only under the
+/// instance's interest lock; read under it, except by <see cref="FindWithoutLock"/>.
 /// </summary>
 internal sealed class InterestSet
 {
@@ -23,6 +23,25 @@ internal sealed class InterestSet
             EpItem? item = _slots[i];
             if (item is null || (item.File == file && item.Fd == fd)) return item;
         }
+    }
+
+    /// <summary>
+    /// A lookup without the interest lock (EPOLL_CTL_MOD's). A hit is right, since an item's key never changes and
+    /// an item is published fully built; it may already be removed, which the caller checks. A miss can be wrong
+    /// while a writer shifts entries or resizes, so the caller confirms it under the lock.
+    /// </summary>
+    internal EpItem? FindWithoutLock(OpenFile file, int fd)
+    {
+        EpItem?[] slots = Volatile.Read(ref _slots);
+        int mask = slots.Length - 1;
+        int i = Home(file, fd, mask);
+        for (int probes = 0; probes < slots.Length; probes++, i = (i + 1) & mask)
+        {
+            EpItem? item = Volatile.Read(ref slots[i]);
+            if (item is null) return null;
+            if (item.File == file && item.Fd == fd) return item;
+        }
+        return null;
     }
 
     internal void Add(EpItem item)
@@ -77,7 +96,7 @@ internal sealed class InterestSet
         {
             if (item is not null) Place(slots, item);
         }
-        _slots = slots;
+        Volatile.Write(ref _slots, slots); // filled before it is published to lock-free readers
     }
 
     private static void Place(EpItem?[] slots, EpItem item)

@@ -219,10 +219,7 @@ internal sealed class ReadyList
     private static EpItem SyncNext(EpItem node)
     {
         EpItem? next;
-        for (int round = 0; (next = Volatile.Read(ref node.NextReady)) is null; round++)
-        {
-            if (round < BriefSpin.Rounds) BriefSpin.Pause(round); else Thread.Sleep(1);
-        }
+        for (int round = 0; (next = Volatile.Read(ref node.NextReady)) is null; round++) BriefSpin.PauseOrSleep(round);
         return next;
     }
 }

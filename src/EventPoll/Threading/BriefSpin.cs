@@ -15,7 +15,7 @@ namespace EventPoll;
 /// a third of the time, and the median waits per second of a standalone run rose from 232k (6 runs) to 500k
 /// (12 runs). A sleeping thread keeps its place in the fair
 /// share, so contended threads spin briefly and then sleep, never yield. Users: <see cref="ShortLock"/>, the
-/// blocking wait of a thread, and the ready queue's wait for a preempted producer's link. One yielding spin is
+/// blocking wait of a thread, the ready queue's wait for a preempted producer's link, and an item's settings lock. One yielding spin is
 /// left: f_lock is a <see cref="SpinLock"/> whose sections are a few stores, contended only when two instances
 /// attach to or detach from the same file at the same moment.
 /// </remarks>
@@ -26,4 +26,14 @@ internal static class BriefSpin
 
     /// <summary>Round <paramref name="round"/> (0 to <see cref="Rounds"/> - 1) of pausing: 2^round pause units.</summary>
     internal static void Pause(int round) => Thread.SpinWait(1 << round);
+
+    /// <summary>
+    /// For waits with nothing to park on (a flag another thread clears in a few instructions): round
+    /// <paramref name="round"/> pauses while under <see cref="Rounds"/>, then sleeps a millisecond, since the
+    /// thread that will clear the flag was preempted and needs the processor.
+    /// </summary>
+    internal static void PauseOrSleep(int round)
+    {
+        if (round < Rounds) Pause(round); else Thread.Sleep(1);
+    }
 }

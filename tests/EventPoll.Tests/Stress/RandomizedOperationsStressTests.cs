@@ -266,9 +266,10 @@ public sealed class RandomizedOperationsStressTests(ITestOutputHelper output)
                 mustReport += expected.Count;
                 foreach (EpItem item in expected)
                 {
-                    if (!reported.Contains(item.Data))
+                    ulong data = item.ReadSettings().Data;
+                    if (!reported.Contains(data))
                     {
-                        _run.Fail($"lost wakeup: item {item.Data:x} ({(EpollEvents)item.Events}) on {item.File.GetType().Name} " +
+                        _run.Fail($"lost wakeup: item {data:x} ({(EpollEvents)item.Events}) on {item.File.GetType().Name} " +
                             $"polling {item.File.Poll(null)} was not reported; reported {n} of {items.Length} items");
                     }
                 }

@@ -1,0 +1,125 @@
+using EventPoll;
+using Xunit;
+
+namespace EventPoll.Tests.Rules;
+
+/// <summary>
+/// EPOLL_CTL_MOD without the interest lock: a registered item is found by a lock-free lookup and its events and
+/// data change together under the item's own settings lock; a harvest's ONESHOT disable yields to a MOD that
+/// came after the harvest read the item.
+/// </summary>
+public class LockFreeModRules
+{
+    private const EpollEvents In = EpollEvents.In;
+    private const EpollEvents OneShot = EpollEvents.In | EpollEvents.OneShot;
+    private const uint AlwaysReported = (uint)(EpollEvents.Err | EpollEvents.Hup);
+    private readonly World _w = new();
+
+    [Fact]
+    public void Mod_RearmsWhileAnotherThreadHoldsTheInterestLock()
+    {
+        int ep = _w.Create();
+        int efd = _w.EventFd(1);
+        Assert.Equal(Errno.None, _w.Add(ep, efd, OneShot, 1));
+        Assert.Equal([1UL], _w.WaitData(ep)); // delivered: the arming is used up
+        Eventpoll instance = _w.Instance(ep);
+        Errno result = Errno.EINTR;
+        var modifier = new Thread(() => result = _w.Mod(ep, efd, OneShot, 2));
+        instance.InterestLock.Enter(); // stands for a harvesting thread preempted while it holds the lock
+        try
+        {
+            modifier.Start();
+            Assert.True(modifier.Join(TimeSpan.FromSeconds(30)), "the MOD waited for the interest lock");
+        }
+        finally
+        {
+            instance.InterestLock.Exit();
+            modifier.Join();
+        }
+        Assert.Equal(Errno.None, result);
+        Assert.Equal([2UL], _w.WaitData(ep));
+    }
+
+    [Fact]
+    public void Mod_OfAnUnregisteredDescriptor_IsStillEnoent()
+    {
+        int ep = _w.Create();
+        int efd = _w.EventFd();
+        Assert.Equal(Errno.ENOENT, _w.Mod(ep, efd, In));
+        Assert.Equal(Errno.None, _w.Add(ep, efd, In));
+        Assert.Equal(Errno.None, _w.Del(ep, efd));
+        Assert.Equal(Errno.ENOENT, _w.Mod(ep, efd, In)); // the removed item is not found (or found removed)
+    }
+
+    [Fact]
+    public void Mod_FindsEveryItemAcrossGrowthAndShrinkOfTheInterestSet()
+    {
+        int ep = _w.Create();
+        var fds = Enumerable.Range(0, 300).Select(_ => _w.EventFd()).ToArray();
+        foreach (int fd in fds) Assert.Equal(Errno.None, _w.Add(ep, fd, In, (ulong)fd));
+        for (int i = 0; i < fds.Length; i += 2) Assert.Equal(Errno.None, _w.Del(ep, fds[i])); // shifts entries back
+        for (int i = 0; i < fds.Length; i++)
+        {
+            Assert.Equal(i % 2 == 0 ? Errno.ENOENT : Errno.None, _w.Mod(ep, fds[i], In, 1000 + (ulong)fds[i]));
+        }
+        Assert.Contains($"data: {1000 + fds[1],16:x}", _w.FdInfo(ep), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OneShotDisable_YieldsToAModThatCameAfterTheHarvestReadTheItem()
+    {
+        var item = OneShotItem(data: 1);
+        (uint events, ulong data) = item.ReadSettings();  // the harvest's read, before its poll
+        item.WriteSettings(events, 2);                    // a MOD re-arms with new data meanwhile
+        item.DisableIfUnchanged(events, data);            // the harvest reports data 1, then disables
+        Assert.Equal((events, 2UL), item.ReadSettings()); // the MOD's arming stands
+    }
+
+    [Fact]
+    public void OneShotDisable_UsesUpAnArmingThatIsStillTheOneRead()
+    {
+        var item = OneShotItem(data: 1);
+        (uint events, ulong data) = item.ReadSettings();
+        item.WriteSettings(events, data);                 // a MOD that rewrote the same pair: indistinguishable
+        item.DisableIfUnchanged(events, data);
+        Assert.Equal((events & EpItem.PrivateBits, 1UL), item.ReadSettings());
+    }
+
+    [Fact]
+    public void ConcurrentMods_LeaveOnePairAModWrote_NeverAMix()
+    {
+        int ep = _w.Create();
+        int efd = _w.EventFd();
+        Assert.Equal(Errno.None, _w.Add(ep, efd, In, 1));
+        EpItem item = Assert.Single(_w.Instance(ep).SnapshotItems());
+        var pairs = new[] { ((uint)In | AlwaysReported, 0x1111UL), ((uint)EpollEvents.Out | AlwaysReported, 0x2222UL) };
+        using var stop = new CancellationTokenSource();
+        var modifiers = pairs.Select(p => new Thread(() =>
+        {
+            while (!stop.IsCancellationRequested) _w.Mod(ep, efd, (EpollEvents)(p.Item1 & ~AlwaysReported), p.Item2);
+        })).ToArray();
+        foreach (Thread t in modifiers) t.Start();
+        try
+        {
+            for (int i = 0; i < 2_000_000; i++)
+            {
+                (uint events, ulong data) = item.ReadSettings();
+                Assert.True(data == 1 || pairs.Contains((events, data)), $"torn settings: events {events:x} with data {data:x}");
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            foreach (Thread t in modifiers) t.Join();
+        }
+    }
+
+    /// <summary>The item of an instance watching an eventfd IN|ONESHOT with <paramref name="data"/>.</summary>
+    private EpItem OneShotItem(ulong data)
+    {
+        int ep = _w.Create();
+        int efd = _w.EventFd();
+        Assert.Equal(Errno.None, _w.Add(ep, efd, OneShot, data));
+        return Assert.Single(_w.Instance(ep).SnapshotItems());
+    }
+}

@@ -39,7 +39,7 @@ namespace EventPoll;
 /// per item. Closing the instance removes every item that is not dying and drops the file's reference;
 /// the last close of a watched file marks its items dying and removes them (<see cref="EpItem.RemoveAllWatchers"/>).
 /// Whichever drops the last reference frees the instance. Neither path takes a process-wide lock.</para>
-/// <para>Fields: <c>_items</c>, <c>_extraEntries</c> and <c>_registrar</c> are under <c>_mtx</c>; <c>_ready</c> documents its own protocol; <c>_refs</c> is atomic;
+/// <para>Fields: <c>_items</c> changes under <c>_mtx</c> (MOD also reads it without, see <see cref="InterestSet.FindWithoutLock"/>); <c>_extraEntries</c> and <c>_registrar</c> are under <c>_mtx</c>; <c>_ready</c> documents its own protocol; <c>_refs</c> is atomic;
 /// <see cref="LoopGeneration"/> and <see cref="LoopDepth"/> are under <see cref="LoopCheck.NestedLock"/>.</para>
 /// </remarks>
 internal sealed partial class Eventpoll : OpenFile

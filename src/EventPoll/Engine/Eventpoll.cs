@@ -34,7 +34,8 @@ namespace EventPoll;
 /// the lock), writes the pair under the item's settings lock, and polls and queues like a wakeup. Against a
 /// concurrent DEL it takes effect before the removal; against a concurrent harvest the harvest acts on the pair
 /// it read (<see cref="EpItem.DisableIfUnchanged"/>); against a concurrent ADD it can only find the item once ADD
-/// has committed it.</para>
+/// has committed it. Measured on eponeshotmt (4 waiters, 4 writers, 2 cores), 4 alternating runs each: median
+/// 1.07-1.14M waits/s against 0.93-1.09M with MOD under the lock.</para>
 /// <para><b>Lifetime</b> (the v6.4 refcount design): <c>_refs</c> counts one reference for the open file plus one
 /// per item. Closing the instance removes every item that is not dying and drops the file's reference;
 /// the last close of a watched file marks its items dying and removes them (<see cref="EpItem.RemoveAllWatchers"/>).

@@ -46,14 +46,14 @@ internal sealed partial class Eventpoll
 
     private int CtlChecked(int op, OpenFile target, int fd, uint events, ulong data)
     {
-        // A full topology check is needed when this instance is itself watched or the target is an
-        // instance (Linux: full_check); it serialises on the nested lock, as epnested_mutex does.
         // MOD of a registered item needs no interest lock (see the class remarks); a miss is checked under it.
         if (op == (int)EpollOp.Mod && _items.FindWithoutLock(target, fd) is EpItem found && !found.Removed)
         {
             return ModifyItem(found, events, data);
         }
 
+        // A full topology check is needed when this instance is itself watched or the target is an
+        // instance (Linux: full_check); it serialises on the nested lock, as epnested_mutex does.
         bool fullCheck = op == (int)EpollOp.Add && (Volatile.Read(ref FirstWatcher) is not null || target is Eventpoll);
         if (!fullCheck) return CtlLocked(op, target, fd, events, data, null);
 

@@ -18,11 +18,8 @@ public class LockFreeModRules
     [Fact]
     public void Mod_RearmsWhileAnotherThreadHoldsTheInterestLock()
     {
-        int ep = _w.Create();
-        int efd = _w.EventFd(1);
-        Assert.Equal(Errno.None, _w.Add(ep, efd, OneShot, 1));
+        var (ep, efd, instance, _) = _w.WatchedEventFd(OneShot, 1, initial: 1);
         Assert.Equal([1UL], _w.WaitData(ep)); // delivered: the arming is used up
-        Eventpoll instance = _w.Instance(ep);
         Errno result = Errno.EINTR;
         var modifier = new Thread(() => result = _w.Mod(ep, efd, OneShot, 2));
         instance.InterestLock.Enter(); // stands for a harvesting thread preempted while it holds the lock
@@ -68,7 +65,7 @@ public class LockFreeModRules
     [Fact]
     public void OneShotDisable_YieldsToAModThatCameAfterTheHarvestReadTheItem()
     {
-        var item = OneShotItem(data: 1);
+        EpItem item = _w.WatchedEventFd(OneShot, 1).Item;
         (uint events, ulong data) = item.ReadSettings();  // the harvest's read, before its poll
         item.WriteSettings(events, 2);                    // a MOD re-arms with new data meanwhile
         item.DisableIfUnchanged(events, data);            // the harvest reports data 1, then disables
@@ -78,7 +75,7 @@ public class LockFreeModRules
     [Fact]
     public void OneShotDisable_UsesUpAnArmingThatIsStillTheOneRead()
     {
-        var item = OneShotItem(data: 1);
+        EpItem item = _w.WatchedEventFd(OneShot, 1).Item;
         (uint events, ulong data) = item.ReadSettings();
         item.WriteSettings(events, data);                 // a MOD that rewrote the same pair: indistinguishable
         item.DisableIfUnchanged(events, data);
@@ -88,10 +85,7 @@ public class LockFreeModRules
     [Fact]
     public void ConcurrentMods_LeaveOnePairAModWrote_NeverAMix()
     {
-        int ep = _w.Create();
-        int efd = _w.EventFd();
-        Assert.Equal(Errno.None, _w.Add(ep, efd, In, 1));
-        EpItem item = Assert.Single(_w.Instance(ep).SnapshotItems());
+        var (ep, efd, _, item) = _w.WatchedEventFd(In, 1);
         var pairs = new[] { ((uint)In | AlwaysReported, 0x1111UL), ((uint)EpollEvents.Out | AlwaysReported, 0x2222UL) };
         using var stop = new CancellationTokenSource();
         var modifiers = pairs.Select(p => new Thread(() =>
@@ -112,14 +106,5 @@ public class LockFreeModRules
             stop.Cancel();
             foreach (Thread t in modifiers) t.Join();
         }
-    }
-
-    /// <summary>The item of an instance watching an eventfd IN|ONESHOT with <paramref name="data"/>.</summary>
-    private EpItem OneShotItem(ulong data)
-    {
-        int ep = _w.Create();
-        int efd = _w.EventFd();
-        Assert.Equal(Errno.None, _w.Add(ep, efd, OneShot, data));
-        return Assert.Single(_w.Instance(ep).SnapshotItems());
     }
 }

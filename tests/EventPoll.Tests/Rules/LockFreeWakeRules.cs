@@ -15,9 +15,7 @@ public class LockFreeWakeRules
     [Fact]
     public void EventFd_WriteWakesItsOnlyItem_WhileAnotherThreadHoldsTheQueueLock()
     {
-        int ep = _w.Create();
-        int efd = _w.EventFd();
-        Assert.Equal(Errno.None, _w.Add(ep, efd, In, 7));
+        var (ep, efd, _, _) = _w.WatchedEventFd(In, 7);
         var file = (EventFdFile)_w.File(efd);
         Exception? failure = null;
         var writer = new Thread(() =>
@@ -59,7 +57,7 @@ public class LockFreeWakeRules
     [Fact]
     public void WakeArrivingAfterRemoval_IsDropped_AndLeavesNoDeadCount()
     {
-        var (ep, efd, instance, item) = WatchedEventFd();
+        var (ep, efd, instance, item) = _w.WatchedEventFd(In, 7);
         Assert.Equal(Errno.None, _w.Del(ep, efd));
         _w.Write(efd);                        // the queue is empty now: nothing is woken
         item.OnWake(In);                      // a writer that read the sole entry just before the DEL
@@ -72,7 +70,7 @@ public class LockFreeWakeRules
     [Fact]
     public void RemovalDuringALateWakesEnqueue_CompactionLeavesNoDeadCount()
     {
-        var (ep, efd, instance, item) = WatchedEventFd();
+        var (ep, efd, instance, item) = _w.WatchedEventFd(In, 7);
         Assert.Equal(0, Interlocked.CompareExchange(ref item.Queued, 1, 0)); // a late wakeup's first step: flag set, not linked yet
         Assert.Equal(Errno.None, _w.Del(ep, efd));
         ReadyList ready = Internals.Ready(instance);
@@ -80,15 +78,5 @@ public class LockFreeWakeRules
         ready.Compact();                    // finds nothing to drop: the link has not been made
         Assert.Equal(0, ready.DeadCount);
         Assert.Empty(_w.Wait(ep));
-    }
-
-    /// <summary>An instance watching one eventfd (IN, data 7), and its item.</summary>
-    private (int Ep, int EventFd, Eventpoll Instance, EpItem Item) WatchedEventFd()
-    {
-        int ep = _w.Create();
-        int efd = _w.EventFd();
-        Assert.Equal(Errno.None, _w.Add(ep, efd, In, 7));
-        Eventpoll instance = _w.Instance(ep);
-        return (ep, efd, instance, Assert.Single(instance.SnapshotItems()));
     }
 }

@@ -36,6 +36,16 @@ internal sealed class World
         return fd;
     }
 
+    /// <summary>A new instance watching a new eventfd (holding <paramref name="initial"/>), and the item of that watch.</summary>
+    public (int Ep, int EventFd, Eventpoll Instance, EpItem Item) WatchedEventFd(EpollEvents events, ulong data, uint initial = 0)
+    {
+        int ep = Create();
+        int efd = EventFd(initial);
+        Assert.Equal(Errno.None, Add(ep, efd, events, data));
+        Eventpoll instance = Instance(ep);
+        return (ep, efd, instance, Assert.Single(instance.SnapshotItems()));
+    }
+
     public (int Read, int Write) Pipe()
     {
         Span<int> fds = stackalloc int[2];

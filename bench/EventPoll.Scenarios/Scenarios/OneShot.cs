@@ -26,7 +26,9 @@ internal static class OneShot
         Variant[] variants = Variants.Available(Variant.Product, Variant.LockedReadyList, Variant.Kernel);
         var writeRates = variants.Select(_ => new List<double>()).ToArray(); // the writers' pace, for the note below
         // Eight busy threads on this machine's two processors: a sample's waits/s can differ 3x from the next one's
-        // (how the threads fall on the processors), so the median takes twice the usual repetitions.
+        // (a holder preempted inside the harvest's lock, and a cross-processor cache-line cost that swings from
+        // ~50 ns to ~1 us within seconds; pinning the threads did not remove it), so the median takes twice the
+        // usual repetitions.
         result.AddInterleaved(options, "", Unit.OpsPerSecond, Variants.Labels(variants), e =>
         {
             Outcome outcome = Sample(Variants.Create(variants[e]), Waiters, Writers, Files, count);

@@ -13,11 +13,11 @@ namespace EventPoll;
 /// while threads that never yield get more. Measured on eponeshotmt (4 waiters, 4 writers, 2 cores): with
 /// yielding locks the waiters ran 17% of the time and sat runnable 84% of it; with this policy they ran about
 /// a third of the time, and the median waits per second of a standalone run rose from 232k (6 runs) to 500k
-/// (12 runs). A sleeping thread keeps its place in the fair
-/// share, so contended threads spin briefly and then sleep, never yield. Users: <see cref="ShortLock"/>, the
-/// blocking wait of a thread, the ready queue's wait for a preempted producer's link, and an item's settings lock. One yielding spin is
-/// left: f_lock is a <see cref="SpinLock"/> whose sections are a few stores, contended only when two instances
-/// attach to or detach from the same file at the same moment.
+/// (12 runs). A sleeping thread keeps its place in the fair share, so contended threads spin briefly and then
+/// sleep, never yield. Users: <see cref="ShortLock"/>, the blocking wait of a thread, the ready queue's wait for
+/// a preempted producer's link, and an item's settings lock. One yielding spin is left: f_lock is a
+/// <see cref="SpinLock"/> whose sections are a few stores, contended only when two instances attach to or detach
+/// from the same file at the same moment.
 /// </remarks>
 internal static class BriefSpin
 {

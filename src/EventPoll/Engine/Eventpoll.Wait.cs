@@ -103,7 +103,7 @@ internal sealed partial class Eventpoll
             available = EventsAvailable;
             if (!available)
             {
-                bool signalled = waiter.Block(deadline.RemainingMs(), cancellationToken);
+                bool signalled = waiter.Block(deadline, cancellationToken);
                 timedOut = !signalled && deadline.HasPassed;
             }
             available = true;

@@ -84,31 +84,3 @@ internal sealed class WaiterQueue
         Interlocked.Decrement(ref _count);
     }
 }
-
-/// <summary>A synchronous waiter: one per thread, reused across waits.</summary>
-internal sealed class ThreadWaiter : Waiter
-{
-    [ThreadStatic] private static ThreadWaiter? t_current;
-
-    private readonly ManualResetEventSlim _event = new(false, spinCount: 0); // Block spins its own way (BriefSpin)
-
-    internal static ThreadWaiter Current => t_current ??= new ThreadWaiter();
-
-    internal void Reset() => _event.Reset();
-
-    internal override void Signal() => _event.Set();
-
-    /// <summary>Blocks until signalled, the timeout passes, or cancellation; returns whether it was signalled.</summary>
-    internal bool Block(int timeoutMs, CancellationToken cancellationToken)
-    {
-        for (int round = 0; round < BriefSpin.Rounds && !_event.IsSet; round++) BriefSpin.Pause(round);
-        try
-        {
-            return _event.Wait(timeoutMs, cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
-}

@@ -2,9 +2,10 @@ namespace EventPoll;
 
 /// <summary>
 /// The engine's busy-waiting before a thread sleeps: rounds of the processor's pause instruction, doubling from
-/// one unit (~30-45 ns here) to 32, about 1-2 us in all. Long enough for a lock held by a running thread to come
-/// free or a wakeup in flight to land; past that the holder or producer is probably not running, and sleeping
-/// (a futex) is cheaper than spinning through its time slice.
+/// one unit (~30-45 ns here) to 32 and staying there. A contended lock spins 6 rounds (about 1-2 us): long enough
+/// for a holder that is running to leave; past that it is probably preempted, and sleeping (a futex) is cheaper
+/// than spinning through its time slice. A blocked wait spins 20 rounds (see <see cref="ThreadWaiter"/>). On one
+/// processor nothing spins: the thread that would end the spin cannot run until the spinner stops.
 /// </summary>
 /// <remarks>
 /// No round yields the processor (<see cref="SpinWait.SpinOnce()"/> and <see cref="ManualResetEventSlim"/>'s
@@ -14,18 +15,28 @@ namespace EventPoll;
 /// yielding locks the waiters ran 17% of the time and sat runnable 84% of it; with this policy they ran about
 /// a third of the time, and the median waits per second of a standalone run rose from 232k (6 runs) to 500k
 /// (12 runs). A sleeping thread keeps its place in the fair share, so contended threads spin briefly and then
-/// sleep, never yield. Users: <see cref="ShortLock"/>, the blocking wait of a thread, the ready queue's wait for
+/// sleep, never yield. Users: <see cref="ShortLock"/>, <see cref="ThreadWaiter"/>, the ready queue's wait for
 /// a preempted producer's link, and an item's settings lock. One yielding spin is left: f_lock is a
 /// <see cref="SpinLock"/> whose sections are a few stores, contended only when two instances attach to or detach
 /// from the same file at the same moment.
 /// </remarks>
 internal static class BriefSpin
 {
-    /// <summary>Number of pause rounds before the caller should sleep.</summary>
-    internal const int Rounds = 6;
+    // On one processor nothing can change what a spinning thread waits for until it stops running, so it sleeps
+    // at once. Read once: the JIT treats a static readonly as a constant in optimised code.
+    private static readonly bool s_canSpin = Environment.ProcessorCount > 1;
 
-    /// <summary>Round <paramref name="round"/> (0 to <see cref="Rounds"/> - 1) of pausing: 2^round pause units.</summary>
-    internal static void Pause(int round) => Thread.SpinWait(1 << round);
+    /// <summary>Number of pause rounds (about 1-2 us in all) before a contended lock's caller should sleep.</summary>
+    internal static readonly int Rounds = s_canSpin ? 6 : 0;
+
+    /// <summary>
+    /// Number of pause rounds (about 15-25 us in all) before a thread blocked in a wait sleeps: see
+    /// <see cref="ThreadWaiter"/> for why it spins longer than a lock.
+    /// </summary>
+    internal static readonly int WaitRounds = s_canSpin ? 20 : 0;
+
+    /// <summary>Round <paramref name="round"/> of pausing: 2^round pause units, at most 32.</summary>
+    internal static void Pause(int round) => Thread.SpinWait(1 << Math.Min(round, 5));
 
     /// <summary>
     /// For waits with nothing to park on (a flag another thread clears in a few instructions): round

@@ -15,9 +15,15 @@ internal sealed record BenchRun(DateTimeOffset Started, BenchSize Size, MachineI
         var results = new List<ScenarioResult>();
         foreach (Scenario scenario in scenarios)
         {
+            double? lineBefore = CacheLineProbe.RoundTripNs();
             var clock = Stopwatch.StartNew();
             ScenarioResult result = scenario.Run(options);
             result.Elapsed = clock.Elapsed;
+            double? lineAfter = CacheLineProbe.RoundTripNs();
+            if (lineBefore is not null && lineAfter is not null)
+            {
+                result.Notes.Add($"a cache line's round trip between two processors (the machine's state, see CacheLineProbe): {lineBefore:F0} ns before the scenario, {lineAfter:F0} ns after");
+            }
             results.Add(result);
             // A scenario's garbage (a million items) must not be collected during the next one's timing.
             GC.Collect();

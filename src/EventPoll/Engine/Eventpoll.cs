@@ -40,7 +40,7 @@ namespace EventPoll;
 /// per item. Closing the instance removes every item that is not dying and drops the file's reference;
 /// the last close of a watched file marks its items dying and removes them (<see cref="EpItem.RemoveAllWatchers"/>).
 /// Whichever drops the last reference frees the instance. Neither path takes a process-wide lock.</para>
-/// <para>Fields: <c>_items</c> changes under <c>_mtx</c> (MOD also reads it without, see <see cref="InterestSet.FindWithoutLock"/>); <c>_extraEntries</c> and <c>_registrar</c> are under <c>_mtx</c>; <c>_ready</c> documents its own protocol; <c>_refs</c> is atomic;
+/// <para>Fields: <c>_items</c> changes under <c>_mtx</c> (MOD also reads it without, see <see cref="InterestSet.FindWithoutLock"/>); <c>_extraEntries</c> and <c>_registrar</c> are under <c>_mtx</c>; <c>_ready</c> documents its own protocol; <c>_refs</c> changes only under <c>_mtx</c> (every path that adds or drops an item holds it; <see cref="IsFreed"/> reads it without);
 /// <see cref="LoopGeneration"/> and <see cref="LoopDepth"/> are under <see cref="LoopCheck.NestedLock"/>.</para>
 /// </remarks>
 internal sealed partial class Eventpoll : OpenFile
@@ -53,7 +53,7 @@ internal sealed partial class Eventpoll : OpenFile
     private readonly ReadyList _ready;
     private readonly WaiterQueue _waiters = new();
     private readonly ItemRegistrar _registrar = new(); // under _mtx
-    private int _refs = 1;
+    private int _refs = 1; // under _mtx; see the remarks
 
     internal Eventpoll(WatchAccount account, EngineDesign? design = null)
     {
@@ -218,7 +218,9 @@ internal sealed partial class Eventpoll : OpenFile
     /// <summary>Drops one reference; true when it was the last (the caller then calls <see cref="Free"/>).</summary>
     private bool PutRef()
     {
-        int refs = Interlocked.Decrement(ref _refs);
+        Debug.Assert(_mtx.IsHeldByCurrentThread);
+        int refs = _refs - 1;
+        Volatile.Write(ref _refs, refs);
         Debug.Assert(refs >= 0);
         return refs == 0;
     }
@@ -261,7 +263,9 @@ internal sealed partial class Eventpoll : OpenFile
                 if (RemoveLocked(item, force: false)) removed++;
             }
             _ready.Compact();
-            dispose = Interlocked.Add(ref _refs, -(removed + 1)) == 0;
+            int refs = _refs - (removed + 1);
+            Volatile.Write(ref _refs, refs);
+            dispose = refs == 0;
         }
         if (dispose) Free();
     }

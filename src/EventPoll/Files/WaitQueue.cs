@@ -18,7 +18,7 @@ public sealed class WaitQueue
 {
     private WaitEntry? _head; // under SyncRoot
     private WaitEntry? _tail; // under SyncRoot
-    private int _count;       // written under SyncRoot (Add with a full fence), read without it by HasEntries
+    private int _count;       // written under SyncRoot (Add's exit of it is a full fence), read without it by HasEntries
     private WaitEntry? _sole; // written under SyncRoot: the only entry if it WakesWithoutLock, else null; read without it
 
     /// <summary>Creates a queue with its own lock.</summary>
@@ -65,7 +65,7 @@ public sealed class WaitQueue
                 _head = entry;
             }
             Volatile.Write(ref _sole, SoleLockFreeEntry());
-            Interlocked.Increment(ref _count);
+            Volatile.Write(ref _count, _count + 1); // the full fence is the lock's exit (see ShortLock.Exit)
         }
     }
 

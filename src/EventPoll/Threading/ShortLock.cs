@@ -72,7 +72,10 @@ public sealed unsafe class ShortLock
         return true;
     }
 
-    /// <summary>Releases the lock, waking one parked thread if there is any.</summary>
+    /// <summary>
+    /// Releases the lock, waking one parked thread if there is any. A full fence (an interlocked decrement): a
+    /// holder's stores are visible before any load that follows the exit (WaitQueue.Add relies on it).
+    /// </summary>
     public void Exit()
     {
 #if DEBUG

@@ -4,8 +4,9 @@ namespace EventPoll;
 /// The engine's busy-waiting before a thread sleeps: rounds of the processor's pause instruction, doubling from
 /// one unit (~30-45 ns here) to 32 and staying there. A contended lock spins 6 rounds (about 1-2 us): long enough
 /// for a holder that is running to leave; past that it is probably preempted, and sleeping (a futex) is cheaper
-/// than spinning through its time slice. A blocked wait spins 20 rounds (see <see cref="ThreadWaiter"/>). On one
-/// processor nothing spins: the thread that would end the spin cannot run until the spinner stops.
+/// than spinning through its time slice. A blocked wait spins up to 20 rounds, fewer while its waits run long
+/// (see <see cref="ThreadWaiter"/>). On one processor nothing spins: the thread that would end the spin cannot
+/// run until the spinner stops.
 /// </summary>
 /// <remarks>
 /// No round yields the processor (<see cref="SpinWait.SpinOnce()"/> and <see cref="ManualResetEventSlim"/>'s
@@ -30,7 +31,7 @@ internal static class BriefSpin
     internal static readonly int Rounds = s_canSpin ? 6 : 0;
 
     /// <summary>
-    /// Number of pause rounds (about 15-25 us in all) before a thread blocked in a wait sleeps: see
+    /// Most pause rounds (about 15-25 us in all) before a thread blocked in a wait sleeps: see
     /// <see cref="ThreadWaiter"/> for why it spins longer than a lock.
     /// </summary>
     internal static readonly int WaitRounds = s_canSpin ? 20 : 0;

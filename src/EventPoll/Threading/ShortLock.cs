@@ -21,11 +21,12 @@ namespace EventPoll;
 /// monitor's mutex, which the woken thread then needed, and on one processor eponeshotmt made 43,000-46,000 waits/s
 /// against 61,000-66,000 with the futex. Parked threads may be overtaken by spinning ones (no hand-off): fine for
 /// sections of tens of nanoseconds. Like a kernel mutex, a contended thread spins (not at all on one processor) and
-/// then sleeps; it never yields (see <see cref="BriefSpin"/> for why). Measured (with monitor parking) with 8
-/// threads hammering one lock on 2 cores: each got an even share (0.51-0.58 million acquisitions/s) and the worst
-/// single wait was 35-80 ms, a few of the scheduler's slices, so no thread starves. Spinning with yields got more
-/// in total on that test (0.78-1.48 million each, uneven) because a yield hands the processor to a preempted
-/// holder, but it starves a yielding thread of CPU next to threads that do not contend.</para>
+/// then sleeps; it never yields (see <see cref="BriefSpin"/> for why). Measured with 8 threads hammering one lock
+/// on 2 cores (3 runs of 3 s): within a run each thread got an even share (0.53-0.59, 0.72-0.83 and 0.98-1.11
+/// million acquisitions/s) and the worst single wait was 24-28 ms, a few of the scheduler's slices, so no thread
+/// starves. Spinning with yields got more in total on that test when it was measured with the earlier monitor
+/// parking (0.78-1.48 million each, uneven) because a yield hands the processor to a preempted holder, but it
+/// starves a yielding thread of CPU next to threads that do not contend.</para>
 /// <para>Use <see cref="EnterScope"/> or <see cref="Enter"/>/<see cref="Exit"/>; the <c>lock</c> statement would
 /// take the object's monitor, a different lock.</para>
 /// <para>Debug builds record the owner, so <see cref="IsHeldByCurrentThread"/> is exact there; release builds only

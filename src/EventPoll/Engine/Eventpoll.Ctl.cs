@@ -97,7 +97,6 @@ internal sealed partial class Eventpoll
     /// <summary>EPOLL_CTL_ADD (Linux: ep_insert). Caller holds <c>_mtx</c>.</summary>
     private int Insert(OpenFile target, int fd, uint events, ulong data, LoopCheck? check)
     {
-        Debug.Assert(_mtx.IsHeldByCurrentThread);
         if (!Account.TryCharge()) return -(int)Errno.ENOSPC;
         var item = new EpItem(this, target, fd, events, data);
         using (target.LockWatchers()) item.AttachToFile();
@@ -110,7 +109,7 @@ internal sealed partial class Eventpoll
             return -(int)Errno.EINVAL;
         }
         _items.Add(item);
-        Volatile.Write(ref _refs, _refs + 1);
+        AddRefsLocked(1);
 
         _registrar.Item = item;
         uint revents = PollItem(item, item.Events, _registrar, callerPinned: true);

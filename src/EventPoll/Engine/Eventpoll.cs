@@ -216,13 +216,19 @@ internal sealed partial class Eventpoll : OpenFile
     }
 
     /// <summary>Drops one reference; true when it was the last (the caller then calls <see cref="Free"/>).</summary>
-    private bool PutRef()
+    private bool PutRef() => AddRefsLocked(-1) == 0;
+
+    /// <summary>
+    /// Changes <c>_refs</c> by <paramref name="delta"/> and returns the new count. Every change happens under
+    /// <c>_mtx</c>, so a plain store does; it is volatile for <see cref="IsFreed"/>, which reads without the lock.
+    /// </summary>
+    private int AddRefsLocked(int delta)
     {
         Debug.Assert(_mtx.IsHeldByCurrentThread);
-        int refs = _refs - 1;
+        int refs = _refs + delta;
+        Debug.Assert(refs >= 0, "instance reference count went negative");
         Volatile.Write(ref _refs, refs);
-        Debug.Assert(refs >= 0);
-        return refs == 0;
+        return refs;
     }
 
     private void Free()
@@ -263,9 +269,7 @@ internal sealed partial class Eventpoll : OpenFile
                 if (RemoveLocked(item, force: false)) removed++;
             }
             _ready.Compact();
-            int refs = _refs - (removed + 1);
-            Volatile.Write(ref _refs, refs);
-            dispose = refs == 0;
+            dispose = AddRefsLocked(-(removed + 1)) == 0;
         }
         if (dispose) Free();
     }

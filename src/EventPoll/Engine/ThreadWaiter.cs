@@ -28,14 +28,15 @@ internal sealed unsafe class ThreadWaiter : Waiter
 {
     private const int Idle = 0, Signalled = 1, Kicked = 2; // Kicked: cancellation asked the sleeper to look
 
+    // A wait that ends within this (a full spin, ~20 us, plus a futex wakeup's latency on this VM) was one a spin
+    // catches or nearly catches; a longer one was not worth spinning for.
+    private static readonly TimeSpan ShortWait = TimeSpan.FromMicroseconds(50);
+
     [ThreadStatic] private static ThreadWaiter? t_current;
 
     private readonly int[] _wordHolder = Futex.AllocateWord(); // pinned, so _word stays valid for the waiter's life
     private readonly int* _word;
     private int _sleeping; // 1 while Block may sleep; set with a full fence before Block re-reads the word
-    // A wait that ends within this (a full spin, ~20 us, plus a futex wakeup's latency on this VM) was one a spin
-    // catches or nearly catches; a longer one was not worth spinning for.
-    private static readonly TimeSpan ShortWait = TimeSpan.FromMicroseconds(50);
     private int _spinRounds = BriefSpin.WaitRounds; // this thread's only: its next spin budget, see Block
 
     private ThreadWaiter() => _word = Futex.AddressOf(_wordHolder);

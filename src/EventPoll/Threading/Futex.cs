@@ -46,13 +46,8 @@ internal static unsafe partial class Futex
     {
         if (s_native)
         {
-            if (timeoutMs < 0)
-            {
-                Syscall(s_sysFutex, word, WaitPrivate, expected, null);
-                return;
-            }
             var timeout = new TimeSpec { Seconds = timeoutMs / 1000, Nanoseconds = timeoutMs % 1000 * 1_000_000L };
-            Syscall(s_sysFutex, word, WaitPrivate, expected, &timeout);
+            Syscall(s_sysFutex, word, WaitPrivate, expected, timeoutMs < 0 ? null : &timeout);
             return;
         }
         object stripe = StripeOf(word);
@@ -62,7 +57,9 @@ internal static unsafe partial class Futex
         }
     }
 
-    /// <summary>Wakes the threads sleeping on <paramref name="word"/> (the engine parks at most one per word).</summary>
+    /// <summary>
+    /// Wakes every thread sleeping on <paramref name="word"/> (a <see cref="ParkingLot"/> word may have several).
+    /// </summary>
     internal static void Wake(int* word)
     {
         if (s_native)

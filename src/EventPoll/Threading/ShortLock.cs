@@ -74,8 +74,9 @@ public sealed unsafe class ShortLock
     }
 
     /// <summary>
-    /// Releases the lock, waking one parked thread if there is any. A full fence (an interlocked decrement): a
-    /// holder's stores are visible before any load that follows the exit (WaitQueue.Add relies on it).
+    /// Releases the lock, waking the threads parked on its <see cref="ParkingLot"/> word if any thread is parked.
+    /// A full fence (an interlocked decrement): a holder's stores are visible before any load that follows the
+    /// exit (WaitQueue.Add relies on it).
     /// </summary>
     public void Exit()
     {

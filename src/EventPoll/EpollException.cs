@@ -33,12 +33,20 @@ public sealed class EpollException : IOException
         Errno = Errno.EINVAL;
     }
 
-    /// <summary>Throws for a negative result (<c>-errno</c>) and passes other values through.</summary>
-    internal static long Check(long result) => result < 0 ? Throw((Errno)(-result)) : result;
+    /// <summary>
+    /// Throws for a negative result (<c>-errno</c>) and passes other values through. The message names the
+    /// rule the engine recorded (<see cref="Failure"/>), then the call and the descriptor at fault:
+    /// <c>EINVAL: EPOLLEXCLUSIVE cannot be combined with EPOLLONESHOT (epoll_ctl ADD, fd 5)</c>.
+    /// </summary>
+    internal static long Check(long result, string call, int fd) => result < 0 ? Throw((Errno)(-result), call, fd) : result;
 
-    /// <summary>Throws an <see cref="EpollException"/> for <paramref name="errno"/>.</summary>
+    /// <summary>Throws an <see cref="EpollException"/> for <paramref name="errno"/> from <paramref name="call"/> on <paramref name="fd"/> (none if negative).</summary>
     [DoesNotReturn]
-    internal static long Throw(Errno errno) => throw new EpollException(errno);
+    internal static long Throw(Errno errno, string call, int fd) => throw For(errno, call, fd);
+
+    /// <summary>The exception for <paramref name="errno"/> from <paramref name="call"/> on <paramref name="fd"/>, with the recorded reason.</summary>
+    internal static EpollException For(Errno errno, string call, int fd)
+        => new(errno, $"{Failure.Take(errno) ?? Describe(errno)} ({call}{(fd >= 0 ? $", fd {fd}" : "")})");
 
     /// <summary>The default sentence for an errno.</summary>
     public static string Describe(Errno errno) => errno switch

@@ -26,7 +26,7 @@ internal sealed class EngineApi(string name, EngineDesign design, WatchAccount? 
         Syscalls.EpollCtl(Table, epfd, op, fd, new EpollEvent(events, data));
 
     internal override int Wait(int epfd, Span<EpollEvent> events, int maxEvents, int timeoutMs) =>
-        Syscalls.EpollWait(Table, epfd, events, maxEvents, timeoutMs, CancellationToken.None);
+        Syscalls.EpollWait(Table, epfd, events, maxEvents, timeoutMs, default(WaitCancellation));
 
     internal override long Signal(int fd) => Syscalls.Write(Table, fd, s_one);
 

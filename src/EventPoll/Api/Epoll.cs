@@ -7,26 +7,40 @@ namespace EventPoll;
 /// then <see cref="Wait(Span{EpollEvent}, int, CancellationToken)"/> or <see cref="WaitAsync(Memory{EpollEvent}, CancellationToken)"/>
 /// for their events. Failures throw <see cref="EpollException"/> with the errno Linux would give.
 /// </summary>
+/// <remarks>
+/// Unlike close(2) on an epoll descriptor (<see cref="Posix.Close"/>), <see cref="FileHandle.Dispose()"/> ends the
+/// waits blocked on this handle, with <see cref="ObjectDisposedException"/>, as Socket.Dispose aborts pending
+/// operations; waits through other descriptors of the same instance go on. A cancelled wait throws
+/// <see cref="OperationCanceledException"/> with the caller's token (a cancelled <see cref="WaitAsync(Memory{EpollEvent}, CancellationToken)"/>
+/// task is Canceled), where the POSIX face reports EINTR.
+/// </remarks>
 public sealed class Epoll : FileHandle
 {
+    // Cancelled by Dispose to end this handle's waits. Made by the first wait that needs it, since most handles
+    // never block; published with a compare-and-swap (a full fence) before that wait reads IsClosed, and Dispose
+    // sets Closed (a full fence) before it reads this field, so either Dispose cancels the source or the wait sees
+    // the handle closed and cancels it itself. It is never disposed: a source without timers or wait handles holds
+    // nothing but memory.
+    private CancellationTokenSource? _disposal;
+
     /// <summary>Creates an instance in <paramref name="table"/> (default: <see cref="DescriptorTable.Default"/>), charging its watches to <paramref name="account"/> (default: <see cref="WatchAccount.Default"/>).</summary>
     public Epoll(DescriptorTable? table = null, WatchAccount? account = null)
-        : base(table ?? DescriptorTable.Default, Install(table ?? DescriptorTable.Default, new Eventpoll(account ?? WatchAccount.Default))) { }
+        : base(table ?? DescriptorTable.Default, Install(table ?? DescriptorTable.Default, new Eventpoll(account ?? WatchAccount.Default), "epoll_create1")) { }
 
     /// <summary>EPOLL_CTL_ADD: watch <paramref name="target"/> for <paramref name="events"/>, reporting <paramref name="data"/>.</summary>
-    public void Add(FileHandle target, EpollEvents events, ulong data = 0) => Add(FdOf(target), events, data);
+    public void Add(FileHandle target, EpollEvents events, ulong data = 0) => Ctl(EpollOp.Add, target, new EpollEvent(events, data));
 
     /// <summary>EPOLL_CTL_ADD by descriptor number (of this instance's table).</summary>
     public void Add(int fd, EpollEvents events, ulong data = 0) => Ctl(EpollOp.Add, fd, new EpollEvent(events, data));
 
     /// <summary>EPOLL_CTL_MOD: replace the registration's events and data (re-arms a fired ONESHOT).</summary>
-    public void Modify(FileHandle target, EpollEvents events, ulong data = 0) => Modify(FdOf(target), events, data);
+    public void Modify(FileHandle target, EpollEvents events, ulong data = 0) => Ctl(EpollOp.Mod, target, new EpollEvent(events, data));
 
     /// <summary>EPOLL_CTL_MOD by descriptor number.</summary>
     public void Modify(int fd, EpollEvents events, ulong data = 0) => Ctl(EpollOp.Mod, fd, new EpollEvent(events, data));
 
     /// <summary>EPOLL_CTL_DEL: stop watching <paramref name="target"/>.</summary>
-    public void Delete(FileHandle target) => Delete(FdOf(target));
+    public void Delete(FileHandle target) => Ctl(EpollOp.Del, target, null);
 
     /// <summary>EPOLL_CTL_DEL by descriptor number.</summary>
     public void Delete(int fd) => Ctl(EpollOp.Del, fd, null);
@@ -34,18 +48,35 @@ public sealed class Epoll : FileHandle
     /// <summary>
     /// Waits for events and writes them to <paramref name="events"/> (at most its length). Returns the
     /// count, or 0 when <paramref name="timeoutMs"/> passed (negative: no timeout; 0: never blocks).
-    /// Cancellation before any event is available throws EINTR.
+    /// Cancellation before any event is available throws <see cref="OperationCanceledException"/>; disposing
+    /// this handle meanwhile throws <see cref="ObjectDisposedException"/>.
     /// </summary>
     public int Wait(Span<EpollEvent> events, int timeoutMs = -1, CancellationToken cancellationToken = default)
-        => (int)EpollException.Check(Syscalls.EpollWait(Table, Fd, events, events.Length, timeoutMs, cancellationToken));
+        => Wait(events, (long)timeoutMs, cancellationToken);
 
     /// <summary>Like <see cref="Wait(Span{EpollEvent}, int, CancellationToken)"/> with a <see cref="TimeSpan"/> timeout (<see cref="Timeout.InfiniteTimeSpan"/> for none).</summary>
     public int Wait(Span<EpollEvent> events, TimeSpan timeout, CancellationToken cancellationToken = default)
-        => (int)EpollException.Check(Syscalls.EpollWait(Table, Fd, events, events.Length, ToMilliseconds(timeout), cancellationToken));
+        => Wait(events, ToMilliseconds(timeout), cancellationToken);
+
+    private int Wait(Span<EpollEvent> events, long timeoutMs, CancellationToken cancellationToken)
+    {
+        using Use use = Enter();
+        ThrowIfEmpty(events.Length);
+        var cancellation = new WaitCancellation(cancellationToken, DisposalToken);
+        int result = Syscalls.EpollWait(Table, Fd, events, events.Length, timeoutMs, cancellation);
+        if (result == -(int)Errno.EINTR)
+        {
+            Failure.Take(Errno.EINTR);
+            throw cancellation.ToException();
+        }
+        return (int)EpollException.Check(result, "epoll_wait", Fd);
+    }
 
     /// <summary>
     /// Waits asynchronously without a timeout. Completes synchronously when events are already there; does
-    /// not allocate in steady state. Cancellation before any event is available throws EINTR.
+    /// not allocate in steady state. Cancellation before any event is available ends the task as Canceled;
+    /// disposing this handle meanwhile faults it with <see cref="ObjectDisposedException"/>. Errors found before
+    /// waiting (a disposed handle, an empty buffer) are thrown by the call itself.
     /// </summary>
     public ValueTask<int> WaitAsync(Memory<EpollEvent> events, CancellationToken cancellationToken = default)
         => WaitAsync(events, Timeout.InfiniteTimeSpan, cancellationToken);
@@ -53,36 +84,74 @@ public sealed class Epoll : FileHandle
     /// <summary>Waits asynchronously with a timeout; completes with 0 when it passes.</summary>
     public ValueTask<int> WaitAsync(Memory<EpollEvent> events, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        OpenFile? file = Table.Pin(Fd);
-        if (file is null) return ValueTask.FromException<int>(new EpollException(Errno.EBADF));
+        long timeoutMs = ToMilliseconds(timeout);
+        using Use use = Enter();
+        ThrowIfEmpty(events.Length);
+        if (events.Length > Eventpoll.MaxEvents) EpollException.Check(Eventpoll.InvalidMaxEvents(events.Length), "epoll_wait", Fd);
+        EpollException.Check(Syscalls.PinInstance(Table, Fd, out Eventpoll? ep), "epoll_wait", Fd);
         try
         {
-            return file is Eventpoll ep
-                ? ep.WaitAsync(events, ToMilliseconds(timeout), cancellationToken)
-                : ValueTask.FromException<int>(new EpollException(Errno.EINVAL));
+            return ep!.WaitAsync(events, timeoutMs, new WaitCancellation(cancellationToken, DisposalToken));
         }
         finally
         {
-            file.Release();
+            ep!.Release();
         }
     }
 
     /// <summary>The instance's registrations in the format of /proc/self/fdinfo (the <c>tfd:</c> lines).</summary>
     public string GetFdInfo()
     {
+        using Use use = Enter();
         var text = new StringBuilder();
-        EpollException.Check(Syscalls.FdInfo(Table, Fd, text));
+        EpollException.Check(Syscalls.FdInfo(Table, Fd, text), "fdinfo", Fd);
         return text.ToString();
     }
 
-    private void Ctl(EpollOp op, int fd, EpollEvent? ev) => EpollException.Check(Syscalls.EpollCtl(Table, Fd, (int)op, fd, ev));
+    /// <summary>Ends this handle's blocked waits (<see cref="ObjectDisposedException"/>), then closes as every handle does.</summary>
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing); // sets Closed first: see _disposal
+        Volatile.Read(ref _disposal)?.Cancel();
+    }
 
-    private int FdOf(FileHandle target)
+    private CancellationToken DisposalToken => (Volatile.Read(ref _disposal) ?? CreateDisposal()).Token;
+
+    private CancellationTokenSource CreateDisposal()
+    {
+        var created = new CancellationTokenSource();
+        CancellationTokenSource? raced = Interlocked.CompareExchange(ref _disposal, created, null);
+        if (raced is not null) return raced;
+        if (IsClosed) created.Cancel(); // Dispose ran before the source was published and found nothing to cancel
+        return created;
+    }
+
+    private void ThrowIfEmpty(int length)
+    {
+        if (length == 0) throw new EpollException(Errno.EINVAL, $"the events buffer is empty: it must hold at least one event (epoll_wait, fd {Fd})");
+    }
+
+    private void Ctl(EpollOp op, FileHandle target, EpollEvent? ev)
     {
         ArgumentNullException.ThrowIfNull(target);
         if (target.Table != Table) throw new ArgumentException("The descriptor belongs to another descriptor table.", nameof(target));
-        return target.Fd;
+        using Use watched = target.Enter(); // keeps the target's number from being closed and reused mid-call
+        Ctl(op, target.Fd, ev);
     }
+
+    private void Ctl(EpollOp op, int fd, EpollEvent? ev)
+    {
+        using Use use = Enter();
+        EpollException.Check(Syscalls.EpollCtl(Table, Fd, (int)op, fd, ev), CtlCall(op), fd);
+    }
+
+    private static string CtlCall(EpollOp op) => op switch
+    {
+        EpollOp.Add => "epoll_ctl ADD",
+        EpollOp.Del => "epoll_ctl DEL",
+        EpollOp.Mod => "epoll_ctl MOD",
+        _ => "epoll_ctl",
+    };
 
     /// <summary>A timeout in milliseconds, rounded up (as the kernel rounds a timespec up to its clock); negative = infinite.</summary>
     internal static long ToMilliseconds(TimeSpan timeout)

@@ -5,5 +5,5 @@ public sealed class MemoryFile : FileHandle
 {
     /// <summary>Creates a file holding <paramref name="content"/>.</summary>
     public MemoryFile(ReadOnlySpan<byte> content = default, DescriptorTable? table = null)
-        : base(table ?? DescriptorTable.Default, Install(table ?? DescriptorTable.Default, new RegularFile(content))) { }
+        : base(table ?? DescriptorTable.Default, Install(table ?? DescriptorTable.Default, new RegularFile(content), "open")) { }
 }

@@ -9,7 +9,7 @@ public static class Pipe
         table ??= DescriptorTable.Default;
         (PipeReadEnd read, PipeWriteEnd write) = PipeBuffer.Create();
         Span<int> fds = stackalloc int[2];
-        EpollException.Check(table.InstallPair(read, write, fds));
+        EpollException.Check(table.InstallPair(read, write, fds), "pipe2", -1);
         return (new DescriptorHandle(table, fds[0]), new DescriptorHandle(table, fds[1]));
     }
 }

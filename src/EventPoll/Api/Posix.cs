@@ -54,17 +54,17 @@ public sealed partial class Posix
 
     /// <summary>epoll_wait(epfd, events, maxevents, timeout): <paramref name="maxevents"/> larger than the span is EFAULT.</summary>
     public int EpollWait(int epfd, Span<EpollEvent> events, int maxevents, int timeout)
-        => Result(Syscalls.EpollWait(Table, epfd, events, maxevents, timeout, default));
+        => Result(Syscalls.EpollWait(Table, epfd, events, maxevents, timeout, default(WaitCancellation)));
 
     /// <summary>epoll_wait with cancellation standing in for a signal: EINTR when cancelled before any event.</summary>
     public int EpollWait(int epfd, Span<EpollEvent> events, int maxevents, int timeout, CancellationToken cancellationToken)
-        => Result(Syscalls.EpollWait(Table, epfd, events, maxevents, timeout, cancellationToken));
+        => Result(Syscalls.EpollWait(Table, epfd, events, maxevents, timeout, new WaitCancellation(cancellationToken)));
 
     /// <summary>epoll_pwait2 without a signal mask: a null <paramref name="timeout"/> waits forever; a negative one is EINVAL.</summary>
     public int EpollPwait2(int epfd, Span<EpollEvent> events, int maxevents, TimeSpan? timeout)
     {
         if (timeout is { } t && t < TimeSpan.Zero) return Fail(Errno.EINVAL);
-        return Result(Syscalls.EpollWait(Table, epfd, events, maxevents, timeout is { } span ? Epoll.ToMilliseconds(span) : -1, default));
+        return Result(Syscalls.EpollWait(Table, epfd, events, maxevents, timeout is { } span ? Epoll.ToMilliseconds(span) : -1, default(WaitCancellation)));
     }
 
     /// <summary>close(fd).</summary>
@@ -100,6 +100,7 @@ public sealed partial class Posix
 
     private static int Fail(Errno errno)
     {
+        Failure.Take(errno); // C sees only errno: drop the engine's sentence so no later call can pick it up
         t_errno = errno;
         return -1;
     }

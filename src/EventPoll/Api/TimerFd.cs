@@ -5,10 +5,14 @@ public sealed class TimerFd : FileHandle
 {
     /// <summary>Creates a disarmed timer.</summary>
     public TimerFd(DescriptorTable? table = null)
-        : base(table ?? DescriptorTable.Default, Install(table ?? DescriptorTable.Default, new TimerFdFile())) { }
+        : base(table ?? DescriptorTable.Default, Install(table ?? DescriptorTable.Default, new TimerFdFile(), "timerfd_create")) { }
 
     /// <summary>Arms the timer to expire after <paramref name="initial"/> and then every <paramref name="interval"/> (zero: once). A zero <paramref name="initial"/> disarms it.</summary>
-    public void SetTime(TimeSpan initial, TimeSpan interval = default) => EpollException.Check(Syscalls.TimerFdSetTime(Table, Fd, initial, interval));
+    public void SetTime(TimeSpan initial, TimeSpan interval = default)
+    {
+        using Use use = Enter();
+        EpollException.Check(Syscalls.TimerFdSetTime(Table, Fd, initial, interval), "timerfd_settime", Fd);
+    }
 
     /// <summary>Takes the number of expirations since the last read; false when there were none.</summary>
     public bool TryConsume(out ulong expirations)

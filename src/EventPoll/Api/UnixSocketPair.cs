@@ -9,7 +9,7 @@ public static class UnixSocketPair
         table ??= DescriptorTable.Default;
         (UnixStreamSocket a, UnixStreamSocket b) = UnixStreamSocket.CreatePair();
         Span<int> fds = stackalloc int[2];
-        EpollException.Check(table.InstallPair(a, b, fds));
+        EpollException.Check(table.InstallPair(a, b, fds), "socketpair", -1);
         return (new SocketHandle(table, fds[0]), new SocketHandle(table, fds[1]));
     }
 }
@@ -20,7 +20,11 @@ public sealed class SocketHandle : FileHandle
     internal SocketHandle(DescriptorTable table, int fd) : base(table, fd) { }
 
     /// <summary>shutdown(2): stop reading, writing, or both.</summary>
-    public void Shutdown(SocketShutdown how) => EpollException.Check(Syscalls.Shutdown(Table, Fd, (int)how));
+    public void Shutdown(SocketShutdown how)
+    {
+        using Use use = Enter();
+        EpollException.Check(Syscalls.Shutdown(Table, Fd, (int)how), "shutdown", Fd);
+    }
 }
 
 /// <summary>The halves shutdown(2) closes.</summary>

@@ -15,11 +15,11 @@ internal static class Syscalls
     /// <summary>epoll_ctl: EFAULT for a missing event (except DEL), EBADF for either descriptor, then <see cref="Eventpoll.Ctl"/>.</summary>
     internal static int EpollCtl(DescriptorTable table, int epfd, int op, int fd, EpollEvent? ev)
     {
-        if (op != (int)EpollOp.Del && ev is null) return -(int)Errno.EFAULT;
+        if (op != (int)EpollOp.Del && ev is null) return Failure.Of(Errno.EFAULT, "no epoll_event was given (only EPOLL_CTL_DEL may omit it)");
         using var epFilePin = new PinnedFile(table, epfd);
-        if (epFilePin.File is not OpenFile epFile) return -(int)Errno.EBADF;
+        if (epFilePin.File is not OpenFile epFile) return Failure.Of(Errno.EBADF, $"the epoll descriptor {epfd} is not open");
         using var targetPin = new PinnedFile(table, fd);
-        if (targetPin.File is not OpenFile target) return -(int)Errno.EBADF;
+        if (targetPin.File is not OpenFile target) return NotOpen();
         EpollEvent e = ev.GetValueOrDefault();
         return Eventpoll.Ctl(epFile, op, target, fd, (uint)e.Events, e.Data);
     }
@@ -31,21 +31,28 @@ internal static class Syscalls
     /// events are returned: callers that pass false size the buffer to cover every possible result.
     /// </summary>
     internal static int EpollWait(DescriptorTable table, int epfd, Span<EpollEvent> events, int maxEvents, long timeoutMs,
-        CancellationToken cancellationToken, bool checkBuffer = true)
+        WaitCancellation cancellation, bool checkBuffer = true)
     {
         using var filePin = new PinnedFile(table, epfd);
-        if (filePin.File is not OpenFile file) return -(int)Errno.EBADF;
-        if (maxEvents <= 0 || maxEvents > Eventpoll.MaxEvents) return -(int)Errno.EINVAL;
-        if (checkBuffer && maxEvents > events.Length) return -(int)Errno.EFAULT;
-        if (file is not Eventpoll ep) return -(int)Errno.EINVAL;
-        return ep.Wait(events, maxEvents, timeoutMs, cancellationToken);
+        if (filePin.File is not OpenFile file) return NotOpen();
+        if (maxEvents <= 0 || maxEvents > Eventpoll.MaxEvents) return Eventpoll.InvalidMaxEvents(maxEvents);
+        if (checkBuffer && maxEvents > events.Length)
+            return Failure.Of(Errno.EFAULT, $"maxevents ({maxEvents}) is larger than the events buffer ({events.Length})");
+        if (file is not Eventpoll ep) return NotAnEpoll();
+        return ep.Wait(events, maxEvents, timeoutMs, cancellation);
     }
+
+    /// <summary>EBADF for a descriptor that is not open, saying so.</summary>
+    internal static int NotOpen() => Failure.Of(Errno.EBADF, "the descriptor is not open");
+
+    /// <summary>EINVAL for an epoll call on a descriptor that is not an epoll instance, saying so.</summary>
+    internal static int NotAnEpoll() => Failure.Of(Errno.EINVAL, "the descriptor is not an epoll instance");
 
     /// <summary>read(2).</summary>
     internal static long Read(DescriptorTable table, int fd, Span<byte> buffer)
     {
         using var filePin = new PinnedFile(table, fd);
-        if (filePin.File is not OpenFile file) return -(long)Errno.EBADF;
+        if (filePin.File is not OpenFile file) return NotOpen();
         return file.Read(buffer);
     }
 
@@ -53,7 +60,7 @@ internal static class Syscalls
     internal static long Write(DescriptorTable table, int fd, ReadOnlySpan<byte> data)
     {
         using var filePin = new PinnedFile(table, fd);
-        if (filePin.File is not OpenFile file) return -(long)Errno.EBADF;
+        if (filePin.File is not OpenFile file) return NotOpen();
         return file.Write(data);
     }
 
@@ -61,7 +68,7 @@ internal static class Syscalls
     internal static int Shutdown(DescriptorTable table, int fd, int how)
     {
         using var filePin = new PinnedFile(table, fd);
-        if (filePin.File is not OpenFile file) return -(int)Errno.EBADF;
+        if (filePin.File is not OpenFile file) return NotOpen();
         return file.Shutdown(how);
     }
 
@@ -69,8 +76,8 @@ internal static class Syscalls
     internal static int TimerFdSetTime(DescriptorTable table, int fd, TimeSpan initial, TimeSpan interval)
     {
         using var filePin = new PinnedFile(table, fd);
-        if (filePin.File is not OpenFile file) return -(int)Errno.EBADF;
-        return file is TimerFdFile timer ? timer.SetTime(initial, interval) : -(int)Errno.EINVAL;
+        if (filePin.File is not OpenFile file) return NotOpen();
+        return file is TimerFdFile timer ? timer.SetTime(initial, interval) : Failure.Of(Errno.EINVAL, "the descriptor is not a timerfd");
     }
 
     /// <summary>The current readiness of one descriptor as poll(2) reports it; EPOLLNVAL for a closed one, 0 for a negative one.</summary>
@@ -87,11 +94,26 @@ internal static class Syscalls
     /// <summary>The epoll part of /proc/self/fdinfo/N (the <c>tfd:</c> lines), or -EBADF/-EINVAL.</summary>
     internal static int FdInfo(DescriptorTable table, int fd, StringBuilder text)
     {
-        using var filePin = new PinnedFile(table, fd);
-        if (filePin.File is not OpenFile file) return -(int)Errno.EBADF;
-        if (file is not Eventpoll ep) return -(int)Errno.EINVAL;
-        ep.ShowFdInfo(text);
+        int result = PinInstance(table, fd, out Eventpoll? ep);
+        if (result < 0) return result;
+        ep!.ShowFdInfo(text);
+        ep.Release();
         return 0;
+    }
+
+    /// <summary>Pins <paramref name="epfd"/>'s instance: 0 with <paramref name="ep"/> pinned (the caller releases it), or -EBADF or -EINVAL with nothing pinned.</summary>
+    internal static int PinInstance(DescriptorTable table, int epfd, out Eventpoll? ep)
+    {
+        ep = null;
+        OpenFile? file = table.Pin(epfd);
+        if (file is null) return NotOpen();
+        if (file is Eventpoll instance)
+        {
+            ep = instance;
+            return 0;
+        }
+        file.Release();
+        return NotAnEpoll();
     }
 
     /// <summary>A descriptor's file pinned for the length of a call (Linux: fdget/fdput).</summary>

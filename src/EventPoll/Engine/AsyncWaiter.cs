@@ -25,8 +25,8 @@ internal sealed class AsyncWaiter : Waiter, IValueTaskSource<int>, IThreadPoolWo
     private Deadline _deadline;
     private bool _timedOut;            // set by the timer's winner before it queues the last harvest
     private bool _woken;               // the last Running transition came from a wakeup (or a dequeued loser)
-    private CancellationToken _cancellationToken;
-    private CancellationTokenRegistration _cancellation;
+    private WaitCancellation _cancellation;
+    private WaitCancellation.Registration _registration;
 
     internal AsyncWaiter(Eventpoll ep)
     {
@@ -38,17 +38,16 @@ internal sealed class AsyncWaiter : Waiter, IValueTaskSource<int>, IThreadPoolWo
     }
 
     /// <summary>Starts a wait that found nothing on the fast path. The caller holds a reference to the instance.</summary>
-    internal ValueTask<int> Start(Memory<EpollEvent> buffer, long timeoutMs, CancellationToken cancellationToken)
+    internal ValueTask<int> Start(Memory<EpollEvent> buffer, long timeoutMs, WaitCancellation cancellation)
     {
         Debug.Assert(_state == Idle);
         _ep.AddRef(); // like a blocked epoll_wait, the wait keeps the instance open; dropped in Complete
         _buffer = buffer;
         _timedOut = false;
-        _cancellationToken = cancellationToken;
+        _cancellation = cancellation;
         _deadline = new Deadline(timeoutMs);
         if (timeoutMs > 0) _timer.Change(_deadline.RemainingMs(), Timeout.Infinite);
-        if (cancellationToken.CanBeCanceled)
-            _cancellation = cancellationToken.UnsafeRegister(static s => ((AsyncWaiter)s!).OnCancel(), this);
+        _registration = cancellation.Register(static s => ((AsyncWaiter)s!).OnCancel(), this);
         Register();
         return new ValueTask<int>(this, _core.Version);
     }
@@ -104,7 +103,7 @@ internal sealed class AsyncWaiter : Waiter, IValueTaskSource<int>, IThreadPoolWo
         int count = _woken ? _ep.Harvest(_buffer.Span) : 0;
         if (count != 0) Complete(count);
         else if (_timedOut || _deadline.HasPassed) Complete(0);
-        else if (_cancellationToken.IsCancellationRequested) Complete(-(int)Errno.EINTR);
+        else if (_cancellation.IsCancellationRequested) Complete(-(int)Errno.EINTR);
         else Register();
     }
 
@@ -112,12 +111,13 @@ internal sealed class AsyncWaiter : Waiter, IValueTaskSource<int>, IThreadPoolWo
     private void Complete(int result)
     {
         _timer.Change(Timeout.Infinite, Timeout.Infinite);
-        _cancellation.Unregister();
-        _cancellation = default;
+        _registration.Unregister();
+        _registration = default;
         _buffer = default;
         _ep.Release();
         if (result >= 0) _core.SetResult(result);
-        else _core.SetException(new EpollException((Errno)(-result)));
+        else _core.SetException(_cancellation.ToException()); // EINTR is the only failure: the caller's token or the handle's disposal
+        _cancellation = default;
     }
 
     int IValueTaskSource<int>.GetResult(short token)

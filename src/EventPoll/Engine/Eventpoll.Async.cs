@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace EventPoll;
 
 internal sealed partial class Eventpoll
@@ -5,25 +7,31 @@ internal sealed partial class Eventpoll
     private readonly Stack<AsyncWaiter> _asyncWaiters = new(); // under its own monitor
 
     /// <summary>
-    /// Asynchronous epoll_wait. Events already available are harvested synchronously; otherwise a pooled
-    /// waiter completes the task. Fails with EINTR (as an <see cref="EpollException"/>) when cancelled first.
+    /// Asynchronous epoll_wait, for the idiomatic API. Events already available are harvested synchronously;
+    /// otherwise a pooled waiter completes the task. Cancelled first, it ends as <see cref="WaitCancellation.ToException"/>
+    /// says: Canceled with the caller's token, or faulted with <see cref="ObjectDisposedException"/>. The caller
+    /// checks the buffer's length (1 to <see cref="MaxEvents"/>).
     /// </summary>
-    internal ValueTask<int> WaitAsync(Memory<EpollEvent> events, long timeoutMs, CancellationToken cancellationToken)
+    internal ValueTask<int> WaitAsync(Memory<EpollEvent> events, long timeoutMs, WaitCancellation cancellation)
     {
-        if (events.Length == 0 || events.Length > MaxEvents) return ValueTask.FromException<int>(new EpollException(Errno.EINVAL));
+        Debug.Assert(events.Length is > 0 and <= MaxEvents);
         if (EventsAvailable)
         {
             int count = Harvest(events.Span);
             if (count != 0) return new ValueTask<int>(count);
         }
         if (timeoutMs == 0) return new ValueTask<int>(0);
-        if (cancellationToken.IsCancellationRequested) return ValueTask.FromException<int>(new EpollException(Errno.EINTR));
+        if (cancellation.IsCancellationRequested)
+        {
+            // A task built from an OperationCanceledException would be Faulted; FromCanceled makes it Canceled.
+            return cancellation.Disposed ? ValueTask.FromException<int>(cancellation.ToException()) : ValueTask.FromCanceled<int>(cancellation.Caller);
+        }
         AsyncWaiter waiter;
         lock (_asyncWaiters)
         {
             waiter = _asyncWaiters.Count > 0 ? _asyncWaiters.Pop() : new AsyncWaiter(this);
         }
-        return waiter.Start(events, timeoutMs, cancellationToken);
+        return waiter.Start(events, timeoutMs, cancellation);
     }
 
     internal void ReturnAsyncWaiter(AsyncWaiter waiter)

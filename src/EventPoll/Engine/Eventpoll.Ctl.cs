@@ -32,17 +32,24 @@ internal sealed partial class Eventpoll
     /// </summary>
     internal static int Ctl(OpenFile epFile, int op, OpenFile target, int fd, uint events, ulong data)
     {
-        if (!target.CanPoll) return -(int)Errno.EPERM;
+        if (!target.CanPoll) return Failure.Of(Errno.EPERM, "the target file does not support polling (a regular file cannot be watched)");
         bool hasEvent = op != (int)EpollOp.Del;
         if (hasEvent) events &= ~(uint)EpollEvents.Wakeup; // no CAP_BLOCK_SUSPEND: silently dropped
-        if (epFile == target || epFile is not Eventpoll ep) return -(int)Errno.EINVAL;
+        if (epFile == target) return Failure.Of(Errno.EINVAL, "an epoll instance cannot watch itself");
+        if (epFile is not Eventpoll ep) return Syscalls.NotAnEpoll();
         if (hasEvent && (events & (uint)EpollEvents.Exclusive) != 0)
         {
-            if (op == (int)EpollOp.Mod) return -(int)Errno.EINVAL;
-            if (op == (int)EpollOp.Add && (target is Eventpoll || (events & ~ExclusiveOkBits) != 0)) return -(int)Errno.EINVAL;
+            if (op == (int)EpollOp.Mod) return Failure.Of(Errno.EINVAL, "EPOLL_CTL_MOD cannot set EPOLLEXCLUSIVE");
+            if (op == (int)EpollOp.Add && target is Eventpoll)
+                return Failure.Of(Errno.EINVAL, "EPOLLEXCLUSIVE cannot be used to watch an epoll instance");
+            if (op == (int)EpollOp.Add && (events & ~ExclusiveOkBits) != 0) return ExclusiveCombination(events & ~ExclusiveOkBits);
         }
         return ep.CtlChecked(op, target, fd, events, data);
     }
+
+    /// <summary>EINVAL for EPOLLEXCLUSIVE with <paramref name="refused"/> bits, naming them.</summary>
+    private static int ExclusiveCombination(uint refused) => Failure.Of(Errno.EINVAL,
+        $"EPOLLEXCLUSIVE cannot be combined with {EpollEventNames.Format((EpollEvents)refused)} (only with EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP, EPOLLWAKEUP and EPOLLET)");
 
     private int CtlChecked(int op, OpenFile target, int fd, uint events, ulong data)
     {
@@ -60,7 +67,8 @@ internal sealed partial class Eventpoll
         using (LoopCheck.NestedLock.EnterScope())
         {
             var check = new LoopCheck(this);
-            if (target is Eventpoll inner && !check.AllowsEdgeTo(inner)) return -(int)Errno.ELOOP;
+            if (target is Eventpoll inner && !check.AllowsEdgeTo(inner))
+                return Failure.Of(Errno.ELOOP, "watching this instance would create a cycle or nest instances more than 5 deep");
             if (target is not Eventpoll) check.AddLeaf(target);
             return CtlLocked(op, target, fd, events, data, check);
         }
@@ -77,9 +85,11 @@ internal sealed partial class Eventpoll
             switch (op)
             {
                 case (int)EpollOp.Add:
-                    return item is null ? Insert(target, fd, events | AlwaysReported, data, check) : -(int)Errno.EEXIST;
+                    return item is null
+                        ? Insert(target, fd, events | AlwaysReported, data, check)
+                        : Failure.Of(Errno.EEXIST, "this file is already registered under this descriptor");
                 case (int)EpollOp.Del:
-                    if (item is null) return -(int)Errno.ENOENT;
+                    if (item is null) return NotRegistered();
                     if (RemoveLocked(item, force: false))
                     {
                         bool last = PutRef();
@@ -87,17 +97,20 @@ internal sealed partial class Eventpoll
                     }
                     return 0;
                 case (int)EpollOp.Mod:
-                    return item is null ? -(int)Errno.ENOENT : ModifyItem(item, events, data);
+                    return item is null ? NotRegistered() : ModifyItem(item, events, data);
                 default:
-                    return -(int)Errno.EINVAL;
+                    return Failure.Of(Errno.EINVAL, $"op {op} is not EPOLL_CTL_ADD (1), EPOLL_CTL_DEL (2) or EPOLL_CTL_MOD (3)");
             }
         }
     }
 
+    private static int NotRegistered() => Failure.Of(Errno.ENOENT, "the descriptor is not registered with this instance");
+
     /// <summary>EPOLL_CTL_ADD (Linux: ep_insert). Caller holds <c>_mtx</c>.</summary>
     private int Insert(OpenFile target, int fd, uint events, ulong data, LoopCheck? check)
     {
-        if (!Account.TryCharge()) return -(int)Errno.ENOSPC;
+        if (!Account.TryCharge())
+            return Failure.Of(Errno.ENOSPC, $"the watch account is at its limit of {Account.MaxWatches} watches (max_user_watches)");
         var item = new EpItem(this, target, fd, events, data);
         using (target.LockWatchers()) item.AttachToFile();
         // The path check counts the new edge through the file's watcher list; the item joins the interest set
@@ -106,7 +119,7 @@ internal sealed partial class Eventpoll
         {
             using (target.LockWatchers()) item.DetachFromFile();
             Account.Uncharge();
-            return -(int)Errno.EINVAL;
+            return Failure.Of(Errno.EINVAL, "the target is already reached by too many wakeup paths through nested instances");
         }
         _items.Add(item);
         AddRefsLocked(1);
@@ -121,7 +134,7 @@ internal sealed partial class Eventpoll
     /// <summary>EPOLL_CTL_MOD of a found item: EINVAL for an exclusive one, else <see cref="Modify"/>. With or without <c>_mtx</c>.</summary>
     private int ModifyItem(EpItem item, uint events, ulong data)
     {
-        if (item.Exclusive) return -(int)Errno.EINVAL;
+        if (item.Exclusive) return Failure.Of(Errno.EINVAL, "a registration made with EPOLLEXCLUSIVE cannot be modified");
         Modify(item, events | AlwaysReported, data);
         return 0;
     }

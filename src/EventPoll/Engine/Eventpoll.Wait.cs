@@ -79,9 +79,9 @@ internal sealed partial class Eventpoll
     /// bad maxevents, EINTR when cancelled before any event was available. <paramref name="timeoutMs"/>:
     /// negative waits forever, 0 never blocks.
     /// </summary>
-    internal int Wait(Span<EpollEvent> events, int maxEvents, long timeoutMs, CancellationToken cancellationToken)
+    internal int Wait(Span<EpollEvent> events, int maxEvents, long timeoutMs, WaitCancellation cancellation)
     {
-        if (maxEvents <= 0 || maxEvents > MaxEvents) return -(int)Errno.EINVAL;
+        if (maxEvents <= 0 || maxEvents > MaxEvents) return InvalidMaxEvents(maxEvents);
         Span<EpollEvent> buffer = events[..Math.Min(maxEvents, events.Length)];
         var deadline = new Deadline(timeoutMs);
         bool timedOut = timeoutMs == 0;
@@ -95,7 +95,7 @@ internal sealed partial class Eventpoll
                 if (count != 0) return count;
             }
             if (timedOut) return 0;
-            if (cancellationToken.IsCancellationRequested) return -(int)Errno.EINTR;
+            if (cancellation.IsCancellationRequested) return Failure.Of(Errno.EINTR, "the wait was cancelled before any event arrived");
 
             waiter ??= ThreadWaiter.Current;
             waiter.Reset();
@@ -103,13 +103,17 @@ internal sealed partial class Eventpoll
             available = EventsAvailable;
             if (!available)
             {
-                bool signalled = waiter.Block(deadline, cancellationToken);
+                bool signalled = waiter.Block(deadline, cancellation);
                 timedOut = !signalled && deadline.HasPassed;
             }
             available = true;
             if (_waiters.Remove(waiter) && timedOut) available = false; // not woken: nothing to harvest
         }
     }
+
+    /// <summary>EINVAL for a maxevents outside 1..<see cref="MaxEvents"/>, saying so.</summary>
+    internal static int InvalidMaxEvents(long maxEvents)
+        => Failure.Of(Errno.EINVAL, $"maxevents must be between 1 and {MaxEvents}, got {maxEvents}");
 
     /// <summary>Appends this instance's fdinfo lines (Linux: ep_show_fdinfo), in the kernel tree's order.</summary>
     internal void ShowFdInfo(StringBuilder text)

@@ -57,7 +57,7 @@ internal sealed unsafe class ThreadWaiter : Waiter
     }
 
     /// <summary>Blocks until signalled, the deadline passes, or cancellation; returns whether it was signalled.</summary>
-    internal bool Block(Deadline deadline, CancellationToken cancellationToken)
+    internal bool Block(Deadline deadline, WaitCancellation cancellation)
     {
         // Spin while spinning pays (see the remarks): a short wait restores the full budget, a longer one shrinks the
         // next spin by two rounds, down to a lock's.
@@ -69,16 +69,14 @@ internal sealed unsafe class ThreadWaiter : Waiter
             _spinRounds = BriefSpin.WaitRounds;
             return true;
         }
-        bool signalled = Sleep(deadline, cancellationToken);
+        bool signalled = Sleep(deadline, cancellation);
         _spinRounds = Stopwatch.GetElapsedTime(start) <= ShortWait ? BriefSpin.WaitRounds : Math.Max(BriefSpin.Rounds, budget - 2);
         return signalled;
     }
 
-    private bool Sleep(Deadline deadline, CancellationToken cancellationToken)
+    private bool Sleep(Deadline deadline, WaitCancellation cancellation)
     {
-        using CancellationTokenRegistration registration = cancellationToken.CanBeCanceled
-            ? cancellationToken.UnsafeRegister(static state => ((ThreadWaiter)state!).Kick(), this)
-            : default;
+        using WaitCancellation.Registration registration = cancellation.Register(static state => ((ThreadWaiter)state!).Kick(), this);
         Interlocked.Exchange(ref _sleeping, 1);
         try
         {
@@ -87,7 +85,7 @@ internal sealed unsafe class ThreadWaiter : Waiter
                 int word = Volatile.Read(ref *_word);
                 if (word == Signalled) return true;
                 int remainingMs = deadline.RemainingMs();
-                if (remainingMs == 0 || cancellationToken.IsCancellationRequested) return false;
+                if (remainingMs == 0 || cancellation.IsCancellationRequested) return false;
                 Futex.Wait(_word, word, remainingMs);
             }
         }

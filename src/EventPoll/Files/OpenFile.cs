@@ -92,13 +92,13 @@ public abstract class OpenFile
     internal virtual bool PollReleasesNothing => false;
 
     /// <summary>Reads into <paramref name="buffer"/>: bytes read, or <c>-errno</c>.</summary>
-    internal virtual long Read(Span<byte> buffer) => -(long)Errno.EINVAL;
+    internal virtual long Read(Span<byte> buffer) => Failure.Of(Errno.EINVAL, $"{GetType().Name} cannot be read");
 
     /// <summary>Writes <paramref name="data"/>: bytes written, or <c>-errno</c>.</summary>
-    internal virtual long Write(ReadOnlySpan<byte> data) => -(long)Errno.EINVAL;
+    internal virtual long Write(ReadOnlySpan<byte> data) => Failure.Of(Errno.EINVAL, $"{GetType().Name} cannot be written");
 
     /// <summary>Shuts down part of a socket (0 = read, 1 = write, 2 = both): 0 or <c>-errno</c>.</summary>
-    internal virtual int Shutdown(int how) => -(int)Errno.ENOTSOCK;
+    internal virtual int Shutdown(int how) => Failure.Of(Errno.ENOTSOCK, "the descriptor is not a socket");
 
     /// <summary>The file's own release, run once after the last reference is gone and its watchers are removed.</summary>
     protected virtual void OnRelease() { }

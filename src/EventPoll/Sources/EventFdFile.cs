@@ -9,7 +9,7 @@ internal sealed class EventFdFile : OpenFile
     private readonly bool _semaphore;
     private ulong _count; // changed only by compare-and-swap (a full fence before each wakeup); read plainly by Poll
 
-    internal EventFdFile(ulong initial, bool semaphore)
+    internal EventFdFile(uint initial, bool semaphore)
     {
         _count = initial;
         _semaphore = semaphore;
@@ -55,7 +55,7 @@ internal sealed class EventFdFile : OpenFile
     // Linux: eventfd_read. Every successful read wakes with EPOLLOUT, even if nothing was blocked.
     internal override long Read(Span<byte> buffer)
     {
-        if (buffer.Length < sizeof(ulong)) return -(long)Errno.EINVAL;
+        if (buffer.Length < sizeof(ulong)) return ShortBuffer("an eventfd read", buffer.Length);
         ulong count, value;
         do
         {
@@ -72,9 +72,9 @@ internal sealed class EventFdFile : OpenFile
     // Linux: eventfd_write. A write of 0 succeeds and still wakes with EPOLLIN.
     internal override long Write(ReadOnlySpan<byte> data)
     {
-        if (data.Length < sizeof(ulong)) return -(long)Errno.EINVAL;
+        if (data.Length < sizeof(ulong)) return ShortBuffer("an eventfd write", data.Length);
         ulong value = BinaryPrimitives.ReadUInt64LittleEndian(data);
-        if (value == ulong.MaxValue) return -(long)Errno.EINVAL;
+        if (value == ulong.MaxValue) return Failure.Of(Errno.EINVAL, "an eventfd cannot be signalled with 0xffffffffffffffff (2^64-1)");
         ulong count;
         do
         {
@@ -85,6 +85,10 @@ internal sealed class EventFdFile : OpenFile
         _queue.WakeSoleWithoutLock(EpollEvents.In);
         return sizeof(ulong);
     }
+
+    /// <summary>EINVAL for a buffer shorter than the 8-byte counter, saying so (shared with timerfd reads).</summary>
+    internal static int ShortBuffer(string what, int length)
+        => Failure.Of(Errno.EINVAL, $"{what} needs a buffer of at least 8 bytes, got {length}");
 
     // Linux: eventfd_release wakes whoever is still queued with EPOLLHUP.
     protected override void OnRelease() => _queue.Wake(EpollEvents.Hup);

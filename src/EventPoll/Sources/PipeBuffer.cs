@@ -128,7 +128,7 @@ internal sealed class PipeBuffer
         if (data.Length == 0) return 0;
         using (SyncRoot.EnterScope())
         {
-            if (_readers == 0) return -(long)Errno.EPIPE;
+            if (_readers == 0) return Failure.Of(Errno.EPIPE, "the pipe has no reader left");
             bool wasEmpty = IsEmpty;
             long written = 0;
             int chars = data.Length & (PageSize - 1);

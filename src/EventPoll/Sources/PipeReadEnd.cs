@@ -19,7 +19,7 @@ internal sealed class PipeReadEnd : OpenFile
     internal override long Read(Span<byte> buffer) => Pipe.Read(buffer);
 
     // Linux: a write on an O_RDONLY file fails in vfs_write before reaching the pipe.
-    internal override long Write(ReadOnlySpan<byte> data) => -(long)Errno.EBADF;
+    internal override long Write(ReadOnlySpan<byte> data) => Failure.Of(Errno.EBADF, "the descriptor is not open for writing: it is a pipe's read end");
 
     protected override void OnRelease() => Pipe.ReleaseEnd(reader: true);
 }

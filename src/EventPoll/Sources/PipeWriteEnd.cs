@@ -17,7 +17,7 @@ internal sealed class PipeWriteEnd : OpenFile
     internal override bool PollReleasesNothing => true;
 
     // Linux: a read on an O_WRONLY file fails in vfs_read before reaching the pipe.
-    internal override long Read(Span<byte> buffer) => -(long)Errno.EBADF;
+    internal override long Read(Span<byte> buffer) => Failure.Of(Errno.EBADF, "the descriptor is not open for reading: it is a pipe's write end");
 
     internal override long Write(ReadOnlySpan<byte> data) => Pipe.Write(data);
 

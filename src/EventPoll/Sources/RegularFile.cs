@@ -54,7 +54,7 @@ internal sealed class RegularFile : OpenFile
         lock (_lock)
         {
             long end = _position + data.Length;
-            if (end > Array.MaxLength) return -(long)Errno.EINVAL;
+            if (end > Array.MaxLength) return Failure.Of(Errno.EINVAL, "the write would grow the file past its largest size");
             if (end > _content.Length) Array.Resize(ref _content, (int)Math.Max(end, Math.Min(Array.MaxLength, _content.Length * 2L)));
             data.CopyTo(_content.AsSpan((int)_position));
             _position = end;

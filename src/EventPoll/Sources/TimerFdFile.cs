@@ -45,10 +45,10 @@ internal sealed class TimerFdFile : OpenFile
     /// </summary>
     internal int SetTime(TimeSpan initial, TimeSpan interval)
     {
-        if (initial < TimeSpan.Zero || interval < TimeSpan.Zero) return -(int)Errno.EINVAL;
+        if (initial < TimeSpan.Zero || interval < TimeSpan.Zero) return Failure.Of(Errno.EINVAL, "timer values cannot be negative");
         using (_queue.SyncRoot.EnterScope())
         {
-            if (_released) return -(int)Errno.EBADF;
+            if (_released) return Syscalls.NotOpen();
             _ticks = 0;
             _expired = false;
             _interval = ToStopwatchTicks(interval);
@@ -79,7 +79,7 @@ internal sealed class TimerFdFile : OpenFile
     // Linux: timerfd_read_iter (non-blocking). Reading wakes nobody.
     internal override long Read(Span<byte> buffer)
     {
-        if (buffer.Length < sizeof(ulong)) return -(long)Errno.EINVAL;
+        if (buffer.Length < sizeof(ulong)) return EventFdFile.ShortBuffer("a timerfd read", buffer.Length);
         ulong ticks;
         using (_queue.SyncRoot.EnterScope())
         {

@@ -110,8 +110,8 @@ internal sealed class UnixStreamSocket : OpenFile
     {
         using (_lock.EnterScope())
         {
-            if (_peer is null) return -(long)Errno.ENOTCONN;
-            if ((_shutdown & SendShutdown) != 0) return -(long)Errno.EPIPE; // even for an empty write
+            if (_peer is null) return Failure.Of(Errno.ENOTCONN, "the socket is not connected");
+            if ((_shutdown & SendShutdown) != 0) return Failure.Of(Errno.EPIPE, "the socket is shut down for writing"); // even for an empty write
             UnixStreamSocket peer = _peer;
             long sent = 0;
             while (data.Length > 0)
@@ -141,7 +141,7 @@ internal sealed class UnixStreamSocket : OpenFile
         if (buffer.Length == 0) return 0; // Linux: sock_read_iter
         using (_lock.EnterScope())
         {
-            if (_closed) return -(long)Errno.EINVAL;
+            if (_closed) return Failure.Of(Errno.EINVAL, "the socket is closed");
             long copied = 0;
             while (buffer.Length > 0 && _receive.TryPeek(out Segment? segment))
             {
@@ -165,7 +165,7 @@ internal sealed class UnixStreamSocket : OpenFile
     // Linux: unix_shutdown. Both ends get a state-change wakeup with no key, even if nothing changed.
     internal override int Shutdown(int how)
     {
-        if (how is < 0 or > 2) return -(int)Errno.EINVAL;
+        if (how is < 0 or > 2) return Failure.Of(Errno.EINVAL, $"how is {how}, not SHUT_RD (0), SHUT_WR (1) or SHUT_RDWR (2)");
         int mode = how + 1; // SHUT_RD -> RCV_SHUTDOWN, SHUT_WR -> SEND_SHUTDOWN, SHUT_RDWR -> both
         using (_lock.EnterScope())
         {

@@ -136,7 +136,7 @@ public class EngineBasicsTests
     {
         using var ep = new Epoll(_table);
         var f = new FakeFile();
-        var handle = new DescriptorHandle(_table, f.Install(_table));
+        using var handle = new DescriptorHandle(_table, f.Install(_table));
         ep.Add(handle, EpollEvents.In, 5);
         var buf = new EpollEvent[4];
         ValueTask<int> pending = ep.WaitAsync(buf);

@@ -46,6 +46,10 @@ public sealed class LtpEpollPwaitTests : LtpTestBase
         {
             return (-1, e.Errno);
         }
+        catch (OperationCanceledException) // the handle API's EINTR
+        {
+            return (-1, Errno.EINTR);
+        }
     }
 
     [Theory]

@@ -33,7 +33,7 @@ public abstract class LtpTestBase
         var pair = new int[2];
         int fd = type switch
         {
-            LtpFdType.RegularFile => new MemoryFile(table: Table).Fd,
+            LtpFdType.RegularFile => Table.Install(new RegularFile(default)),
             LtpFdType.ClosedDescriptor => Closed(Px.EventFd(0, 0)),
             LtpFdType.PipeRead => Px.Pipe2(pair, 0) == 0 ? pair[0] : -1,
             LtpFdType.PipeWrite => Px.Pipe2(pair, 0) == 0 ? pair[1] : -1,

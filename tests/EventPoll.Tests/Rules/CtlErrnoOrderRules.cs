@@ -23,7 +23,7 @@ public class CtlErrnoOrderRules
     {
         _ep = _w.Create();
         _efd = _w.EventFd();
-        _regular = new MemoryFile("x"u8, _w.Table).Fd;
+        _regular = _w.Table.Install(new RegularFile("x"u8)); // a bare descriptor: a dropped handle would be closed by its finalizer
     }
 
     // --- each error alone ---

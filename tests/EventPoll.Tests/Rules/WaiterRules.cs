@@ -35,7 +35,7 @@ public class WaiterRules
         Assert.False(other.IsCompleted);
 
         await (other == first ? cts1 : cts2).CancelAsync();
-        Assert.Equal(Errno.EINTR, (await Assert.ThrowsAsync<EpollException>(() => other.Bounded())).Errno);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => other.Bounded());
     }
 
     [Fact]
@@ -77,6 +77,6 @@ public class WaiterRules
         Task<int> other = done == a ? b : a;
         Assert.False(other.IsCompleted);
         await cts.CancelAsync();
-        Assert.Equal(Errno.EINTR, (await Assert.ThrowsAsync<EpollException>(() => other.Bounded())).Errno);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => other.Bounded());
     }
 }

@@ -1,0 +1,51 @@
+namespace EventPoll;
+
+/// <summary>
+/// What may end a wait before an event or its timeout: the caller's token (a signal, for the POSIX face) and
+/// the disposal of the handle the wait came through (an <see cref="Epoll"/>'s Dispose ends its own waits, as
+/// Socket.Dispose aborts pending operations; close(2) does not, so the POSIX face passes no disposal token).
+/// </summary>
+internal readonly struct WaitCancellation(CancellationToken caller, CancellationToken disposal = default)
+{
+    /// <summary>A wait that only the caller's token can end (the POSIX face, the engine's own callers).</summary>
+    public static implicit operator WaitCancellation(CancellationToken caller) => new(caller);
+
+    /// <summary>The caller's token.</summary>
+    internal CancellationToken Caller => caller;
+
+    /// <summary>Whether the handle the wait came through was disposed (that wins over the caller's token).</summary>
+    internal bool Disposed => disposal.IsCancellationRequested;
+
+    internal bool IsCancellationRequested => caller.IsCancellationRequested || disposal.IsCancellationRequested;
+
+    /// <summary>Calls <paramref name="callback"/> once either token is cancelled (possibly twice, once per token) until disposed.</summary>
+    internal Registration Register(Action<object?> callback, object state) => new(
+        caller.CanBeCanceled ? caller.UnsafeRegister(callback, state) : default,
+        disposal.CanBeCanceled ? disposal.UnsafeRegister(callback, state) : default);
+
+    /// <summary>
+    /// The exception the idiomatic API ends a cancelled wait with: <see cref="ObjectDisposedException"/> if the
+    /// handle was disposed, else <see cref="OperationCanceledException"/> carrying the caller's token.
+    /// </summary>
+    internal Exception ToException() => Disposed
+        ? new ObjectDisposedException(nameof(Epoll), "The epoll instance's handle was disposed while the wait was blocked.")
+        : new OperationCanceledException(caller);
+
+    /// <summary>Both tokens' registrations.</summary>
+    internal readonly struct Registration(CancellationTokenRegistration caller, CancellationTokenRegistration disposal) : IDisposable
+    {
+        /// <summary>Unregisters both, waiting for a callback that is running (CancellationTokenRegistration.Dispose).</summary>
+        public void Dispose()
+        {
+            caller.Dispose();
+            disposal.Dispose();
+        }
+
+        /// <summary>Unregisters both without waiting for a running callback.</summary>
+        internal void Unregister()
+        {
+            caller.Unregister();
+            disposal.Unregister();
+        }
+    }
+}

@@ -3,8 +3,9 @@ using System.Diagnostics.CodeAnalysis;
 namespace EventPoll;
 
 /// <summary>
-/// A failed EventPoll call. <see cref="Errno"/> is the Linux errno the same call would fail with, and the
-/// message starts with its name (for example <c>EEXIST: the descriptor is already registered ...</c>).
+/// A failed EventPoll call. <see cref="Errno"/> is the Linux errno the same call would fail with; the message
+/// starts with its name, says which rule was broken, and ends with the call and the descriptor at fault (for
+/// example <c>EEXIST: this file is already registered under this descriptor (epoll_ctl ADD, fd 5)</c>).
 /// </summary>
 public sealed class EpollException : IOException
 {

@@ -67,7 +67,7 @@ public sealed partial class Posix
         return Result(Syscalls.EpollWait(Table, epfd, events, maxevents, timeout is { } span ? Epoll.ToMilliseconds(span) : -1, default(WaitCancellation)));
     }
 
-    /// <summary>close(fd).</summary>
+    /// <summary>close(fd). As on Linux, closing an epoll descriptor wakes no thread blocked in a wait on it: the wait holds the instance and still returns its events (an <see cref="Epoll"/> handle's Dispose, by contrast, ends its own waits).</summary>
     public int Close(int fd) => Result(Table.Close(fd));
 
     /// <summary>dup(fd): the lowest free number.</summary>

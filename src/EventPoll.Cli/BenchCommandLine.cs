@@ -2,6 +2,7 @@ using System.Diagnostics;
 using EventPoll.Scenarios.Measurement;
 using EventPoll.Scenarios.Reporting;
 using EventPoll.Scenarios.Scenarios;
+using EventPoll.Trace;
 
 namespace EventPoll.Cli;
 
@@ -17,9 +18,10 @@ internal static class BenchCommandLine
         string? outDir = null;
         int? oneShotCount = null;
         var chosen = new List<Scenario>();
-        for (int i = 0; i < args.Length; i++)
+        var arguments = new ArgumentReader("bench", args);
+        while (arguments.Next() is { } a)
         {
-            switch (args[i])
+            switch (a)
             {
                 case "-h" or "--help":
                     stdout.WriteLine(CommandLine.Usage);
@@ -27,24 +29,22 @@ internal static class BenchCommandLine
                 case "--quick":
                     quick = true;
                     break;
-                case "--out" when i + 1 < args.Length:
-                    outDir = args[++i];
+                case "--out":
+                    outDir = arguments.Value(a, "a directory");
                     break;
-                case "--oneshot-count" when i + 1 < args.Length && int.TryParse(args[i + 1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int c) && c > 0:
-                    oneShotCount = c;
-                    i++;
+                case "--oneshot-count":
+                    oneShotCount = arguments.Number(a, min: 1);
                     break;
-                default:
-                    if (ScenarioCatalog.Find(args[i]) is not { } scenario)
-                    {
-                        stderr.WriteLine($"eventpoll bench: unknown scenario or option '{args[i]}' (scenarios: {string.Join(", ", ScenarioCatalog.All.Select(s => s.Name))})");
-                        return CommandLine.UsageError;
-                    }
+                case var name when !name.StartsWith('-') && ScenarioCatalog.Find(name) is { } scenario:
                     if (!chosen.Contains(scenario)) chosen.Add(scenario);
                     break;
+                default:
+                    throw arguments.Error($"unknown scenario or option '{Echo.Of(a)}' (scenarios: {string.Join(", ", ScenarioCatalog.All.Select(s => s.Name))})");
             }
         }
         if (chosen.Count == 0) chosen.AddRange(ScenarioCatalog.All);
+        string dir = outDir ?? DefaultResultsDirectory();
+        OutputDirectory.Check(arguments, "--out", dir);
 
         var progress = new ProgressLine(stderr);
         var options = new BenchOptions(quick ? BenchSize.Quick : BenchSize.Full, progress.Show) { OneShotCount = oneShotCount };
@@ -53,8 +53,16 @@ internal static class BenchCommandLine
         progress.Clear();
 
         stdout.Write(MarkdownReport.Render(run));
-        string dir = outDir ?? DefaultResultsDirectory();
-        foreach (string path in ResultFiles.Write(run, dir)) stderr.WriteLine($"wrote {path}");
+        try
+        {
+            foreach (string path in ResultFiles.Write(run, dir)) stderr.WriteLine($"wrote {path}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"eventpoll bench: cannot write the reports to {Echo.OfOpenedPath(dir)}: {FailureReason.Of(e)} (the results are on standard output)");
+            return CommandLine.OutputError;
+        }
+
         return CommandLine.Ok;
     }
 

@@ -1,64 +1,84 @@
 using System.Diagnostics;
-using System.Globalization;
+using EventPoll.Trace;
 using EventPoll.Trace.Fuzz;
 
 namespace EventPoll.Cli;
 
 /// <summary>
 /// <c>eventpoll fuzz [--seed S] [--count N] [--length L] [--out DIR]</c>: random traces run on the kernel and
-/// the engine; the first divergence is shrunk to a minimal trace, written to DIR, and the run exits 1.
+/// the engine; the first divergence is shrunk to a minimal trace, printed, written to DIR, and the run exits 1.
 /// </summary>
 internal static class FuzzCommandLine
 {
-    internal static int Run(ReadOnlySpan<string> args, TextWriter stdout, TextWriter stderr)
+    /// <summary>Runs the command with <paramref name="reference"/> and <paramref name="candidate"/> as the two sides (the kernel and the engine).</summary>
+    internal static int Run(ReadOnlySpan<string> args, TextWriter stdout, TextWriter stderr, Func<ITraceBackend> reference, Func<ITraceBackend> candidate)
     {
         int seed = Random.Shared.Next();
         int count = 1000, length = 40;
         string outDir = "fuzz-failures";
-        for (int i = 0; i < args.Length; i++)
+        var arguments = new ArgumentReader("fuzz", args);
+        while (arguments.Next() is { } a)
         {
-            string a = args[i];
-            if (a is "-h" or "--help")
+            switch (a)
             {
-                stdout.WriteLine(CommandLine.Usage);
-                return CommandLine.Ok;
-            }
-            if (i + 1 == args.Length || !TryOption(a, args[++i], ref seed, ref count, ref length, ref outDir))
-            {
-                stderr.WriteLine($"eventpoll fuzz: bad option '{a}' (see eventpoll --help)");
-                return CommandLine.UsageError;
+                case "-h" or "--help":
+                    stdout.WriteLine(CommandLine.Usage);
+                    return CommandLine.Ok;
+                case "--seed":
+                    seed = arguments.Number(a, min: 0);
+                    break;
+                case "--count":
+                    count = arguments.Number(a, min: 1);
+                    break;
+                case "--length":
+                    length = arguments.Number(a, min: 1);
+                    break;
+                case "--out":
+                    outDir = arguments.Value(a, "a directory");
+                    break;
+                default:
+                    throw arguments.Unknown(a);
             }
         }
 
+        OutputDirectory.Check(arguments, "--out", outDir);
         stderr.WriteLine($"eventpoll fuzz: seed {seed}, {count} traces of {length} commands");
         var progress = new Progress(stderr, count);
-        FuzzRun.Outcome outcome = new FuzzRun(Backends.Kernel, Backends.Managed).Run(seed, count, length, progress.Report);
+        FuzzRun.Outcome outcome = new FuzzRun(reference, candidate).Run(seed, count, length, progress.Report);
         int divergences = outcome.Divergence is null ? 0 : 1;
         if (outcome is { Minimal: { } minimal, Divergence: { } divergence })
         {
-            Directory.CreateDirectory(outDir);
-            string path = Path.Combine(outDir, $"fuzz-{seed}-{outcome.Traces - 1}.trace");
-            File.WriteAllLines(path, [$"# eventpoll fuzz --seed {seed} --length {length}: trace {outcome.Traces - 1}, shrunk to {minimal.Count} commands", .. minimal]);
-            int line = divergence.SourceLine; // the header comment shifts the file's lines by one
-            stderr.WriteLine($"{path}:{line + 1}: kernel:  {divergence.Reference ?? "(no line)"}");
-            stderr.WriteLine($"{path}:{line + 1}: managed: {divergence.Candidate ?? "(no line)"}");
+            Report(outDir, $"fuzz-{seed}-{outcome.Traces - 1}.trace",
+                [$"# eventpoll fuzz --seed {seed} --length {length}: trace {outcome.Traces - 1}, shrunk to {minimal.Count} commands", .. minimal],
+                divergence, stdout, stderr);
         }
-        stdout.WriteLine($"fuzz: seed {seed}, {outcome.Traces} traces, {outcome.Commands} commands, {divergences} divergences");
+
+        string cutShort = outcome.OutOfDescriptors == 0 ? "" : $", {outcome.OutOfDescriptors} traces cut short by the process's descriptor limit";
+        stdout.WriteLine($"fuzz: seed {seed}, {outcome.Traces} traces, {outcome.Commands} commands, {divergences} divergences{cutShort}");
         return divergences == 0 ? CommandLine.Ok : CommandLine.Diverged;
     }
 
-    private static bool TryOption(string option, string value, ref int seed, ref int count, ref int length, ref string outDir)
+    /// <summary>
+    /// Prints the shrunk trace to stdout first, so it survives a write that fails, then writes it to the
+    /// directory and locates the difference in it.
+    /// </summary>
+    private static void Report(string outDir, string name, string[] trace, TraceDivergence divergence, TextWriter stdout, TextWriter stderr)
     {
-        switch (option)
+        foreach (string line in trace) stdout.WriteLine(line);
+        string path = Path.Combine(outDir, name);
+        try
         {
-            case "--seed": return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out seed);
-            case "--count": return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out count) && count > 0;
-            case "--length": return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out length) && length > 0;
-            case "--out":
-                outDir = value;
-                return true;
-            default: return false;
+            Directory.CreateDirectory(outDir);
+            File.WriteAllLines(path, trace);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"eventpoll fuzz: cannot write {Echo.OfOpenedPath(path)}: {FailureReason.Of(e)} (the trace is on standard output)");
+        }
+
+        string at = TraceException.Location(path, divergence.SourceLine + 1); // the header comment shifts the file's lines by one
+        stderr.WriteLine($"{at}: kernel:  {divergence.Reference ?? "(no line)"}");
+        stderr.WriteLine($"{at}: managed: {divergence.Candidate ?? "(no line)"}");
     }
 
     /// <summary>A progress line on stderr: redrawn in place on a terminal, every 10% otherwise.</summary>

@@ -2,72 +2,82 @@ using EventPoll.Trace;
 
 namespace EventPoll.Cli;
 
-/// <summary><c>eventpoll trace FILE... [--backend managed|kernel|both]</c>.</summary>
+/// <summary>
+/// <c>eventpoll trace FILE... [--backend managed|kernel|both]</c>: each file is parsed and run as it is read, line
+/// by line, and each command's result is printed as soon as it is known.
+/// </summary>
 internal static class TraceCommandLine
 {
-    internal static int Run(ReadOnlySpan<string> args, TextWriter stdout, TextWriter stderr)
+    /// <summary>What <c>-</c> (standard input) is called in the <c>==</c> header and in <c>FILE:LINE</c> messages.</summary>
+    internal const string StdinName = "<stdin>";
+
+    internal static int Run(ReadOnlySpan<string> args, TextReader stdin, TextWriter stdout, TextWriter stderr)
     {
         var files = new List<string>();
         string backend = "managed";
-        for (int i = 0; i < args.Length; i++)
+        var arguments = new ArgumentReader("trace", args);
+        while (arguments.Next() is { } a)
         {
-            string a = args[i];
-            if (a == "--backend")
+            switch (a)
             {
-                if (i + 1 == args.Length)
-                {
-                    stderr.WriteLine("eventpoll trace: --backend needs a value (managed, kernel or both)");
-                    return CommandLine.UsageError;
-                }
-
-                backend = args[++i];
-            }
-            else if (a.StartsWith("--backend=", StringComparison.Ordinal))
-            {
-                backend = a["--backend=".Length..];
-            }
-            else if (a is "-h" or "--help")
-            {
-                stdout.WriteLine(CommandLine.Usage);
-                return CommandLine.Ok;
-            }
-            else if (a.StartsWith('-') && a != "-")
-            {
-                stderr.WriteLine($"eventpoll trace: unknown option '{a}'");
-                return CommandLine.UsageError;
-            }
-            else
-            {
-                files.Add(a);
+                case "-h" or "--help":
+                    stdout.WriteLine(CommandLine.Usage);
+                    return CommandLine.Ok;
+                case "--backend":
+                    backend = arguments.Value(a, "a value (managed, kernel or both)");
+                    break;
+                case not "-" when a.StartsWith('-'):
+                    throw arguments.Unknown(a);
+                default:
+                    files.Add(a);
+                    break;
             }
         }
 
-        if (files.Count == 0)
+        CheckFiles(arguments, files);
+        Func<ITraceBackend>? single = backend switch
         {
-            stderr.WriteLine("eventpoll trace: no trace FILE given (see eventpoll --help)");
-            return CommandLine.UsageError;
-        }
+            "managed" => Backends.Managed,
+            "kernel" => Backends.Kernel,
+            "both" => null,
+            _ => throw arguments.Error($"unknown backend '{Echo.Of(backend)}' (expected managed, kernel or both)"),
+        };
 
-        if (backend is not ("managed" or "kernel" or "both"))
-        {
-            stderr.WriteLine($"eventpoll trace: unknown backend '{backend}' (expected managed, kernel or both)");
-            return CommandLine.UsageError;
-        }
-
+        string reading = "";
         try
         {
-            List<TraceFile> traces = files.ConvertAll(Load);
-            return backend switch
+            int diverged = 0;
+            foreach (string file in files)
             {
-                "kernel" => RunSingle(traces, Backends.Kernel, stdout),
-                "managed" => RunSingle(traces, Backends.Managed, stdout),
-                _ => RunBoth(traces, Backends.Managed, stdout, stderr),
-            };
+                reading = file == "-" ? StdinName : file;
+                using StreamReader? opened = file == "-" ? null : new StreamReader(file);
+                IEnumerable<TraceCommand> commands = TraceParser.Read(reading, opened ?? stdin);
+                if (single is not null)
+                {
+                    using ITraceBackend b = single();
+                    TraceRunner.Run(reading, commands, b, line => stdout.WriteLine(line.Text));
+                }
+                else if (RunBoth(reading, commands, stdout, stderr))
+                {
+                    diverged++;
+                }
+            }
+
+            if (diverged == 0) return CommandLine.Ok;
+            stderr.WriteLine($"eventpoll trace: {diverged} of {files.Count} trace(s) diverge");
+            return CommandLine.Diverged;
         }
         catch (TraceException e)
         {
             stdout.Flush();
             stderr.WriteLine(e.Message);
+            return CommandLine.UsageError;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Only the trace files are read here; failed writes to stdout and stderr are OutputFailedException.
+            stdout.Flush();
+            stderr.WriteLine($"{Echo.OfOpenedPath(reading)}: cannot read: {FailureReason.Of(e)}");
             return CommandLine.UsageError;
         }
         catch (PlatformNotSupportedException e)
@@ -77,59 +87,36 @@ internal static class TraceCommandLine
         }
     }
 
-    private static TraceFile Load(string path)
+    /// <summary>Refuses, before anything runs, what cannot be a trace file: nothing given, a directory, a missing file, stdin twice.</summary>
+    private static void CheckFiles(ArgumentReader arguments, List<string> files)
     {
-        try
+        if (files.Count == 0) throw arguments.Error("no trace FILE given (see eventpoll --help)");
+        if (files.Count(f => f == "-") > 1) throw arguments.Error("'-' (standard input) can be read only once");
+        foreach (string file in files.Where(f => f != "-"))
         {
-            return TraceParser.Load(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new TraceException(path, 0, $"cannot read: {e.Message}");
+            if (Directory.Exists(file)) throw arguments.Error($"'{Echo.Of(file)}' is a directory, not a trace file");
+            if (!File.Exists(file)) throw arguments.Error($"'{Echo.Of(file)}': no such file");
         }
     }
 
-    private static int RunSingle(List<TraceFile> traces, Func<ITraceBackend> factory, TextWriter stdout)
+    /// <summary>Runs one trace on the kernel and the engine in lockstep, printing the kernel's lines; true when they diverge.</summary>
+    private static bool RunBoth(string path, IEnumerable<TraceCommand> commands, TextWriter stdout, TextWriter stderr)
     {
-        foreach (TraceFile trace in traces)
+        TraceDivergence? d = DifferentialRun.Run(path, commands, Backends.Kernel, Backends.Managed, line => stdout.WriteLine(line.Text));
+        if (d is null) return false;
+
+        stdout.Flush();
+        string at = TraceException.Location(d.Path, d.SourceLine);
+        if (d.ReferenceOutOfDescriptors)
         {
-            using ITraceBackend backend = factory();
-            Print(TraceRunner.Run(trace, backend), stdout);
+            // Reported once the run is over and the trace's descriptors are closed again, so the count is the process's own.
+            stderr.WriteLine($"{at}: the kernel backend ran out of descriptors ({ProcessDescriptors.Describe()}); not a divergence");
+            return false;
         }
 
-        return CommandLine.Ok;
-    }
-
-    private static int RunBoth(List<TraceFile> traces, Func<ITraceBackend> managed, TextWriter stdout, TextWriter stderr)
-    {
-        int diverged = 0;
-        foreach (TraceFile trace in traces)
-        {
-            DifferentialRun.Result r = DifferentialRun.Run(trace, Backends.Kernel, managed);
-            Print(r.Reference, stdout);
-            if (r.Divergence is { } d)
-            {
-                diverged++;
-                stdout.Flush();
-                stderr.WriteLine($"{d.Path}:{d.SourceLine}: backends diverge");
-                stderr.WriteLine($"  kernel:  {d.Reference ?? "(no more output)"}");
-                stderr.WriteLine($"  managed: {d.Candidate ?? "(no more output)"}");
-            }
-        }
-
-        if (diverged > 0)
-        {
-            stderr.WriteLine($"eventpoll trace: {diverged} of {traces.Count} trace(s) diverge");
-        }
-
-        return diverged > 0 ? CommandLine.Diverged : CommandLine.Ok;
-    }
-
-    private static void Print(List<TraceLine> lines, TextWriter stdout)
-    {
-        foreach (TraceLine line in lines)
-        {
-            stdout.WriteLine(line.Text);
-        }
+        stderr.WriteLine($"{at}: backends diverge");
+        stderr.WriteLine($"  kernel:  {d.Reference ?? "(no more output)"}");
+        stderr.WriteLine($"  managed: {d.Candidate ?? "(no more output)"}");
+        return true;
     }
 }

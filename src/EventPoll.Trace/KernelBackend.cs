@@ -12,6 +12,9 @@ internal sealed class KernelBackend : ITraceBackend
 {
     private const int Flags = Posix.O_NONBLOCK | Posix.O_CLOEXEC;
 
+    // ENFILE, which EventPoll's Errno does not name: the system-wide file table is full.
+    private const int OutOfFileTable = 23;
+
     private readonly HashSet<int> _owned = [];
 
     // Successful ADDs so far: an upper bound on how many events any epoll_wait here can return,
@@ -105,6 +108,11 @@ internal sealed class KernelBackend : ITraceBackend
         try
         {
             lines = File.ReadAllLines($"/proc/self/fdinfo/{epfd.ToString(CultureInfo.InvariantCulture)}");
+        }
+        catch (IOException e) when (e.HResult is (int)Errno.EMFILE or OutOfFileTable)
+        {
+            // Reading /proc takes a descriptor too: report the exhaustion as such, not as a closed epfd.
+            return -e.HResult;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

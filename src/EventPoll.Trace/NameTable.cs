@@ -28,14 +28,14 @@ internal sealed class NameTable(string path)
 
     /// <summary>The binding of a used name; an unknown name is a trace error.</summary>
     internal Binding Get(TraceCommand c, string name) =>
-        _names.TryGetValue(name, out Binding b) ? b : throw Error(c, $"unknown name '{name}'");
+        _names.TryGetValue(name, out Binding b) ? b : throw Error(c, $"unknown name '{Echo.Of(name)}'");
 
     /// <summary>Checks that a name may be (re)bound: it must be new or closed.</summary>
     internal void CheckBindable(TraceCommand c, string name)
     {
         if (_names.TryGetValue(name, out Binding b) && b.Fd >= 0)
         {
-            throw Error(c, $"name '{name}' is still open; close it before rebinding");
+            throw Error(c, $"name '{Echo.Of(name)}' is still open; close it before rebinding");
         }
     }
 

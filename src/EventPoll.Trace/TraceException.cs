@@ -11,11 +11,15 @@ namespace EventPoll.Trace;
 internal sealed class TraceException : Exception
 {
     public TraceException(string path, int line, string message)
-        : base(line > 0 ? $"{path}:{line}: {message}" : $"{path}: {message}")
+        : base($"{Location(path, line)}: {message}")
     {
         Path = path;
         Line = line;
     }
+
+    /// <summary><c>FILE:LINE</c>, or <c>FILE</c> for line 0, as messages about a trace start.</summary>
+    public static string Location(string path, int line) =>
+        line > 0 ? $"{Echo.OfOpenedPath(path)}:{line}" : Echo.OfOpenedPath(path);
 
     /// <summary>The trace file.</summary>
     public string Path { get; }

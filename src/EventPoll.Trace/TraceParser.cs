@@ -8,17 +8,31 @@ namespace EventPoll.Trace;
 /// </summary>
 internal static class TraceParser
 {
-    /// <summary>Reads and parses a trace file.</summary>
-    internal static TraceFile Load(string path) => Parse(path, File.ReadAllText(path));
+    /// <summary>
+    /// The longest line a trace may have, not counting its newline. Real traces have lines of a few dozen
+    /// characters; the limit keeps a runaway input (<c>/dev/zero</c>, a binary file) from being read whole.
+    /// </summary>
+    internal const int MaxLineLength = 4096;
+
+    /// <summary>Reads and parses a whole trace file (for tests and tools that need the commands in memory).</summary>
+    internal static TraceFile Load(string path)
+    {
+        using var reader = new StreamReader(path);
+        return new TraceFile(path, [.. Read(path, reader)]);
+    }
 
     /// <summary>Parses trace text; <paramref name="path"/> is used for messages only.</summary>
-    internal static TraceFile Parse(string path, string text)
+    internal static TraceFile Parse(string path, string text) => new(path, [.. Read(path, new StringReader(text))]);
+
+    /// <summary>
+    /// Parses a trace as it is read: each command is yielded as soon as its line has been read, so a runner can
+    /// execute it before the next line arrives. <paramref name="path"/> is used for messages only.
+    /// </summary>
+    internal static IEnumerable<TraceCommand> Read(string path, TextReader reader)
     {
-        var commands = new List<TraceCommand>();
-        string[] lines = text.Split('\n');
-        for (int i = 0; i < lines.Length; i++)
+        var lines = new LineReader(path, reader);
+        while (lines.Next() is { } line)
         {
-            string line = lines[i];
             int hash = line.IndexOf('#', StringComparison.Ordinal);
             if (hash >= 0)
             {
@@ -28,11 +42,9 @@ internal static class TraceParser
             string[] tokens = line.Split([' ', '\t', '\r', '\f', '\v'], StringSplitOptions.RemoveEmptyEntries);
             if (tokens.Length > 0)
             {
-                commands.Add(ParseCommand(new TraceArgs(path, i + 1, tokens)));
+                yield return ParseCommand(new TraceArgs(path, lines.Number, tokens));
             }
         }
-
-        return new TraceFile(path, commands);
     }
 
     private static TraceCommand ParseCommand(TraceArgs a)
@@ -52,7 +64,7 @@ internal static class TraceParser
             "wait" => a.Make(CommandKind.Wait, a.Name("EP")) with { MaxEvents = a.Int32("MAXEVENTS"), TimeoutMs = a.Int32("TIMEOUT_MS") },
             "poll" => a.Make(CommandKind.Poll, a.Name("NAME")),
             "fdinfo" => a.Make(CommandKind.FdInfo, a.Name("EP")),
-            _ => throw a.Error($"unknown command '{a.Command}'"),
+            _ => throw a.Error($"unknown command '{Echo.Of(a.Command)}'"),
         };
         a.End();
         if (c.Names.Length == 2 && c.Binds(1) && c.Names[0] == c.Names[1])
@@ -89,14 +101,14 @@ internal static class TraceParser
             "add" => 1,
             "del" => 2,
             "mod" => 3,
-            _ => throw a.Error($"ctl: unknown operation '{opText}' (expected add, mod or del)"),
+            _ => throw a.Error($"ctl: unknown operation '{Echo.Of(opText)}' (expected add, mod or del)"),
         };
         var c = a.Make(CommandKind.Ctl, ep, a.Name("TARGET")) with { Op = op };
         if (a.Peek() is { } eventsText)
         {
             a.Next("EVENTS");
             EpollEvents events = EventFormat.TryParse(eventsText, out string bad)
-                ?? throw a.Error($"unknown event flag '{bad}'");
+                ?? throw a.Error($"unknown event flag '{Echo.Of(bad)}'");
             c = c with { Events = events };
             if (a.Peek() is not null)
             {
@@ -115,7 +127,7 @@ internal static class TraceParser
             "rd" => 0,
             "wr" => 1,
             "rdwr" => 2,
-            _ => throw a.Error($"shutdown: unknown direction '{how}' (expected rd, wr or rdwr)"),
+            _ => throw a.Error($"shutdown: unknown direction '{Echo.Of(how)}' (expected rd, wr or rdwr)"),
         };
     }
 
@@ -134,20 +146,20 @@ internal static class TraceParser
         public string Name(string role)
         {
             string name = Next(role);
-            return IsName(name) ? name : throw Error($"{Command}: invalid name '{name}' for {role}");
+            return IsName(name) ? name : throw Error($"{Command}: invalid name '{Echo.Of(name)}' for {role}");
         }
 
         public uint UInt32(string role) => uint.TryParse(Next(role), NumberStyles.None, CultureInfo.InvariantCulture, out uint v)
             ? v
-            : throw Error($"{Command}: {role} '{tokens[_next - 1]}' is not an unsigned 32-bit decimal");
+            : throw Error($"{Command}: {role} '{Echo.Of(tokens[_next - 1])}' is not an unsigned 32-bit decimal");
 
         public ulong UInt64(string role) => ulong.TryParse(Next(role), NumberStyles.None, CultureInfo.InvariantCulture, out ulong v)
             ? v
-            : throw Error($"{Command}: {role} '{tokens[_next - 1]}' is not an unsigned 64-bit decimal");
+            : throw Error($"{Command}: {role} '{Echo.Of(tokens[_next - 1])}' is not an unsigned 64-bit decimal");
 
         public int Int32(string role) => int.TryParse(Next(role), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int v)
             ? v
-            : throw Error($"{Command}: {role} '{tokens[_next - 1]}' is not a 32-bit decimal");
+            : throw Error($"{Command}: {role} '{Echo.Of(tokens[_next - 1])}' is not a 32-bit decimal");
 
         public TraceCommand Make(CommandKind kind, params string[] names) =>
             new(line, string.Join(' ', tokens), kind, names);
@@ -156,7 +168,7 @@ internal static class TraceParser
         {
             if (_next < tokens.Length)
             {
-                throw Error($"{Command}: unexpected argument '{tokens[_next]}'");
+                throw Error($"{Command}: unexpected argument '{Echo.Of(tokens[_next])}'");
             }
         }
 
@@ -164,5 +176,38 @@ internal static class TraceParser
 
         private static bool IsName(string s) =>
             s.Length > 0 && (char.IsAsciiLetter(s[0]) || s[0] == '_') && s.All(ch => char.IsAsciiLetterOrDigit(ch) || ch == '_');
+    }
+
+    /// <summary>Splits a reader into lines at '\n', refusing any line longer than <see cref="MaxLineLength"/>.</summary>
+    private sealed class LineReader(string path, TextReader reader)
+    {
+        private readonly char[] _line = new char[MaxLineLength];
+
+        /// <summary>The 1-based number of the line <see cref="Next"/> returned last.</summary>
+        public int Number { get; private set; }
+
+        /// <summary>The next line without its newline, or null at the end of the input.</summary>
+        public string? Next()
+        {
+            int length = 0;
+            for (int ch = reader.Read(); ch != '\n'; ch = reader.Read())
+            {
+                if (ch == -1)
+                {
+                    if (length == 0) return null; // an empty last line is nothing to parse
+                    break;
+                }
+
+                if (length == _line.Length)
+                {
+                    throw new TraceException(path, Number + 1, $"line longer than {MaxLineLength} characters");
+                }
+
+                _line[length++] = (char)ch;
+            }
+
+            Number++;
+            return new string(_line, 0, length);
+        }
     }
 }

@@ -18,7 +18,10 @@ internal sealed class TraceRunner
     private const EpollEvents PollInterest = EpollEvents.In | EpollEvents.Pri | EpollEvents.Out | EpollEvents.RdHup
         | EpollEvents.RdNorm | EpollEvents.RdBand | EpollEvents.WrNorm | EpollEvents.WrBand;
 
-    private readonly TraceFile _trace;
+    // EP_MAX_EVENTS (Linux: fs/eventpoll.c): INT_MAX / sizeof(struct epoll_event); above it a wait fails with EINVAL.
+    private const int MaxEvents = int.MaxValue / 12;
+
+    private readonly string _path;
     private readonly ITraceBackend _backend;
     private readonly NameTable _names;
 
@@ -28,29 +31,39 @@ internal sealed class TraceRunner
     // Successful adds so far: no wait can return more events than this, so it bounds the buffer.
     private int _adds;
 
-    private TraceRunner(TraceFile trace, ITraceBackend backend)
+    /// <summary>A runner for the trace read from <paramref name="path"/> (used in messages and the header) on <paramref name="backend"/>.</summary>
+    internal TraceRunner(string path, ITraceBackend backend)
     {
-        _trace = trace;
+        _path = path;
         _backend = backend;
-        _names = new NameTable(trace.Path);
+        _names = new NameTable(path);
     }
+
+    /// <summary>The first output line: <c>== BASENAME</c>.</summary>
+    internal TraceLine Header => new(0, "== " + Path.GetFileName(_path));
+
+    /// <summary>Runs one command and returns its output line. Throws <see cref="TraceException"/>.</summary>
+    internal TraceLine Step(TraceCommand c) => new(c.Line, $"{c.Text} => {Execute(c)}");
 
     /// <summary>Runs <paramref name="trace"/> and returns its output, header first. Throws <see cref="TraceException"/>.</summary>
     internal static List<TraceLine> Run(TraceFile trace, ITraceBackend backend)
     {
         var output = new List<TraceLine>();
-        Run(trace, backend, output);
+        Run(trace.Path, trace.Commands, backend, output.Add);
         return output;
     }
 
-    /// <summary>Runs <paramref name="trace"/>, appending lines as they are produced (a crash leaves the lines so far).</summary>
-    internal static void Run(TraceFile trace, ITraceBackend backend, List<TraceLine> output)
+    /// <summary>
+    /// Runs the commands as they come (they may still be being read), handing each output line to
+    /// <paramref name="emit"/> as soon as it is known, header first.
+    /// </summary>
+    internal static void Run(string path, IEnumerable<TraceCommand> commands, ITraceBackend backend, Action<TraceLine> emit)
     {
-        var runner = new TraceRunner(trace, backend);
-        output.Add(new TraceLine(0, "== " + trace.BaseName));
-        foreach (TraceCommand c in trace.Commands)
+        var runner = new TraceRunner(path, backend);
+        emit(runner.Header);
+        foreach (TraceCommand c in commands)
         {
-            output.Add(new TraceLine(c.Line, $"{c.Text} => {runner.Execute(c)}"));
+            emit(runner.Step(c));
         }
     }
 
@@ -157,6 +170,11 @@ internal sealed class TraceRunner
 
     private string Wait(TraceCommand c)
     {
+        if (c.TimeoutMs < 0 && NeverReady(c))
+        {
+            throw new TraceException(_path, c.Line, "wait would block forever");
+        }
+
         var events = new EpollEvent[Math.Clamp(c.MaxEvents, 0, _adds)];
         int n = _backend.Wait(Fd(c, 0), c.MaxEvents, c.TimeoutMs, events);
         if (n < 0)
@@ -171,6 +189,22 @@ internal sealed class TraceRunner
         }
 
         return string.Join(' ', parts);
+    }
+
+    /// <summary>
+    /// True when an infinite wait could only sleep forever. A trace is one thread with no timers, so nothing
+    /// can happen while it waits: if the instance has no event now, it never will. poll(2) on an epoll
+    /// descriptor reports IN exactly when a wait would return something, and consumes nothing (Linux:
+    /// ep_eventpoll_poll only drops items that are not really ready, which a harvest would drop too), so
+    /// asking first leaves the output of the trace as it was. Waits the system refuses (maxevents out of
+    /// range, a name that is not an open instance) go through, to print the system's error.
+    /// </summary>
+    private bool NeverReady(TraceCommand c)
+    {
+        Binding ep = _names.Get(c, c.Names[0]);
+        if (ep.Kind != FileKind.Epoll || c.MaxEvents is < 1 or > MaxEvents) return false;
+        int events = _backend.Poll(ep.Fd, EpollEvents.In);
+        return events >= 0 && ((EpollEvents)events & EpollEvents.In) == 0;
     }
 
     private string FdInfo(TraceCommand c)
@@ -198,7 +232,7 @@ internal sealed class TraceRunner
 
     private int ByteCount(TraceCommand c) => c.Count <= MaxByteCount
         ? (int)c.Count
-        : throw new TraceException(_trace.Path, c.Line, $"{c.Names[0]}: byte count {c.Count} is above the limit {MaxByteCount}");
+        : throw new TraceException(_path, c.Line, $"{Echo.Of(c.Names[0])}: byte count {c.Count} is above the limit {MaxByteCount}");
 
     private static string Status(long result) => result < 0 ? Error(result) : "ok";
 

@@ -6,8 +6,12 @@ namespace EventPoll.Trace.Fuzz;
 /// </summary>
 internal sealed class FuzzRun(Func<ITraceBackend> reference, Func<ITraceBackend> candidate)
 {
-    /// <summary>What a run did: traces and commands run, and the first divergence (minimal trace and its difference).</summary>
-    internal sealed record Outcome(int Traces, long Commands, List<string>? Minimal, TraceDivergence? Divergence);
+    /// <summary>
+    /// What a run did: traces and commands run, the traces cut short because the reference ran out of
+    /// descriptors (see <see cref="TraceDivergence.ReferenceOutOfDescriptors"/>; neither shrunk nor a
+    /// divergence), and the first divergence (minimal trace and its difference).
+    /// </summary>
+    internal sealed record Outcome(int Traces, long Commands, int OutOfDescriptors, List<string>? Minimal, TraceDivergence? Divergence);
 
     /// <summary>
     /// Runs <paramref name="count"/> traces of <paramref name="length"/> commands from <paramref name="seed"/>,
@@ -17,6 +21,7 @@ internal sealed class FuzzRun(Func<ITraceBackend> reference, Func<ITraceBackend>
     {
         var generator = new TraceGenerator(seed);
         long commands = 0;
+        int outOfDescriptors = 0;
         for (int n = 0; n < count; n++)
         {
             string name = $"fuzz-{seed}-{n}.trace";
@@ -25,11 +30,16 @@ internal sealed class FuzzRun(Func<ITraceBackend> reference, Func<ITraceBackend>
             TraceDivergence? divergence = Diverge(name, lines);
             progress?.Invoke(n + 1, commands);
             if (divergence is null) continue;
+            if (divergence.ReferenceOutOfDescriptors)
+            {
+                outOfDescriptors++;
+                continue;
+            }
 
-            List<string> minimal = TraceShrinker.Shrink(lines, candidateLines => Diverge(name, candidateLines) is not null);
-            return new Outcome(n + 1, commands, minimal, Diverge(name, minimal) ?? divergence);
+            List<string> minimal = TraceShrinker.Shrink(lines, candidateLines => IsDivergence(Diverge(name, candidateLines)));
+            return new Outcome(n + 1, commands, outOfDescriptors, minimal, Diverge(name, minimal) ?? divergence);
         }
-        return new Outcome(count, commands, null, null);
+        return new Outcome(count, commands, outOfDescriptors, null, null);
     }
 
     /// <summary>Runs the lines on both backends; null when they agree or the lines are not a well-formed trace.</summary>
@@ -45,4 +55,7 @@ internal sealed class FuzzRun(Func<ITraceBackend> reference, Func<ITraceBackend>
             return null; // a shrink candidate that drops a name's creation is not a trace
         }
     }
+
+    // A shrink step must keep a real divergence: one that ran out of descriptors instead is a different finding.
+    private static bool IsDivergence(TraceDivergence? d) => d is { ReferenceOutOfDescriptors: false };
 }

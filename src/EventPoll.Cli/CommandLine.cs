@@ -8,7 +8,7 @@ namespace EventPoll.Cli;
 /// </summary>
 internal static class CommandLine
 {
-    internal const int Ok = 0, Diverged = 1, UsageError = 2, OutputError = 3;
+    internal const int Ok = 0, Diverged = 1, UsageError = 2, OutputError = 3, InternalError = 4;
 
     internal const string Usage = """
         usage: eventpoll <command> [arguments]
@@ -48,7 +48,8 @@ internal static class CommandLine
 
         exit status: 0 success (also when the only differences were the kernel running out of
         descriptors), 1 divergence, 2 usage error or malformed trace, 3 output that could not
-        be written (standard output, standard error, or the files of --out)
+        be written (standard output, standard error, or the files of --out), 4 an internal
+        error (a bug: one line names the exception and the file that holds its stack trace)
         """;
 
     /// <summary>
@@ -73,6 +74,27 @@ internal static class CommandLine
             }
 
             return OutputError;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A bug, not a user's mistake: one line, and the stack trace kept in a file for the report.
+            stderr.WriteLine($"eventpoll: internal error: {e.GetType().Name}: {Echo.Of(e.Message)} (stack trace in {SaveCrashReport(e)})");
+            return InternalError;
+        }
+    }
+
+    /// <summary>Writes the exception with its stack trace to a temporary file and returns the path (or why it could not).</summary>
+    private static string SaveCrashReport(Exception e)
+    {
+        try
+        {
+            string path = Path.Combine(Path.GetTempPath(), $"eventpoll-crash-{Environment.ProcessId}.txt");
+            File.WriteAllText(path, e.ToString());
+            return path;
+        }
+        catch (Exception write) when (write is IOException or UnauthorizedAccessException)
+        {
+            return $"no file: {write.Message}";
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using EventPoll.Cli;
 using EventPoll.Tests.Traces;
 using EventPoll.Trace;
@@ -163,6 +164,32 @@ public class CliMisuseTests
         Assert.Equal(CommandLine.Ok, exit);
         Assert.Equal("== <stdin>\nepoll ep => ok\neventfd e 1 => ok\nctl ep add e IN 7 => ok\n", input.OutputBeforeLine[4]);
         Assert.EndsWith("wait ep 4 0 => ok 1 (IN,7)\n", stdout.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnInternalError_IsOneLine_WithTheStackTraceKeptInAFile()
+    {
+        (int exit, string stdout, string stderr) = CliRun.InProcess(new FailingReader(), "trace", "-");
+        Assert.Equal(CommandLine.InternalError, exit);
+        Assert.Equal("== <stdin>\n", stdout);
+        string line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Match m = Regex.Match(line, @"^eventpoll: internal error: InvalidOperationException: a bug in the reader \(stack trace in (.+)\)$");
+        Assert.True(m.Success, line);
+        string report = File.ReadAllText(m.Groups[1].Value);
+        Assert.Contains(nameof(FailingReader), report, StringComparison.Ordinal); // the frame that threw
+        File.Delete(m.Groups[1].Value);
+    }
+
+    /// <summary>Standard input whose reads fail with an exception nothing expects, standing in for a bug.</summary>
+    private sealed class FailingReader : TextReader
+    {
+        public override int Read() => throw Bug();
+
+        public override int Read(char[] buffer, int index, int count) => throw Bug();
+
+        public override string? ReadLine() => throw Bug();
+
+        private static InvalidOperationException Bug() => new("a bug in the reader");
     }
 
     /// <summary>Standard input that records what had been printed when the first character of each line was read.</summary>

@@ -1,47 +1,12 @@
 using System.Globalization;
-using System.Text;
 
 namespace EventPoll.Trace;
 
 /// <summary>The trace format's spelling of an event mask: <c>IN|OUT|ET</c>, <c>0</c>, unknown bits as one hex number.</summary>
 internal static class EventFormat
 {
-    // In ascending bit order, which is also the printing order.
-    private static readonly (string Name, EpollEvents Bit)[] Flags =
-    [
-        ("IN", EpollEvents.In), ("PRI", EpollEvents.Pri), ("OUT", EpollEvents.Out), ("ERR", EpollEvents.Err),
-        ("HUP", EpollEvents.Hup), ("NVAL", EpollEvents.Nval), ("RDNORM", EpollEvents.RdNorm),
-        ("RDBAND", EpollEvents.RdBand), ("WRNORM", EpollEvents.WrNorm), ("WRBAND", EpollEvents.WrBand),
-        ("MSG", EpollEvents.Msg), ("RDHUP", EpollEvents.RdHup), ("EXCLUSIVE", EpollEvents.Exclusive),
-        ("WAKEUP", EpollEvents.Wakeup), ("ONESHOT", EpollEvents.OneShot), ("ET", EpollEvents.EdgeTriggered),
-    ];
-
     /// <summary>Formats a mask: known flags in ascending bit order, then any other bits as one <c>0x..</c>.</summary>
-    internal static string Format(EpollEvents events)
-    {
-        if (events == EpollEvents.None)
-        {
-            return "0";
-        }
-
-        var sb = new StringBuilder();
-        uint rest = (uint)events;
-        foreach (var (name, bit) in Flags)
-        {
-            if ((rest & (uint)bit) != 0)
-            {
-                Append(sb, name);
-                rest &= ~(uint)bit;
-            }
-        }
-
-        if (rest != 0)
-        {
-            Append(sb, "0x" + rest.ToString("x", CultureInfo.InvariantCulture));
-        }
-
-        return sb.ToString();
-    }
+    internal static string Format(EpollEvents events) => EpollEventNames.Format(events, prefix: "");
 
     /// <summary>
     /// Parses a mask: parts joined by <c>|</c>, each a flag name, <c>0</c>, or a <c>0x</c> hex number.
@@ -80,7 +45,7 @@ internal static class EventFormat
                 : null;
         }
 
-        foreach (var (name, bit) in Flags)
+        foreach (var (name, bit) in EpollEventNames.Flags)
         {
             if (part == name)
             {
@@ -89,15 +54,5 @@ internal static class EventFormat
         }
 
         return null;
-    }
-
-    private static void Append(StringBuilder sb, string part)
-    {
-        if (sb.Length > 0)
-        {
-            sb.Append('|');
-        }
-
-        sb.Append(part);
     }
 }

@@ -49,7 +49,7 @@ internal sealed partial class Eventpoll
 
     /// <summary>EINVAL for EPOLLEXCLUSIVE with <paramref name="refused"/> bits, naming them.</summary>
     private static int ExclusiveCombination(uint refused) => Failure.Of(Errno.EINVAL,
-        $"EPOLLEXCLUSIVE cannot be combined with {EpollEventNames.Format((EpollEvents)refused)}; it allows only EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP, EPOLLWAKEUP and EPOLLET");
+        $"EPOLLEXCLUSIVE cannot be combined with {EpollEventNames.Format((EpollEvents)refused, "EPOLL")}; it allows only EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP, EPOLLWAKEUP and EPOLLET");
 
     private int CtlChecked(int op, OpenFile target, int fd, uint events, ulong data)
     {

@@ -23,6 +23,12 @@ internal static unsafe partial class LinuxSyscalls
     internal static bool EpollEventLayoutMatches =>
         OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64;
 
+    /// <summary>RLIMIT_NOFILE (7 on x86-64 and the generic table arm64 uses).</summary>
+    internal const int RlimitNoFile = 7;
+
+    /// <summary>RLIM_INFINITY: the soft or hard limit is unlimited.</summary>
+    internal const ulong RlimInfinity = ulong.MaxValue;
+
     /// <summary>One entry of the poll(2) array.</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct PollFd
@@ -103,6 +109,43 @@ internal static unsafe partial class LinuxSyscalls
         return r < 0 ? r : (ushort)entry.Revents;
     }
 
+    /// <summary>getrlimit(2): 0 with the soft and hard limits, or <c>-errno</c>.</summary>
+    internal static int GetRlimit(int resource, out ulong soft, out ulong hard)
+    {
+        ulong* limits = stackalloc ulong[2]; // struct rlimit { rlim_t rlim_cur, rlim_max; }, 64-bit rlim_t
+        int r = Result(NativeGetRlimit(resource, limits));
+        (soft, hard) = r < 0 ? (0UL, 0UL) : (limits[0], limits[1]);
+        return r;
+    }
+
+    /// <summary>setrlimit(2) on the calling process: 0 or <c>-errno</c>.</summary>
+    internal static int SetRlimit(int resource, ulong soft, ulong hard)
+    {
+        ulong* limits = stackalloc ulong[2];
+        limits[0] = soft;
+        limits[1] = hard;
+        return Result(NativeSetRlimit(resource, limits));
+    }
+
+    /// <summary>sysinfo(2)'s memory totals in bytes: total RAM and total high memory (0 on 64-bit).</summary>
+    internal static int SysInfoMemory(out ulong totalRamBytes, out ulong totalHighBytes)
+    {
+        SysInfo info;
+        int r = Result(NativeSysInfo(&info));
+        ulong unit = r < 0 ? 0 : Math.Max(info.MemUnit, 1u);
+        (totalRamBytes, totalHighBytes) = (info.TotalRam * unit, info.TotalHigh * unit);
+        return r;
+    }
+
+    /// <summary>struct sysinfo on 64-bit Linux (only the memory fields are named).</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 112)]
+    private struct SysInfo
+    {
+        [FieldOffset(32)] public ulong TotalRam;
+        [FieldOffset(88)] public ulong TotalHigh;
+        [FieldOffset(104)] public uint MemUnit;
+    }
+
     private static int Result(int r) => r < 0 ? -Marshal.GetLastPInvokeError() : r;
 
     private static long Result(nint r) => r < 0 ? -Marshal.GetLastPInvokeError() : r;
@@ -143,6 +186,15 @@ internal static unsafe partial class LinuxSyscalls
 
     [LibraryImport(Libc, EntryPoint = "shutdown", SetLastError = true)]
     private static partial int NativeShutdown(int fd, int how);
+
+    [LibraryImport(Libc, EntryPoint = "getrlimit", SetLastError = true)]
+    private static partial int NativeGetRlimit(int resource, ulong* rlim);
+
+    [LibraryImport(Libc, EntryPoint = "setrlimit", SetLastError = true)]
+    private static partial int NativeSetRlimit(int resource, ulong* rlim);
+
+    [LibraryImport(Libc, EntryPoint = "sysinfo", SetLastError = true)]
+    private static partial int NativeSysInfo(SysInfo* info);
 
     [LibraryImport(Libc, EntryPoint = "poll", SetLastError = true)]
     private static partial int NativePoll(PollFd* fds, nuint nfds, int timeout);

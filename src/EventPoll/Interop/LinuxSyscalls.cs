@@ -13,7 +13,10 @@ internal static unsafe partial class LinuxSyscalls
 {
     private const string Libc = "libc";
 
-    /// <summary>F_DUPFD_CLOEXEC: duplicate onto the lowest free number at or above the argument.</summary>
+    /// <summary>F_DUPFD: duplicate onto the lowest free number at or above the argument.</summary>
+    internal const int FDupFd = 0;
+
+    /// <summary>F_DUPFD_CLOEXEC: the same, with close-on-exec set on the new descriptor.</summary>
     internal const int FDupFdCloExec = 1030;
 
     /// <summary>CLONE_FILES for <see cref="Unshare"/>.</summary>
@@ -48,6 +51,24 @@ internal static unsafe partial class LinuxSyscalls
         return r;
     }
 
+    /// <summary>pipe2 into <paramref name="fds"/>; a span shorter than two passes NULL, so the kernel judges the address.</summary>
+    internal static int Pipe2(Span<int> fds, int flags)
+    {
+        fixed (int* p = fds)
+        {
+            return Result(NativePipe2(fds.Length < 2 ? null : p, flags));
+        }
+    }
+
+    /// <summary>socketpair into <paramref name="fds"/>; a span shorter than two passes NULL.</summary>
+    internal static int SocketPair(int domain, int type, int protocol, Span<int> fds)
+    {
+        fixed (int* p = fds)
+        {
+            return Result(NativeSocketPair(domain, type, protocol, fds.Length < 2 ? null : p));
+        }
+    }
+
     internal static int SocketPair(int domain, int type, int protocol, out int first, out int second)
     {
         int* fds = stackalloc int[2];
@@ -57,6 +78,14 @@ internal static unsafe partial class LinuxSyscalls
     }
 
     internal static int EpollCreate1(int flags) => Result(NativeEpollCreate1(flags));
+
+    internal static int EpollCreate(int size) => Result(NativeEpollCreate(size));
+
+    internal static int TimerFdCreate(int clockId, int flags) => Result(NativeTimerFdCreate(clockId, flags));
+
+    internal static int Dup(int fd) => Result(NativeDup(fd));
+
+    internal static int Dup2(int oldFd, int newFd) => Result(NativeDup2(oldFd, newFd));
 
     internal static int EpollCtl(int epfd, int op, int fd, EpollEvent ev) => Result(NativeEpollCtl(epfd, op, fd, &ev));
 
@@ -161,6 +190,18 @@ internal static unsafe partial class LinuxSyscalls
 
     [LibraryImport(Libc, EntryPoint = "epoll_create1", SetLastError = true)]
     private static partial int NativeEpollCreate1(int flags);
+
+    [LibraryImport(Libc, EntryPoint = "epoll_create", SetLastError = true)]
+    private static partial int NativeEpollCreate(int size);
+
+    [LibraryImport(Libc, EntryPoint = "timerfd_create", SetLastError = true)]
+    private static partial int NativeTimerFdCreate(int clockid, int flags);
+
+    [LibraryImport(Libc, EntryPoint = "dup", SetLastError = true)]
+    private static partial int NativeDup(int oldfd);
+
+    [LibraryImport(Libc, EntryPoint = "dup2", SetLastError = true)]
+    private static partial int NativeDup2(int oldfd, int newfd);
 
     [LibraryImport(Libc, EntryPoint = "epoll_ctl", SetLastError = true)]
     private static partial int NativeEpollCtl(int epfd, int op, int fd, EpollEvent* ev);

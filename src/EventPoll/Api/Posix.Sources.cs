@@ -30,11 +30,15 @@ public sealed partial class Posix
     public int Pipe2(Span<int> fds, int flags)
     {
         if ((flags & ~(O_NONBLOCK | O_CLOEXEC)) != 0) return Fail(Errno.EINVAL);
-        Span<int> reserved = stackalloc int[2];
-        if (Table.ReservePair(reserved) < 0) return Fail(Errno.EMFILE);
-        if (fds.Length < 2) return FailReserved(reserved, Errno.EFAULT);
+        // Linux makes the pipe (and takes its inode number) before it takes descriptor numbers: __do_pipe_flags.
         (PipeReadEnd read, PipeWriteEnd write) = PipeBuffer.Create();
-        return FillPair(reserved, read, write, fds);
+        Span<int> reserved = stackalloc int[2];
+        int r = Table.ReservePair(reserved);
+        if (r == 0 && fds.Length >= 2) return FillPair(reserved, read, write, fds);
+        if (r == 0) Table.UnreservePair(reserved);
+        read.Release();
+        write.Release();
+        return Fail(r < 0 ? Errno.EMFILE : Errno.EFAULT);
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using EventPoll.Interop;
+using EventPoll.Tests.Support;
 using EventPoll.Tests.Traces;
 using Xunit;
 
@@ -116,6 +117,26 @@ public class LimitTests
         table.UnreservePair(reserved);
         Assert.Equal(1, table.Dup(a));
         Assert.Equal([0, 1, 3], table.OpenDescriptors());
+    }
+
+    [Fact]
+    public void Pipe2_RefusedWithEmfile_HasStillUsedUpAnInodeNumber_SocketpairHasNot()
+    {
+        // Linux's pipe2 makes the pipe before it takes descriptor numbers; socketpair takes the numbers first.
+        // Inode numbers come from one global counter, which no other test moves meanwhile (this collection runs alone).
+        var px = new Posix(new DescriptorTable(limit: 3));
+        Span<int> pair = stackalloc int[2];
+        Assert.Equal(0, px.Pipe2(pair, 0));
+        ulong first = EngineAccess.FileAt(px.Table, pair[0])!.Inode;
+        Assert.Equal(-1, px.Pipe2(pair, 0));
+        Assert.Equal(Errno.EMFILE, Posix.Errno);
+        Assert.Equal(-1, px.SocketPair(Posix.AF_UNIX, Posix.SOCK_STREAM, 0, pair));
+        Assert.Equal(Errno.EMFILE, Posix.Errno);
+        Assert.Equal(Errno.EMFILE, Assert.Throws<EpollException>(() => UnixSocketPair.Create(px.Table)).Errno);
+        Assert.Equal(0, px.Close(0));
+        Assert.Equal(0, px.Close(1));
+        Assert.Equal(0, px.Pipe2(pair, 0));
+        Assert.Equal(first + 2, EngineAccess.FileAt(px.Table, pair[0])!.Inode);
     }
 
     private static ManagedLimitWorld FullManagedWorld(int limit, out int[] fillers)

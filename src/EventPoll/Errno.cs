@@ -20,6 +20,8 @@ public enum Errno
     ENOMEM = 12,
     /// <summary>Bad address.</summary>
     EFAULT = 14,
+    /// <summary>dup2 onto a number another call has reserved but not yet filled.</summary>
+    EBUSY = 16,
     /// <summary>Already registered.</summary>
     EEXIST = 17,
     /// <summary>Invalid argument.</summary>

@@ -10,8 +10,11 @@ internal sealed class EngineApi(string name, EngineDesign design, WatchAccount? 
 {
     private static readonly byte[] s_one = BitConverter.GetBytes(1UL);
 
-    /// <summary>The descriptor table of this run (a process's).</summary>
-    internal DescriptorTable Table { get; } = new();
+    /// <summary>
+    /// The descriptor table of this run (a process's). Its limit is the largest, not this process's RLIMIT_NOFILE:
+    /// fanout and memory make a million descriptors, and the scenarios measure speed, not the descriptor limit.
+    /// </summary>
+    internal DescriptorTable Table { get; } = new(DescriptorTable.MaxLimit);
 
     /// <summary>Unlimited: the scenarios measure speed, not the watch limit.</summary>
     internal WatchAccount Account { get; } = account ?? new(long.MaxValue);

@@ -65,7 +65,7 @@ internal static class Alternatives
 
     private static async Task<double> RunEventPoll(int n, TimeSpan duration)
     {
-        var table = new DescriptorTable();
+        var table = new DescriptorTable(limit: n + 16); // n sources and the instance, whatever this process's ulimit -n is
         using var epoll = new Epoll(table, new WatchAccount(n + 16));
         var sources = new EventFd[n];
         for (int i = 0; i < n; i++)

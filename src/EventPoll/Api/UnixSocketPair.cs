@@ -7,9 +7,10 @@ public static class UnixSocketPair
     public static (SocketHandle A, SocketHandle B) Create(DescriptorTable? table = null)
     {
         table ??= DescriptorTable.Default;
-        (UnixStreamSocket a, UnixStreamSocket b) = UnixStreamSocket.CreatePair();
         Span<int> fds = stackalloc int[2];
-        EpollException.Check(table.InstallPair(a, b, fds), "socketpair", -1);
+        EpollException.Check(table.ReservePair(fds), "socketpair", -1); // Linux's socketpair takes the numbers before it makes the sockets
+        (UnixStreamSocket a, UnixStreamSocket b) = UnixStreamSocket.CreatePair();
+        table.FillPair(fds, a, b);
         return (new SocketHandle(table, fds[0]), new SocketHandle(table, fds[1]));
     }
 }

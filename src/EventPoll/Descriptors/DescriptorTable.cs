@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EventPoll.Interop;
 
 namespace EventPoll;
 
@@ -11,26 +12,64 @@ namespace EventPoll;
 /// read the slot, pin the file (which fails once its last reference is gone), and re-read the slot to make
 /// sure the pinned file is still the one installed there (Linux: __fget_files_rcu). A close releases the
 /// file's reference after the lock is dropped, so its teardown never runs under the table lock.
+/// <para>Limit: <see cref="Limit"/> plays RLIMIT_NOFILE. A call that makes a descriptor first checks its
+/// arguments, then takes a number below the limit (EMFILE when there is none), as Linux's get_unused_fd_flags
+/// does; calls that make two (pipe2, socketpair) reserve both numbers before they make anything.</para>
 /// </remarks>
 public sealed class DescriptorTable
 {
+    /// <summary>
+    /// The largest limit: the most Linux lets fs.nr_open be on 64-bit (INT_MAX rounded down to a multiple of
+    /// 64), and RLIMIT_NOFILE cannot exceed nr_open.
+    /// </summary>
+    public const int MaxLimit = int.MaxValue & ~63;
+
+    /// <summary>The limit used where the process's own cannot be read: Linux's default fs.nr_open.</summary>
+    internal const int FallbackLimit = 1 << 20;
+
     private readonly ShortLock _lock = new();
     private OpenFile?[] _slots = new OpenFile?[64]; // replaced (grown) under _lock; slots written under _lock
-    private int _lowestFree;                          // under _lock: no free slot below it
+    private readonly HashSet<int> _reserved = [];    // under _lock: numbers taken by ReservePair, not yet filled
+    private int _lowestFree;                          // under _lock: no free or reserved slot below it
     private int _count;                               // under _lock
+    private int _limit;                               // Volatile: read by allocations, written by the setter
 
-    /// <summary>Creates a table that allows up to <paramref name="limit"/> descriptors (RLIMIT_NOFILE).</summary>
-    public DescriptorTable(int limit = 1 << 20)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
-        Limit = limit;
-    }
+    /// <summary>Creates a table whose limit is this process's soft RLIMIT_NOFILE now (see <see cref="DefaultLimit"/>).</summary>
+    public DescriptorTable() : this(DefaultLimit()) { }
+
+    /// <summary>Creates a table that allows descriptors below <paramref name="limit"/> (RLIMIT_NOFILE).</summary>
+    public DescriptorTable(int limit) => Limit = limit;
 
     /// <summary>A table shared by code that does not make its own, like a process's.</summary>
     public static DescriptorTable Default { get; } = new();
 
-    /// <summary>Highest descriptor number plus one that may be allocated; beyond it allocation fails with EMFILE.</summary>
-    public int Limit { get; }
+    /// <summary>
+    /// Highest descriptor number plus one that may be allocated; beyond it allocation fails with EMFILE, and
+    /// fcntl(F_DUPFD) or dup2 to a number at or past it with EINVAL or EBADF. Settable like setrlimit: lowering it
+    /// below open descriptors keeps them open and usable; only new numbers at or above it are refused.
+    /// </summary>
+    public int Limit
+    {
+        get => Volatile.Read(ref _limit);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, MaxLimit);
+            Volatile.Write(ref _limit, value);
+        }
+    }
+
+    /// <summary>
+    /// This process's soft RLIMIT_NOFILE (<c>ulimit -n</c>), read now. RLIM_INFINITY or anything above
+    /// <see cref="MaxLimit"/> (which Linux itself would not grant) becomes <see cref="MaxLimit"/>; where getrlimit
+    /// is unavailable (not Linux) it is <see cref="FallbackLimit"/>, 2^20, Linux's default fs.nr_open.
+    /// </summary>
+    public static int DefaultLimit()
+    {
+        if (!OperatingSystem.IsLinux() || LinuxSyscalls.GetRlimit(LinuxSyscalls.RlimitNoFile, out ulong soft, out _) < 0)
+            return FallbackLimit;
+        return (int)Math.Min(soft, MaxLimit);
+    }
 
     /// <summary>Number of open descriptors.</summary>
     public int Count => Volatile.Read(ref _count);
@@ -52,23 +91,65 @@ public sealed class DescriptorTable
         return fd;
     }
 
+    /// <summary>
+    /// Reserves the two lowest free numbers for a pipe's or socket pair's ends (Linux: two get_unused_fd_flags):
+    /// 0, or -EMFILE with nothing reserved. Lookups see reserved numbers as closed until <see cref="FillPair"/>.
+    /// </summary>
+    internal int ReservePair(Span<int> fds)
+    {
+        using (_lock.EnterScope())
+        {
+            int a = FindFree(0);
+            if (a < 0) return -(int)Errno.EMFILE;
+            _reserved.Add(a);
+            int b = FindFree(a + 1);
+            if (b < 0)
+            {
+                _reserved.Remove(a);
+                return -(int)Errno.EMFILE;
+            }
+            _reserved.Add(b);
+            if (a == _lowestFree) _lowestFree = a + 1;
+            fds[0] = a;
+            fds[1] = b;
+            return 0;
+        }
+    }
+
+    /// <summary>Installs two files at the numbers <see cref="ReservePair"/> gave, taking over a reference to each (Linux: fd_install).</summary>
+    internal void FillPair(ReadOnlySpan<int> fds, OpenFile first, OpenFile second)
+    {
+        using (_lock.EnterScope())
+        {
+            bool reserved = _reserved.Remove(fds[0]) & _reserved.Remove(fds[1]);
+            Debug.Assert(reserved);
+            Put(fds[0], first);
+            Put(fds[1], second);
+        }
+    }
+
+    /// <summary>Gives back the numbers <see cref="ReservePair"/> gave when they will not be filled (Linux: put_unused_fd).</summary>
+    internal void UnreservePair(ReadOnlySpan<int> fds)
+    {
+        using (_lock.EnterScope())
+        {
+            bool reserved = _reserved.Remove(fds[0]) & _reserved.Remove(fds[1]);
+            Debug.Assert(reserved);
+            _lowestFree = Math.Min(_lowestFree, fds[0]);
+        }
+    }
+
     /// <summary>Installs two new files (a pipe's or a socket pair's ends) at the two lowest free numbers: 0, or -EMFILE with both references released.</summary>
     internal int InstallPair(OpenFile first, OpenFile second, Span<int> fds)
     {
-        int a = Install(first);
-        if (a < 0)
+        int r = ReservePair(fds);
+        if (r < 0)
         {
+            first.Release();
             second.Release();
-            return a;
+            return r;
         }
-        int b = Install(second);
-        if (b < 0)
-        {
-            Close(a);
-            return b;
-        }
-        fds[0] = a;
-        fds[1] = b;
+        FillPair(fds, first, second);
         return 0;
     }
 
@@ -100,38 +181,53 @@ public sealed class DescriptorTable
         return 0;
     }
 
-    /// <summary>dup(fd) or fcntl(F_DUPFD, minFd): the new number, -EBADF, -EINVAL or -EMFILE.</summary>
+    /// <summary>dup(fd) or fcntl(F_DUPFD, minFd): the new number, -EBADF, -EINVAL (minFd outside 0..limit-1) or -EMFILE, in Linux's order.</summary>
     public int Dup(int fd, int minFd = 0)
     {
-        if (minFd < 0 || minFd >= Limit) return -(int)Errno.EINVAL;
         OpenFile? file = Pin(fd);
         if (file is null) return -(int)Errno.EBADF;
-        int newFd = Install(file, minFd);
-        return newFd >= 0 ? newFd : -(int)Errno.EMFILE;
+        if (minFd < 0 || minFd >= Limit)
+        {
+            file.Release();
+            return -(int)Errno.EINVAL;
+        }
+        return Install(file, minFd);
     }
 
-    /// <summary>dup2(oldFd, newFd): installs oldFd's file at newFd, closing what was there. Returns newFd or -errno.</summary>
+    /// <summary>
+    /// dup2(oldFd, newFd): installs oldFd's file at newFd, closing what was there. Returns newFd, -EBADF (oldFd not
+    /// open, or newFd outside 0..limit-1), or -EBUSY (newFd reserved by a pipe or socket pair being made). dup2 of
+    /// an open descriptor onto itself returns it even above a lowered limit, as Linux's does.
+    /// </summary>
     public int Dup2(int oldFd, int newFd)
     {
         OpenFile? file = Pin(oldFd);
         if (file is null) return -(int)Errno.EBADF;
-        if (newFd < 0 || newFd >= Limit)
-        {
-            file.Release();
-            return -(int)Errno.EBADF;
-        }
         if (oldFd == newFd)
         {
             file.Release();
             return newFd;
+        }
+        if (newFd < 0 || newFd >= Limit)
+        {
+            file.Release();
+            return -(int)Errno.EBADF;
         }
         OpenFile? replaced;
         using (_lock.EnterScope())
         {
             // One store replaces the file: a lock-free lookup of newFd sees the old file or the new one, never
             // an empty slot (dup2 is atomic; Linux: do_dup2's rcu_assign_pointer).
-            replaced = (uint)newFd < (uint)_slots.Length ? _slots[newFd] : null;
-            if (replaced is null) Put(newFd, file); else Volatile.Write(ref _slots[newFd], file);
+            if (_reserved.Contains(newFd))
+            {
+                replaced = file; // released below: nothing is installed
+                newFd = -(int)Errno.EBUSY;
+            }
+            else
+            {
+                replaced = (uint)newFd < (uint)_slots.Length ? _slots[newFd] : null;
+                if (replaced is null) Put(newFd, file); else Volatile.Write(ref _slots[newFd], file);
+            }
         }
         replaced?.Release();
         return newFd;
@@ -154,9 +250,10 @@ public sealed class DescriptorTable
     private int FindFree(int minFd)
     {
         Debug.Assert(_lock.IsHeldByCurrentThread);
-        for (int fd = Math.Max(minFd, _lowestFree); fd < Limit; fd++)
+        int limit = Limit;
+        for (int fd = Math.Max(minFd, _lowestFree); fd < limit; fd++)
         {
-            if (fd >= _slots.Length || _slots[fd] is null) return fd;
+            if ((fd >= _slots.Length || _slots[fd] is null) && (_reserved.Count == 0 || !_reserved.Contains(fd))) return fd;
         }
         return -1;
     }
@@ -166,7 +263,8 @@ public sealed class DescriptorTable
         Debug.Assert(_lock.IsHeldByCurrentThread);
         if (fd >= _slots.Length)
         {
-            var grown = new OpenFile?[Math.Min(Math.Max(_slots.Length * 2, fd + 1), Limit)];
+            // Doubling is capped at the limit, but never below fd + 1: the limit may have been lowered since fd was found.
+            var grown = new OpenFile?[Math.Max(Math.Min(_slots.Length * 2, Limit), fd + 1)];
             Array.Copy(_slots, grown, _slots.Length);
             Volatile.Write(ref _slots, grown);
         }

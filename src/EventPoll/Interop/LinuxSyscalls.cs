@@ -13,7 +13,10 @@ internal static unsafe partial class LinuxSyscalls
 {
     private const string Libc = "libc";
 
-    /// <summary>F_DUPFD_CLOEXEC: duplicate onto the lowest free number at or above the argument.</summary>
+    /// <summary>F_DUPFD: duplicate onto the lowest free number at or above the argument.</summary>
+    internal const int FDupFd = 0;
+
+    /// <summary>F_DUPFD_CLOEXEC: the same, with close-on-exec set on the new descriptor.</summary>
     internal const int FDupFdCloExec = 1030;
 
     /// <summary>CLONE_FILES for <see cref="Unshare"/>.</summary>
@@ -22,6 +25,12 @@ internal static unsafe partial class LinuxSyscalls
     /// <summary>True when <see cref="EpollEvent"/> has the kernel's <c>struct epoll_event</c> layout here.</summary>
     internal static bool EpollEventLayoutMatches =>
         OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64;
+
+    /// <summary>RLIMIT_NOFILE (7 on x86-64 and the generic table arm64 uses).</summary>
+    internal const int RlimitNoFile = 7;
+
+    /// <summary>RLIM_INFINITY: the soft or hard limit is unlimited.</summary>
+    internal const ulong RlimInfinity = ulong.MaxValue;
 
     /// <summary>One entry of the poll(2) array.</summary>
     [StructLayout(LayoutKind.Sequential)]
@@ -42,6 +51,24 @@ internal static unsafe partial class LinuxSyscalls
         return r;
     }
 
+    /// <summary>pipe2 into <paramref name="fds"/>; a span shorter than two passes NULL, so the kernel judges the address.</summary>
+    internal static int Pipe2(Span<int> fds, int flags)
+    {
+        fixed (int* p = fds)
+        {
+            return Result(NativePipe2(fds.Length < 2 ? null : p, flags));
+        }
+    }
+
+    /// <summary>socketpair into <paramref name="fds"/>; a span shorter than two passes NULL.</summary>
+    internal static int SocketPair(int domain, int type, int protocol, Span<int> fds)
+    {
+        fixed (int* p = fds)
+        {
+            return Result(NativeSocketPair(domain, type, protocol, fds.Length < 2 ? null : p));
+        }
+    }
+
     internal static int SocketPair(int domain, int type, int protocol, out int first, out int second)
     {
         int* fds = stackalloc int[2];
@@ -51,6 +78,14 @@ internal static unsafe partial class LinuxSyscalls
     }
 
     internal static int EpollCreate1(int flags) => Result(NativeEpollCreate1(flags));
+
+    internal static int EpollCreate(int size) => Result(NativeEpollCreate(size));
+
+    internal static int TimerFdCreate(int clockId, int flags) => Result(NativeTimerFdCreate(clockId, flags));
+
+    internal static int Dup(int fd) => Result(NativeDup(fd));
+
+    internal static int Dup2(int oldFd, int newFd) => Result(NativeDup2(oldFd, newFd));
 
     internal static int EpollCtl(int epfd, int op, int fd, EpollEvent ev) => Result(NativeEpollCtl(epfd, op, fd, &ev));
 
@@ -103,6 +138,43 @@ internal static unsafe partial class LinuxSyscalls
         return r < 0 ? r : (ushort)entry.Revents;
     }
 
+    /// <summary>getrlimit(2): 0 with the soft and hard limits, or <c>-errno</c>.</summary>
+    internal static int GetRlimit(int resource, out ulong soft, out ulong hard)
+    {
+        ulong* limits = stackalloc ulong[2]; // struct rlimit { rlim_t rlim_cur, rlim_max; }, 64-bit rlim_t
+        int r = Result(NativeGetRlimit(resource, limits));
+        (soft, hard) = r < 0 ? (0UL, 0UL) : (limits[0], limits[1]);
+        return r;
+    }
+
+    /// <summary>setrlimit(2) on the calling process: 0 or <c>-errno</c>.</summary>
+    internal static int SetRlimit(int resource, ulong soft, ulong hard)
+    {
+        ulong* limits = stackalloc ulong[2];
+        limits[0] = soft;
+        limits[1] = hard;
+        return Result(NativeSetRlimit(resource, limits));
+    }
+
+    /// <summary>sysinfo(2)'s memory totals in bytes: total RAM and total high memory (0 on 64-bit).</summary>
+    internal static int SysInfoMemory(out ulong totalRamBytes, out ulong totalHighBytes)
+    {
+        SysInfo info;
+        int r = Result(NativeSysInfo(&info));
+        ulong unit = r < 0 ? 0 : Math.Max(info.MemUnit, 1u);
+        (totalRamBytes, totalHighBytes) = (info.TotalRam * unit, info.TotalHigh * unit);
+        return r;
+    }
+
+    /// <summary>struct sysinfo on 64-bit Linux (only the memory fields are named).</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 112)]
+    private struct SysInfo
+    {
+        [FieldOffset(32)] public ulong TotalRam;
+        [FieldOffset(88)] public ulong TotalHigh;
+        [FieldOffset(104)] public uint MemUnit;
+    }
+
     private static int Result(int r) => r < 0 ? -Marshal.GetLastPInvokeError() : r;
 
     private static long Result(nint r) => r < 0 ? -Marshal.GetLastPInvokeError() : r;
@@ -118,6 +190,18 @@ internal static unsafe partial class LinuxSyscalls
 
     [LibraryImport(Libc, EntryPoint = "epoll_create1", SetLastError = true)]
     private static partial int NativeEpollCreate1(int flags);
+
+    [LibraryImport(Libc, EntryPoint = "epoll_create", SetLastError = true)]
+    private static partial int NativeEpollCreate(int size);
+
+    [LibraryImport(Libc, EntryPoint = "timerfd_create", SetLastError = true)]
+    private static partial int NativeTimerFdCreate(int clockid, int flags);
+
+    [LibraryImport(Libc, EntryPoint = "dup", SetLastError = true)]
+    private static partial int NativeDup(int oldfd);
+
+    [LibraryImport(Libc, EntryPoint = "dup2", SetLastError = true)]
+    private static partial int NativeDup2(int oldfd, int newfd);
 
     [LibraryImport(Libc, EntryPoint = "epoll_ctl", SetLastError = true)]
     private static partial int NativeEpollCtl(int epfd, int op, int fd, EpollEvent* ev);
@@ -143,6 +227,15 @@ internal static unsafe partial class LinuxSyscalls
 
     [LibraryImport(Libc, EntryPoint = "shutdown", SetLastError = true)]
     private static partial int NativeShutdown(int fd, int how);
+
+    [LibraryImport(Libc, EntryPoint = "getrlimit", SetLastError = true)]
+    private static partial int NativeGetRlimit(int resource, ulong* rlim);
+
+    [LibraryImport(Libc, EntryPoint = "setrlimit", SetLastError = true)]
+    private static partial int NativeSetRlimit(int resource, ulong* rlim);
+
+    [LibraryImport(Libc, EntryPoint = "sysinfo", SetLastError = true)]
+    private static partial int NativeSysInfo(SysInfo* info);
 
     [LibraryImport(Libc, EntryPoint = "poll", SetLastError = true)]
     private static partial int NativePoll(PollFd* fds, nuint nfds, int timeout);

@@ -1,3 +1,5 @@
+using EventPoll.Interop;
+using EventPoll.Tests.Traces;
 using Xunit;
 
 namespace EventPoll.Tests.Rules;
@@ -99,16 +101,72 @@ public class LimitsAndFdInfoRules
     }
 
     [Fact]
-    public void DefaultLimit_FollowsTheDocumentedFormula_AndIsPositive()
+    public void DefaultLimit_IsThisMachinesMaxUserWatches_WhenProcHasIt()
     {
-        long expected = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 25 / WatchAccount.BytesPerWatch;
-        Assert.Equal(160, WatchAccount.BytesPerWatch);
+        long? proc = WatchAccount.ReadMaxUserWatches(WatchAccount.MaxUserWatchesPath);
+        long expected = proc ?? WatchAccount.FormulaMaxWatches();
+        Assert.True(expected > 0);
         Assert.Equal(expected, WatchAccount.DefaultMaxWatches());
-        Assert.True(WatchAccount.DefaultMaxWatches() > 0);
         Assert.Equal(expected, new WatchAccount().MaxWatches);
-        Assert.True(WatchAccount.Default.MaxWatches > 0);
+        Assert.Equal(expected, WatchAccount.Default.MaxWatches);
         Assert.Throws<ArgumentOutOfRangeException>(() => new WatchAccount(-1));
     }
+
+    [Fact]
+    public void DefaultLimit_Formula_IsTheKernels_184BytesPerWatch_DividingPagesBy25First()
+    {
+        // A 24 GiB x86-64 VM on 6.18: 6,167,234 pages of RAM when eventpoll_init ran; /proc showed 5,491,511.
+        Assert.Equal(184, WatchAccount.BytesPerWatch);
+        Assert.Equal(5_491_511, WatchAccount.MaxWatchesFor(6_167_234, 0, 4096));
+        // The page count is divided by 25 before it is scaled to bytes: 24 pages give nothing, 25 give one page.
+        Assert.Equal(0, WatchAccount.MaxWatchesFor(24, 0, 4096));
+        Assert.Equal(4096 / 184, WatchAccount.MaxWatchesFor(25, 0, 4096));
+        Assert.Equal(WatchAccount.MaxWatchesFor(1000, 0, 4096), WatchAccount.MaxWatchesFor(1100, 100, 4096));
+    }
+
+    [LinuxFact]
+    public void DefaultLimit_Formula_OverTodaysRam_ReproducesProc_GivenWhatTheKernelFreedAfterBoot()
+    {
+        // The kernel evaluated the formula at boot, before freeing the initrd and its init sections, so today's
+        // total can only be larger. 256 MiB bounds what those releases come to (15 MiB on the VM above).
+        if (WatchAccount.ReadMaxUserWatches(WatchAccount.MaxUserWatchesPath) is not long proc) return;
+        long pageSize = Environment.SystemPageSize;
+        long freedPages = (256L << 20) / pageSize;
+        Assert.Equal(0, LinuxSyscalls.SysInfoMemory(out ulong totalRam, out ulong totalHigh));
+        long ramPages = (long)(totalRam / (ulong)pageSize), highPages = (long)(totalHigh / (ulong)pageSize);
+        Assert.Equal(WatchAccount.MaxWatchesFor(ramPages, highPages, pageSize), WatchAccount.FormulaMaxWatches());
+        Assert.InRange(proc, WatchAccount.MaxWatchesFor(ramPages - freedPages, highPages, pageSize), WatchAccount.FormulaMaxWatches());
+    }
+
+    [Theory]
+    [InlineData("5491511\n", 5_491_511L)]
+    [InlineData("0", 0L)]
+    [InlineData("9223372036854775807\n", long.MaxValue)]
+    [InlineData("", null)]
+    [InlineData("\n", null)]
+    [InlineData(" 5491511\n", null)]
+    [InlineData("5491511\n\n", null)]
+    [InlineData("-1\n", null)]
+    [InlineData("+5\n", null)]
+    [InlineData("12abc\n", null)]
+    [InlineData("9223372036854775808\n", null)]
+    public void DefaultLimit_ProcFile_IsParsedStrictly(string text, long? expected)
+    {
+        string path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(path, text);
+            Assert.Equal(expected, WatchAccount.ReadMaxUserWatches(path));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void DefaultLimit_MissingProcFile_FallsBack()
+        => Assert.Null(WatchAccount.ReadMaxUserWatches(Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N"))));
 
     [Fact]
     public void FdInfo_ExactLines_ForEventFds_LargeDataAndTwoSpacesBeforePos()

@@ -86,7 +86,7 @@ public sealed class DescriptorTable
         if (fd < 0)
         {
             file.Release();
-            return -(int)Errno.EMFILE;
+            return Full();
         }
         return fd;
     }
@@ -100,13 +100,13 @@ public sealed class DescriptorTable
         using (_lock.EnterScope())
         {
             int a = FindFree(0);
-            if (a < 0) return -(int)Errno.EMFILE;
+            if (a < 0) return Full();
             _reserved.Add(a);
             int b = FindFree(a + 1);
             if (b < 0)
             {
                 _reserved.Remove(a);
-                return -(int)Errno.EMFILE;
+                return Full();
             }
             _reserved.Add(b);
             if (a == _lowestFree) _lowestFree = a + 1;
@@ -168,6 +168,9 @@ public sealed class DescriptorTable
         }
     }
 
+    /// <summary>EMFILE, saying why.</summary>
+    private int Full() => Failure.Of(Errno.EMFILE, $"no descriptor number below the table's limit ({Limit}) is free");
+
     /// <summary>close(fd): 0, or -EBADF.</summary>
     public int Close(int fd)
     {
@@ -176,7 +179,7 @@ public sealed class DescriptorTable
         {
             file = Take(fd);
         }
-        if (file is null) return -(int)Errno.EBADF;
+        if (file is null) return Syscalls.NotOpen();
         file.Release();
         return 0;
     }
@@ -185,11 +188,11 @@ public sealed class DescriptorTable
     public int Dup(int fd, int minFd = 0)
     {
         OpenFile? file = Pin(fd);
-        if (file is null) return -(int)Errno.EBADF;
+        if (file is null) return Syscalls.NotOpen();
         if (minFd < 0 || minFd >= Limit)
         {
             file.Release();
-            return -(int)Errno.EINVAL;
+            return Failure.Of(Errno.EINVAL, $"the lowest number asked for, {minFd}, is outside 0..{Limit - 1} (the table's limit)");
         }
         return Install(file, minFd);
     }
@@ -202,7 +205,7 @@ public sealed class DescriptorTable
     public int Dup2(int oldFd, int newFd)
     {
         OpenFile? file = Pin(oldFd);
-        if (file is null) return -(int)Errno.EBADF;
+        if (file is null) return Syscalls.NotOpen();
         if (oldFd == newFd)
         {
             file.Release();
@@ -211,7 +214,7 @@ public sealed class DescriptorTable
         if (newFd < 0 || newFd >= Limit)
         {
             file.Release();
-            return -(int)Errno.EBADF;
+            return Failure.Of(Errno.EBADF, $"the new number, {newFd}, is outside 0..{Limit - 1} (the table's limit)");
         }
         OpenFile? replaced;
         using (_lock.EnterScope())
@@ -221,7 +224,7 @@ public sealed class DescriptorTable
             if (_reserved.Contains(newFd))
             {
                 replaced = file; // released below: nothing is installed
-                newFd = -(int)Errno.EBUSY;
+                newFd = Failure.Of(Errno.EBUSY, "the new number is taken by a pipe or socket pair being made");
             }
             else
             {

@@ -18,9 +18,6 @@ internal sealed class TraceRunner
     private const EpollEvents PollInterest = EpollEvents.In | EpollEvents.Pri | EpollEvents.Out | EpollEvents.RdHup
         | EpollEvents.RdNorm | EpollEvents.RdBand | EpollEvents.WrNorm | EpollEvents.WrBand;
 
-    // EP_MAX_EVENTS (Linux: fs/eventpoll.c): INT_MAX / sizeof(struct epoll_event); above it a wait fails with EINVAL.
-    private const int MaxEvents = int.MaxValue / 12;
-
     private readonly string _path;
     private readonly ITraceBackend _backend;
     private readonly NameTable _names;
@@ -202,7 +199,7 @@ internal sealed class TraceRunner
     private bool NeverReady(TraceCommand c)
     {
         Binding ep = _names.Get(c, c.Names[0]);
-        if (ep.Kind != FileKind.Epoll || c.MaxEvents is < 1 or > MaxEvents) return false;
+        if (ep.Kind != FileKind.Epoll || c.MaxEvents is < 1 or > Eventpoll.MaxEvents) return false;
         int events = _backend.Poll(ep.Fd, EpollEvents.In);
         return events >= 0 && ((EpollEvents)events & EpollEvents.In) == 0;
     }

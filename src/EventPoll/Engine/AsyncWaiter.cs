@@ -53,14 +53,20 @@ internal sealed class AsyncWaiter : Waiter, IValueTaskSource<int>, IThreadPoolWo
     }
 
     /// <summary>Queues the waiter, then re-checks for events (the waiter half of the no-lost-wakeup fence).</summary>
+    /// <remarks>
+    /// Cancellation is re-checked here too: a token cancelled after the caller's check but before <see cref="Start"/>
+    /// registered on it runs <see cref="OnCancel"/> at once, while the state is still Idle, and that claim fails.
+    /// Since the registration precedes this check, one of the two always sees the cancellation.
+    /// </remarks>
     private void Register()
     {
         Volatile.Write(ref _state, Waiting);
         _ep.AddWaiter(this);
-        if (_ep.EventsAvailable && TryClaim())
+        bool eventsAvailable = _ep.EventsAvailable;
+        if ((eventsAvailable || _cancellation.IsCancellationRequested) && TryClaim())
         {
-            _ep.RemoveWaiter(this); // events are there: harvest whether or not a wakeup dequeued us first
-            _woken = true;
+            bool dequeuedByWakeup = !_ep.RemoveWaiter(this);
+            _woken = eventsAvailable || dequeuedByWakeup; // harvest if events are there or a wakeup was consumed
             ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
         }
     }
@@ -115,9 +121,13 @@ internal sealed class AsyncWaiter : Waiter, IValueTaskSource<int>, IThreadPoolWo
         _registration = default;
         _buffer = default;
         _ep.Release();
-        if (result >= 0) _core.SetResult(result);
-        else _core.SetException(_cancellation.ToException()); // EINTR is the only failure: the caller's token or the handle's disposal
+        // EINTR is the only failure: the caller's token or the handle's disposal. The continuation runs inline in
+        // SetResult/SetException and may return this waiter to the pool and start its next wait, so every field
+        // is done with before them.
+        Exception? failure = result < 0 ? _cancellation.ToException() : null;
         _cancellation = default;
+        if (failure is null) _core.SetResult(result);
+        else _core.SetException(failure);
     }
 
     int IValueTaskSource<int>.GetResult(short token)

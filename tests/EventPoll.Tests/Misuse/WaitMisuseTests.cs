@@ -160,6 +160,21 @@ public class WaitMisuseTests
         await Assert.ThrowsAsync<OperationCanceledException>(() => cancelled.Bounded());
     }
 
+    [Fact]
+    public async Task AsyncWait_CancelledBetweenItsCheckAndItsRegistration_StillEnds()
+    {
+        // Epoll.WaitAsync checks the tokens, then the pooled waiter registers on them. A Dispose (or the caller's
+        // cancellation) landing in between runs the registration's callback at once, before the waiter is queued;
+        // starting the waiter with an already-cancelled token puts it in exactly that window.
+        int ep = _w.Create();
+        var waiter = new AsyncWaiter(_w.Instance(ep));
+        using var cts = new CancellationTokenSource();
+        await cts.CancelAsync();
+        ValueTask<int> wait = waiter.Start(new EpollEvent[1], -1, new WaitCancellation(CancellationToken.None, cts.Token));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => wait.Bounded());
+        Assert.Equal(0, Internals.WaiterCount(_w.Instance(ep)));
+    }
+
     private static Task<int> StartWait(Func<int> wait)
         => Task.Factory.StartNew(wait, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 }

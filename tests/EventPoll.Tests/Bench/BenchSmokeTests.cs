@@ -1,3 +1,4 @@
+using EventPoll.Tests.Support;
 using System.Text.Json;
 using System.Xml.Linq;
 using EventPoll.Scenarios.Api;
@@ -53,7 +54,7 @@ public class BenchSmokeTests
     public void ConnRate_ClosesEverythingItOpened(string variant, bool sharedTable)
     {
         EpollApi api = Create(variant);
-        long liveBefore = Eventpoll.LiveInstances; // this collection runs alone, so nothing else creates instances
+        long liveBefore = EngineAccess.QuiescedLiveInstances(); // this collection runs alone, so nothing else creates instances
         ConnRate.Outcome outcome = ConnRate.Sample(api, threads: 2, TimeSpan.FromMilliseconds(20), sharedTable);
         Assert.True(outcome.Connections > 0);
         if (api is EngineApi engine)

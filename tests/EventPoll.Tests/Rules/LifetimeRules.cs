@@ -27,7 +27,7 @@ public class LifetimeRules
     public void ClosingAnInstance_RemovesAllItsItemsAtOnce()
     {
         var w = new World();
-        long baseline = Eventpoll.LiveInstances;
+        long baseline = EngineAccess.QuiescedLiveInstances();
         int ep = w.Create();
         var targets = new List<(FakeFile File, int Fd)>();
         for (int i = 0; i < 10; i++) targets.Add(w.Fake(i % 2 == 0 ? In : EpollEvents.None));
@@ -51,7 +51,7 @@ public class LifetimeRules
     {
         var w = new World(maxWatches: 1); // a leaked watch would make the next ADD fail with ENOSPC
         var (file, fd) = w.Fake(In);
-        long baseline = Eventpoll.LiveInstances;
+        long baseline = EngineAccess.QuiescedLiveInstances();
         var weak = new List<WeakReference>();
         for (int i = 0; i < 100_000; i++)
         {
@@ -156,7 +156,7 @@ public class LifetimeRules
     [Fact]
     public void ConcurrentCloseOfInstanceAndTargets_NothingLeaked_NothingRemovedTwice()
     {
-        long baseline = Eventpoll.LiveInstances;
+        long baseline = EngineAccess.QuiescedLiveInstances();
         var w = new World();
         var sw = Stopwatch.StartNew();
         int iterations = 0;

@@ -23,7 +23,7 @@ public sealed class CloseWhileHarvestingStressTests(ITestOutputHelper output)
     [Fact]
     public void ClosingFilesUnderAHarvest_NeverPollsADeadFile_AndLeaksNothing()
     {
-        long liveBefore = Eventpoll.LiveInstances;
+        long liveBefore = EngineAccess.QuiescedLiveInstances();
         var account = new WatchAccount(100_000);
         var table = new DescriptorTable();
         var px = new Posix(table, account);

@@ -24,7 +24,7 @@ public sealed class ConcurrentInstanceAndTargetCloseStressTests(ITestOutputHelpe
     [Fact]
     public void ClosingAnInstanceAndItsTargetsConcurrently_FreesEverything()
     {
-        long liveBefore = Eventpoll.LiveInstances;
+        long liveBefore = EngineAccess.QuiescedLiveInstances();
         var account = new WatchAccount(100_000);
         var table = new DescriptorTable();
         var px = new Posix(table, account);

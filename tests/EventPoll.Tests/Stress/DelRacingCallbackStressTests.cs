@@ -24,7 +24,7 @@ public sealed class DelRacingCallbackStressTests(ITestOutputHelper output)
     [Fact]
     public void DelAndModRacingCallbacks_NeverReportRetiredRegistrations()
     {
-        long liveBefore = Eventpoll.LiveInstances;
+        long liveBefore = EngineAccess.QuiescedLiveInstances();
         var account = new WatchAccount(100_000);
         var table = new DescriptorTable();
         var px = new Posix(table, account);

@@ -25,7 +25,7 @@ public sealed class Dup2ReplacingRegisteredFileStressTests(ITestOutputHelper out
     [Fact]
     public void Dup2OverARegisteredDescriptor_KeepsLinuxSemantics_UnderABlockedWaiter()
     {
-        long liveBefore = Eventpoll.LiveInstances;
+        long liveBefore = EngineAccess.QuiescedLiveInstances();
         var account = new WatchAccount(100_000);
         var table = new DescriptorTable();
         var px = new Posix(table, account);

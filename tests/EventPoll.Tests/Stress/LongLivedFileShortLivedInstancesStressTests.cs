@@ -27,7 +27,7 @@ public sealed class LongLivedFileShortLivedInstancesStressTests(ITestOutputHelpe
     [Fact]
     public void ALongLivedFilePolledByManyShortLivedInstances_KeepsMemoryFlat()
     {
-        long liveBefore = Eventpoll.LiveInstances;
+        long liveBefore = EngineAccess.QuiescedLiveInstances();
         var account = new WatchAccount(1_000);
         var table = new DescriptorTable();
         var px = new Posix(table, account);

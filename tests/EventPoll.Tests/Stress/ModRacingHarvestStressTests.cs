@@ -1,3 +1,4 @@
+using EventPoll.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -27,7 +28,7 @@ public sealed class ModRacingHarvestStressTests(ITestOutputHelper output)
     public void ModRearmsRacingHarvests_AreNeitherLostNorDoubled(EpollEvents mode)
     {
         bool oneShot = mode == EpollEvents.OneShot;
-        long liveBefore = Eventpoll.LiveInstances;
+        long liveBefore = EngineAccess.QuiescedLiveInstances();
         var account = new WatchAccount(100_000);
         var table = new DescriptorTable();
         var px = new Posix(table, account);

@@ -23,7 +23,7 @@ public sealed class NestedCloseWhileOuterHarvestsStressTests(ITestOutputHelper o
     [Fact]
     public void ClosingNestedInstancesUnderAnOuterHarvest_FreesThemAndNeverReportsAFreedOne()
     {
-        long liveBefore = Eventpoll.LiveInstances;
+        long liveBefore = EngineAccess.QuiescedLiveInstances();
         var account = new WatchAccount(100_000);
         var table = new DescriptorTable();
         var px = new Posix(table, account);

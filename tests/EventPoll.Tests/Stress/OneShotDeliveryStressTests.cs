@@ -1,3 +1,4 @@
+using EventPoll.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -25,7 +26,7 @@ public sealed class OneShotDeliveryStressTests(ITestOutputHelper output)
     [Fact]
     public void OneShotArmings_AreDeliveredOnce_AndNoWakeupIsLost()
     {
-        long liveBefore = Eventpoll.LiveInstances;
+        long liveBefore = EngineAccess.QuiescedLiveInstances();
         var account = new WatchAccount(100_000);
         var table = new DescriptorTable();
         var px = new Posix(table, account);

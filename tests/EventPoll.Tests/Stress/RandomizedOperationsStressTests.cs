@@ -31,7 +31,7 @@ public sealed class RandomizedOperationsStressTests(ITestOutputHelper output)
     [Fact]
     public void RandomOperations_KeepInvariants_AndLeaveNothingBehind()
     {
-        long liveBefore = Eventpoll.LiveInstances;
+        long liveBefore = EngineAccess.QuiescedLiveInstances();
         var run = new StressRun();
         var world = new World(run);
         for (int t = 0; t < Threads; t++) run.Start($"random ops {t}", world.Worker);

@@ -10,4 +10,18 @@ internal static class EngineAccess
         file?.Release();
         return file;
     }
+
+    /// <summary>
+    /// <see cref="Eventpoll.LiveInstances"/> once the finalizers of everything already unreachable have run. An
+    /// <see cref="Epoll"/> handle another test dropped without Dispose closes its instance on the finalizer thread,
+    /// which would move the process-wide count in the middle of a test that compares against this baseline.
+    /// </summary>
+    internal static long QuiescedLiveInstances()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        return Eventpoll.LiveInstances;
+    }
 }

@@ -28,7 +28,7 @@ public sealed partial class SelftestWakeupTests
         e2.Add(s2, EpollEvents.In);
         e0.Add(e1, Mode(outerEdge));
         e0.Add(e2, Mode(outerEdge));
-        return (e0, () => { Emit(s1); Emit(s3); });
+        return (e0, EmitTogether(e0, s1, s3));
     }
 
     // ---- t0 (ew), t1 (ew) on e0; e0 -> e1 -> s0 -----------------------------------------------------------

@@ -14,7 +14,7 @@ public sealed partial class SelftestWakeupTests
         if (!twoSockets) return (e0, () => Emit(s1)); // emitter_entry1
         (SocketHandle s2, SocketHandle s3) = SocketPair();
         e0.Add(s2, Mode(edge));
-        return (e0, () => { Emit(s1); Emit(s3); });    // emitter_entry2
+        return (e0, EmitTogether(e0, s1, s3));          // emitter_entry2
     }
 
     /// <summary>t0 (ew), t1 (ew) on e0 (lt) s0; one write: the LT baton pass of ep_done_scan wakes both.</summary>

@@ -47,6 +47,24 @@ public sealed partial class SelftestWakeupTests : HandleOwner
     /// <summary>write(sfd, "w", 1) == 1.</summary>
     private static void Emit(SocketHandle peer) => Assert.Equal(1, peer.Write("w"u8));
 
+    /// <summary>
+    /// emitter_entry2's two writes as one step for the waiters on <paramref name="ep"/>: both events are queued before
+    /// any of them can harvest or poll it. In C the writes follow each other within microseconds, before a woken
+    /// waiter runs. Here a waiter woken by the first write can run in between on the other processor: a (p) waiter
+    /// that polls after the first write and then loses that event to t0's harvest returns empty-handed, and the count
+    /// depends on scheduling instead of the rule (epoll16, 56 and 58 failed about one run in five that way). Wakeups
+    /// take no interest lock, so holding it while writing only holds back the waiters' harvests and polls.
+    /// </summary>
+    private static Action EmitTogether(Epoll ep, SocketHandle first, SocketHandle second) => () =>
+    {
+        var instance = (Eventpoll)EngineAccess.FileAt(ep.Table, ep.Fd)!;
+        using (instance.InterestLock.EnterScope())
+        {
+            Emit(first);
+            Emit(second);
+        }
+    };
+
     /// <summary>epoll_wait(efd, events, maxevents, 0).</summary>
     private static int WaitNow(Epoll ep, int maxEvents) => ep.Wait(new EpollEvent[maxEvents], 0);
 

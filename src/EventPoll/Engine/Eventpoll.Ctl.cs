@@ -68,7 +68,7 @@ internal sealed partial class Eventpoll
         {
             var check = new LoopCheck(this);
             if (target is Eventpoll inner && !check.AllowsEdgeTo(inner))
-                return Failure.Of(Errno.ELOOP, "watching this instance would create a cycle or nest instances more than 5 deep");
+                return Failure.Of(Errno.ELOOP, $"watching this instance would create a cycle or a path of more than {LoopCheck.MaxNests} epoll-to-epoll edges");
             if (target is not Eventpoll) check.AddLeaf(target);
             return CtlLocked(op, target, fd, events, data, check);
         }

@@ -155,9 +155,25 @@ public abstract class FileHandle : IDisposable
     public override string ToString() => $"{GetType().Name}(fd {Fd})";
 }
 
-/// <summary>A descriptor of any kind, such as one made by <see cref="FileHandle.Duplicate"/>.</summary>
+/// <summary>A descriptor of any kind, such as one made by <see cref="FileHandle.Duplicate"/> or <see cref="Open"/>.</summary>
 public sealed class DescriptorHandle : FileHandle
 {
     /// <summary>Wraps an open descriptor of <paramref name="table"/> (taking over closing it).</summary>
     public DescriptorHandle(DescriptorTable table, int fd) : base(table, fd) { }
+
+    /// <summary>
+    /// Installs <paramref name="file"/>, a source of your own (see <see cref="OpenFile"/>), at the lowest free number of
+    /// <paramref name="table"/> (default: <see cref="DescriptorTable.Default"/>) and returns its handle, which an
+    /// <see cref="Epoll"/> can watch. The descriptor takes over the file's creation reference: each file is opened once
+    /// (a second open throws <see cref="InvalidOperationException"/>; use <see cref="FileHandle.Duplicate"/> for more
+    /// descriptors), and closing its last descriptor releases it. Throws EMFILE when the table is full, and the file is
+    /// released then too.
+    /// </summary>
+    public static DescriptorHandle Open(OpenFile file, DescriptorTable? table = null)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        if (!file.ClaimForOpen()) throw new InvalidOperationException($"{file.GetType().Name} was opened before; duplicate its descriptor instead");
+        table ??= DescriptorTable.Default;
+        return new DescriptorHandle(table, Install(table, file, "open"));
+    }
 }

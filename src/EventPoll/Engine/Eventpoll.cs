@@ -91,10 +91,10 @@ internal sealed partial class Eventpoll : OpenFile
     }
 
     /// <inheritdoc />
-    public override ulong Inode => InodeNumbers.AnonInode;
+    internal override ulong Inode => InodeNumbers.AnonInode;
 
     /// <inheritdoc />
-    public override uint DeviceId => InodeNumbers.AnonDevice;
+    internal override uint DeviceId => InodeNumbers.AnonDevice;
 
     /// <summary>
     /// The wakeup callback of an item (Linux: ep_poll_callback): queues the item and wakes one waiter and

@@ -7,15 +7,23 @@ namespace EventPoll;
 /// count, a poll method, and the list of epoll items that watch it.
 /// </summary>
 /// <remarks>
-/// <para>Reference counting: each descriptor holds one reference; <see cref="TryPin"/> takes a temporary one
+/// <para>A source of your own (the extension point): derive from this class, keep a <see cref="WaitQueue"/>, and
+/// implement <see cref="Poll"/> to register that queue with the table (<c>table?.Register(queue)</c>) and then return
+/// the current readiness. Whenever the readiness may have changed, change the state first (under a lock of your own, or
+/// with an interlocked operation) and then call <see cref="WaitQueue.Wake"/> with the bits that became ready. Install
+/// the file with <see cref="DescriptorHandle.Open"/>, and watch the returned handle with an <see cref="Epoll"/>;
+/// disposing the handle closes the descriptor, and when the file's last descriptor is closed its watches are removed
+/// and <see cref="OnRelease"/> runs. The engine's edge-triggered and one-shot modes need nothing more from a source:
+/// each wakeup is a possible edge, and the engine re-polls to learn the state.</para>
+/// <para>Reference counting: each descriptor holds one reference; <c>TryPin</c> takes a temporary one
 /// (Linux: epi_fget / file_ref_get, which fails once the count has reached zero). When the last reference
 /// goes, every epoll item watching the file is removed from its instance (eventpoll_release_file) and then
 /// <see cref="OnRelease"/> runs (the file's own release). A release that would happen while the thread is
 /// inside the engine is deferred until it leaves (the kernel defers the final fput to task_work likewise).</para>
-/// <para>Locking: <see cref="LockWatchers"/> takes the kernel's <c>f_lock</c>, a spin lock: it protects
-/// <see cref="FirstWatcher"/> and each watcher's file links and <c>Dying</c> flag, for a few instructions at a
+/// <para>Locking: <c>LockWatchers</c> takes the kernel's <c>f_lock</c>, a spin lock: it protects
+/// <c>FirstWatcher</c> and each watcher's file links and <c>Dying</c> flag, for a few instructions at a
 /// time, and nothing is taken under it. Sources keep their own state under a different lock (their
-/// <see cref="WaitQueue.SyncRoot"/>).</para>
+/// <c>WaitQueue.SyncRoot</c>).</para>
 /// </remarks>
 public abstract class OpenFile
 {
@@ -35,6 +43,8 @@ public abstract class OpenFile
     // parking lock object per file would cost an allocation per file.
     private SpinLock _fLock = new(enableThreadOwnerTracking: false);
 
+    private int _opened; // atomic: 1 once DescriptorHandle.Open installed the file (its creator's reference is then spent)
+
     /// <summary>Creates a file holding one reference, owned by the creator.</summary>
     protected OpenFile()
     {
@@ -45,7 +55,7 @@ public abstract class OpenFile
     /// A process-unique number, increasing in creation order on each thread; orders files the way struct file
     /// addresses order the kernel's tree (arbitrarily across threads).
     /// </summary>
-    public long Id { get; }
+    internal long Id { get; }
 
     /// <summary>
     /// The next id from this thread's block, taking a new block from the shared counter when it runs out (as
@@ -62,19 +72,19 @@ public abstract class OpenFile
     }
 
     /// <summary>Whether the file can be polled (Linux: file_can_poll). Adding one that cannot fails with EPERM.</summary>
-    public virtual bool CanPoll => true;
+    internal virtual bool CanPoll => true;
 
     /// <summary>The inode number shown in fdinfo (<c>ino:</c>).</summary>
-    public virtual ulong Inode => 0;
+    internal virtual ulong Inode => 0;
 
     /// <summary>The superblock device number shown in fdinfo (<c>sdev:</c>).</summary>
-    public virtual uint DeviceId => 0;
+    internal virtual uint DeviceId => 0;
 
     /// <summary>The file position shown in fdinfo (<c>pos:</c>).</summary>
-    public virtual long Position => 0;
+    internal virtual long Position => 0;
 
     /// <summary>Whether the last reference is gone.</summary>
-    public bool IsReleased => Volatile.Read(ref _refs) < NoRef;
+    internal bool IsReleased => Volatile.Read(ref _refs) < NoRef;
 
     /// <summary>Current reference count (descriptors plus pins), for tests and diagnostics.</summary>
     internal int ReferenceCount => Math.Max(Volatile.Read(ref _refs) + 1, 0);
@@ -83,6 +93,11 @@ public abstract class OpenFile
     /// Returns the file's current readiness. If <paramref name="table"/> is given, first registers it on each
     /// wait queue the readiness depends on, so the caller hears about every later change.
     /// </summary>
+    /// <remarks>
+    /// Register before reading the state: a change made after the read then wakes the registered queue, so none is
+    /// missed. The engine calls this from any thread, under its own locks, whenever it needs the readiness (on ADD and
+    /// MOD, and on each harvest of a ready item): it must be quick, and must not block, throw, or make epoll calls.
+    /// </remarks>
     public abstract EpollEvents Poll(PollTable? table);
 
     /// <summary>
@@ -100,7 +115,10 @@ public abstract class OpenFile
     /// <summary>Shuts down part of a socket (0 = read, 1 = write, 2 = both): 0 or <c>-errno</c>.</summary>
     internal virtual int Shutdown(int how) => Failure.Of(Errno.ENOTSOCK, "the descriptor is not a socket");
 
-    /// <summary>The file's own release, run once after the last reference is gone and its watchers are removed.</summary>
+    /// <summary>
+    /// The file's own release, run once after the last reference is gone and its watchers are removed (its last
+    /// descriptor closed). Must not throw.
+    /// </summary>
     protected virtual void OnRelease() { }
 
     /// <summary>Whether some thread holds f_lock (for assertions).</summary>
@@ -119,6 +137,12 @@ public abstract class OpenFile
     {
         public void Dispose() => file._fLock.Exit(useMemoryBarrier: false);
     }
+
+    /// <summary>
+    /// Claims the creator's reference for <see cref="DescriptorHandle.Open"/>: false if it was claimed before, since a
+    /// file is installed by its creator once and then shared by duplicating its descriptor.
+    /// </summary>
+    internal bool ClaimForOpen() => Interlocked.Exchange(ref _opened, 1) == 0 && !IsReleased;
 
     /// <summary>Takes one more reference; the caller must already hold one.</summary>
     internal void AddRef()

@@ -5,7 +5,7 @@ namespace EventPoll;
 /// <see cref="OnWake"/> each time the queue is woken.
 /// </summary>
 /// <remarks>The links and <see cref="Queue"/> are protected by the owning queue's <see cref="WaitQueue.SyncRoot"/>.</remarks>
-public abstract class WaitEntry
+internal abstract class WaitEntry
 {
     internal WaitEntry? Prev;   // under Queue.SyncRoot
     internal WaitEntry? Next;   // under Queue.SyncRoot

@@ -6,13 +6,15 @@ namespace EventPoll;
 /// A file's wait queue (Linux: <c>wait_queue_head</c>): the entries interested in the file's readiness.
 /// </summary>
 /// <remarks>
-/// Locking: <see cref="SyncRoot"/> protects the entry list. Sources use the same object as the lock of their
+/// <para>A source of your own (see <see cref="OpenFile"/>) needs two calls: <see cref="PollTable.Register"/> of its queue
+/// in <see cref="OpenFile.Poll"/>, and <see cref="Wake"/> after each change of readiness. The rest is the engine's.</para>
+/// <para>Locking: <c>SyncRoot</c> protects the entry list. Sources use the same object as the lock of their
 /// own state, so a state change and its wakeup are one atomic step, and a poll that registers an entry
 /// and then reads the state under that lock cannot miss a wakeup (the kernel's eventfd does the same).
 /// The engine's eventfd is the exception: its counter is updated atomically, without the lock, and it wakes
-/// through <see cref="WakeSoleWithoutLock"/>, so a writer preempted mid-write cannot stall the file's other users.
+/// through <c>WakeSoleWithoutLock</c>, so a writer preempted mid-write cannot stall the file's other users.
 /// Non-exclusive entries are added at the head, exclusive ones at the tail, as add_wait_queue and
-/// add_wait_queue_exclusive do; the head-first order decides the order in which watchers become ready.
+/// add_wait_queue_exclusive do; the head-first order decides the order in which watchers become ready.</para>
 /// </remarks>
 public sealed class WaitQueue
 {
@@ -25,25 +27,25 @@ public sealed class WaitQueue
     public WaitQueue() : this(new ShortLock()) { }
 
     /// <summary>Creates a queue that shares <paramref name="syncRoot"/> with its owner's state.</summary>
-    public WaitQueue(ShortLock syncRoot) => SyncRoot = syncRoot;
+    internal WaitQueue(ShortLock syncRoot) => SyncRoot = syncRoot;
 
     /// <summary>The lock that protects the entries (and, by convention, the owning source's state).</summary>
-    public ShortLock SyncRoot { get; }
+    internal ShortLock SyncRoot { get; }
 
     /// <summary>
     /// Whether any entry is queued. A lock-free hint for producers (Linux: waitqueue_active); callers
     /// that act on "false" must have ordered their state change before this read with a full fence.
     /// </summary>
-    public bool HasEntries => Volatile.Read(ref _count) != 0;
+    internal bool HasEntries => Volatile.Read(ref _count) != 0;
 
     /// <summary>Number of queued entries (for tests and diagnostics).</summary>
-    public int Count => Volatile.Read(ref _count);
+    internal int Count => Volatile.Read(ref _count);
 
     /// <summary>
     /// Queues <paramref name="entry"/>: at the head if non-exclusive, at the tail if exclusive. Ends with a full
     /// fence, so a poll that reads the file's state after registering cannot miss a concurrent wakeup.
     /// </summary>
-    public void Add(WaitEntry entry)
+    internal void Add(WaitEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
         using (SyncRoot.EnterScope())
@@ -70,7 +72,7 @@ public sealed class WaitQueue
     }
 
     /// <summary>Removes <paramref name="entry"/> if it is queued here; returns whether it was.</summary>
-    public bool Remove(WaitEntry entry)
+    internal bool Remove(WaitEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
         using (SyncRoot.EnterScope())
@@ -85,6 +87,11 @@ public sealed class WaitQueue
     /// Wakes the queue with <paramref name="key"/>: every non-exclusive entry, and exclusive entries until
     /// one consumes the wakeup (Linux: __wake_up_common with nr_exclusive = 1).
     /// </summary>
+    /// <remarks>
+    /// <paramref name="key"/> names the events that may have become ready (<see cref="EpollEvents.None"/>: any); a
+    /// watcher whose interest does not include them ignores the wakeup, and one that takes it re-polls the file. Call it
+    /// after the state change, with or without a lock of the source's own held. Returns at once when nobody waits.
+    /// </remarks>
     public void Wake(EpollEvents key)
     {
         if (!HasEntries) return;
@@ -105,7 +112,7 @@ public sealed class WaitQueue
     }
 
     /// <summary><see cref="Wake"/> for a caller that already holds <see cref="SyncRoot"/> (Linux: wake_up_locked_poll).</summary>
-    public void WakeLocked(EpollEvents key)
+    internal void WakeLocked(EpollEvents key)
     {
         Debug.Assert(SyncRoot.IsHeldByCurrentThread);
         WaitEntry? entry = _head;

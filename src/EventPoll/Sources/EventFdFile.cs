@@ -24,9 +24,9 @@ internal sealed class EventFdFile : OpenFile
     /// <summary>The wait queue, for tests.</summary>
     internal WaitQueue Queue => _queue;
 
-    public override ulong Inode => InodeNumbers.AnonInode;
+    internal override ulong Inode => InodeNumbers.AnonInode;
 
-    public override uint DeviceId => InodeNumbers.AnonDevice;
+    internal override uint DeviceId => InodeNumbers.AnonDevice;
 
     /// <inheritdoc />
     internal override bool PollReleasesNothing => true;

@@ -7,9 +7,9 @@ internal sealed class PipeReadEnd : OpenFile
 
     internal PipeBuffer Pipe { get; }
 
-    public override ulong Inode => Pipe.Inode;
+    internal override ulong Inode => Pipe.Inode;
 
-    public override uint DeviceId => InodeNumbers.PipeFsDevice;
+    internal override uint DeviceId => InodeNumbers.PipeFsDevice;
 
     public override EpollEvents Poll(PollTable? table) => Pipe.PollRead(table);
 

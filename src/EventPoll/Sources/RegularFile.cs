@@ -17,13 +17,13 @@ internal sealed class RegularFile : OpenFile
         _length = _content.Length;
     }
 
-    public override bool CanPoll => false;
+    internal override bool CanPoll => false;
 
-    public override ulong Inode { get; } = InodeNumbers.Next();
+    internal override ulong Inode { get; } = InodeNumbers.Next();
 
-    public override uint DeviceId => InodeNumbers.RegularFsDevice;
+    internal override uint DeviceId => InodeNumbers.RegularFsDevice;
 
-    public override long Position
+    internal override long Position
     {
         get { lock (_lock) return _position; }
     }

@@ -34,9 +34,9 @@ internal sealed class TimerFdFile : OpenFile
         get { using (_queue.SyncRoot.EnterScope()) return _ticks; }
     }
 
-    public override ulong Inode => InodeNumbers.AnonInode;
+    internal override ulong Inode => InodeNumbers.AnonInode;
 
-    public override uint DeviceId => InodeNumbers.AnonDevice;
+    internal override uint DeviceId => InodeNumbers.AnonDevice;
 
     /// <summary>
     /// Arms the timer to expire after <paramref name="initial"/> and then every <paramref name="interval"/>

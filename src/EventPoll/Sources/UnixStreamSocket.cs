@@ -49,9 +49,9 @@ internal sealed class UnixStreamSocket : OpenFile
     /// <summary>The socket's wait queue (Linux: sk->sk_wq), for tests.</summary>
     internal WaitQueue Queue => _queue;
 
-    public override ulong Inode { get; } = InodeNumbers.Next();
+    internal override ulong Inode { get; } = InodeNumbers.Next();
 
-    public override uint DeviceId => InodeNumbers.SockFsDevice;
+    internal override uint DeviceId => InodeNumbers.SockFsDevice;
 
     /// <summary>Bytes charged to this socket for data still queued at the peer (Linux: SIOCOUTQ).</summary>
     internal long SendCharge

@@ -32,7 +32,7 @@ namespace EventPoll;
 /// <para>Debug builds record the owner, so <see cref="IsHeldByCurrentThread"/> is exact there; release builds only
 /// know that some thread holds the lock.</para>
 /// </remarks>
-public sealed unsafe class ShortLock
+internal sealed unsafe class ShortLock
 {
     private const int Held = 1, OneParker = 2;
 

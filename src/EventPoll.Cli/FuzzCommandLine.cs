@@ -60,7 +60,7 @@ internal static class FuzzCommandLine
             .Columns(new ProgressBarColumn(), new PercentageColumn(), new TaskDescriptionColumn { Alignment = Justify.Left }, new ElapsedTimeColumn())
             .Start(context =>
             {
-                ProgressTask task = context.AddTask("", maxValue: count);
+                ProgressTask task = context.AddTask("starting", maxValue: count); // Spectre refuses an empty name
                 var clock = Stopwatch.StartNew();
                 return fuzz.Run(seed, count, length, (done, commands) =>
                 {

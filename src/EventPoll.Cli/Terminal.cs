@@ -37,7 +37,8 @@ internal sealed record Terminal(bool Stdout, bool Stderr)
             Ansi = AnsiSupport.Yes,
             Interactive = InteractionSupport.Yes,
         });
-        console.Profile.Width = System.Console.WindowWidth;
+        // A terminal that reports no size (a pty without a window, `script`) gets the classic 80 columns.
+        console.Profile.Width = System.Console.WindowWidth is > 0 and var width ? width : 80;
         return console;
     }
 }

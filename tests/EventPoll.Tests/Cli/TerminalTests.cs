@@ -21,6 +21,17 @@ public class TerminalTests
     }
 
     [Fact]
+    public void Fuzz_LiveProgressOnATerminal_SameStdout()
+    {
+        var stdout = new StringWriter { NewLine = "\n" };
+        var stderr = new StringWriter { NewLine = "\n" };
+        int exit = CommandLine.RunProcess(["fuzz", "--seed", "5", "--count", "20", "--length", "10"], TextReader.Null, stdout, stderr, new Terminal(false, true));
+        Assert.Equal((CommandLine.Ok, "fuzz: seed 5, 20 traces, 200 commands, 0 divergences\n"), (exit, stdout.ToString()));
+        Assert.Contains("100%", stderr.ToString(), StringComparison.Ordinal); // Spectre's bar, not the plain [N/M] lines
+        Assert.DoesNotContain("[20/20]", stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TerminalReport_MarkdownTablesBecomeTables()
     {
         var output = new StringWriter();

@@ -1,8 +1,10 @@
+using System.CommandLine;
 using System.Diagnostics;
 using EventPoll.Scenarios.Measurement;
 using EventPoll.Scenarios.Reporting;
 using EventPoll.Scenarios.Scenarios;
 using EventPoll.Trace;
+using Spectre.Console;
 
 namespace EventPoll.Cli;
 
@@ -12,47 +14,56 @@ namespace EventPoll.Cli;
 /// </summary>
 internal static class BenchCommandLine
 {
-    internal static int Run(ReadOnlySpan<string> args, TextWriter stdout, TextWriter stderr)
+    private static readonly string ScenarioNames = string.Join(", ", ScenarioCatalog.All.Select(s => s.Name));
+
+    internal static Command Create(StandardStreams io)
     {
-        bool quick = false;
-        string? outDir = null;
-        int? oneShotCount = null;
-        var chosen = new List<Scenario>();
-        var arguments = new ArgumentReader("bench", args);
-        while (arguments.Next() is { } a)
+        var scenarios = new Argument<string[]>("SCENARIO")
         {
-            switch (a)
+            Description = $"The scenarios to run [default: all]: {ScenarioNames}.",
+            HelpName = "SCENARIO",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        scenarios.CompletionSources.Add(ScenarioCatalog.All.Select(s => s.Name).ToArray());
+        // Also where an unknown --option lands: the parser hands tokens it does not know to the argument.
+        scenarios.Validators.Add(result =>
+        {
+            if (result.Tokens.FirstOrDefault(t => ScenarioCatalog.Find(t.Value) is null) is { } unknown)
             {
-                case "-h" or "--help":
-                    stdout.WriteLine(CommandLine.Usage);
-                    return CommandLine.Ok;
-                case "--quick":
-                    quick = true;
-                    break;
-                case "--out":
-                    outDir = arguments.Value(a, "a directory");
-                    break;
-                case "--oneshot-count":
-                    oneShotCount = arguments.Number(a, min: 1);
-                    break;
-                case var name when !name.StartsWith('-') && ScenarioCatalog.Find(name) is { } scenario:
-                    if (!chosen.Contains(scenario)) chosen.Add(scenario);
-                    break;
-                default:
-                    throw arguments.Error($"unknown scenario or option '{Echo.Of(a)}' (scenarios: {string.Join(", ", ScenarioCatalog.All.Select(s => s.Name))})");
+                result.AddError($"unknown scenario or option '{Echo.Of(unknown.Value)}' (scenarios: {ScenarioNames})");
             }
-        }
-        if (chosen.Count == 0) chosen.AddRange(ScenarioCatalog.All);
-        string dir = outDir ?? DefaultResultsDirectory();
-        OutputDirectory.Check(arguments, "--out", dir);
+        });
+        var quick = new Option<bool>("--quick") { Description = "Smaller sizes and shorter samples (under a minute)." };
+        Option<string> outDir = CliOptions.Text("--out", "DIR", "a directory",
+            "Where DIR/<timestamp>-results.md, -results.json and -scaling.svg and their latest-* copies go (checked to be "
+            + "writable first) [default: bench/results of the repository in or above the current directory, else ./bench-results].");
+        Option<int?> oneShotCount = CliOptions.WholeNumber("--oneshot-count", "C", min: 1,
+            "eponeshotmt's -c, waits per waiter [default: 100000, quick 1000; the seed used 1000000].");
+        var command = new Command("bench",
+            "Measure the engine against its \"before\" designs and the kernel, side by side in this process, with progress "
+            + "on standard error; print a table per scenario and the bar check of issue 4, and write the reports to DIR.")
+        {
+            scenarios, quick, outDir, oneShotCount,
+        };
+        command.SetAction(parsed =>
+        {
+            List<Scenario> chosen = [.. parsed.GetValue(scenarios)!.Select(name => ScenarioCatalog.Find(name)!).Distinct()];
+            var options = new BenchOptions(parsed.GetValue(quick) ? BenchSize.Quick : BenchSize.Full) { OneShotCount = parsed.GetValue(oneShotCount) };
+            return Run(chosen.Count == 0 ? ScenarioCatalog.All : chosen, options, parsed.GetValue(outDir) ?? DefaultResultsDirectory(), io);
+        });
+        return command;
+    }
 
-        var progress = new ProgressLine(stderr);
-        var options = new BenchOptions(quick ? BenchSize.Quick : BenchSize.Full, progress.Show) { OneShotCount = oneShotCount };
-        stderr.WriteLine($"eventpoll bench ({(quick ? "quick" : "full")}): {string.Join(", ", chosen.Select(s => s.Name))}");
-        BenchRun run = BenchRun.Execute(chosen, options);
-        progress.Clear();
+    private static int Run(IReadOnlyList<Scenario> chosen, BenchOptions options, string dir, StandardStreams io)
+    {
+        OutputDirectory.Check("bench", "--out", dir);
+        (TextWriter stdout, TextWriter stderr) = (io.Out, io.Error);
+        stderr.WriteLine($"eventpoll bench ({(options.Size == BenchSize.Quick ? "quick" : "full")}): {string.Join(", ", chosen.Select(s => s.Name))}");
+        BenchRun run = io.Terminal.Stderr ? RunLive(chosen, options, stderr) : BenchRun.Execute(chosen, options with { Progress = new PlainProgress(stderr).Show });
 
-        stdout.Write(MarkdownReport.Render(run));
+        string report = MarkdownReport.Render(run);
+        if (io.Terminal.Stdout) TerminalReport.Write(Terminal.Live(stdout), report);
+        else stdout.Write(report);
         try
         {
             foreach (string path in ResultFiles.Write(run, dir)) stderr.WriteLine($"wrote {path}");
@@ -66,6 +77,17 @@ internal static class BenchCommandLine
         return CommandLine.Ok;
     }
 
+    /// <summary>The run under Spectre's live display: a spinner, the current step and the elapsed time, cleared at the end.</summary>
+    private static BenchRun RunLive(IReadOnlyList<Scenario> chosen, BenchOptions options, TextWriter stderr) =>
+        Terminal.Live(stderr).Progress()
+            .AutoClear(true)
+            .Columns(new SpinnerColumn(), new ElapsedTimeColumn(), new TaskDescriptionColumn { Alignment = Justify.Left })
+            .Start(context =>
+            {
+                ProgressTask task = context.AddTask("starting").IsIndeterminate();
+                return BenchRun.Execute(chosen, options with { Progress = status => task.Description = Markup.Escape(status) });
+            });
+
     /// <summary>bench/results of the repository the command runs in (found from the current directory up), else ./bench-results.</summary>
     private static string DefaultResultsDirectory()
     {
@@ -76,28 +98,11 @@ internal static class BenchCommandLine
         return Path.Combine(Environment.CurrentDirectory, "bench-results");
     }
 
-    /// <summary>The current step on stderr with the elapsed time: redrawn in place on a terminal, one line per step otherwise.</summary>
-    private sealed class ProgressLine(TextWriter stderr)
+    /// <summary>Progress for logs and CI: one line per step on stderr, with the elapsed time.</summary>
+    private sealed class PlainProgress(TextWriter stderr)
     {
-        private readonly bool _interactive = !Console.IsErrorRedirected;
         private readonly Stopwatch _clock = Stopwatch.StartNew();
-        private int _width;
 
-        internal void Show(string status)
-        {
-            string line = $"[{_clock.Elapsed.TotalSeconds,5:F1} s] {status}";
-            if (!_interactive)
-            {
-                stderr.WriteLine(line);
-                return;
-            }
-            stderr.Write("\r" + line.PadRight(_width));
-            _width = line.Length;
-        }
-
-        internal void Clear()
-        {
-            if (_interactive && _width > 0) stderr.Write("\r" + new string(' ', _width) + "\r");
-        }
+        internal void Show(string status) => stderr.WriteLine($"[{_clock.Elapsed.TotalSeconds,5:F1} s] {status}");
     }
 }

@@ -1,66 +1,29 @@
+using System.CommandLine;
+using System.CommandLine.Completions;
+using System.CommandLine.Invocation;
 using EventPoll.Trace;
 
 namespace EventPoll.Cli;
 
 /// <summary>
-/// The <c>eventpoll</c> entry point: picks the subcommand. Exit codes: 0 success, 1 a divergence between
-/// backends, 2 a usage error or a malformed trace, 3 output that could not be written.
+/// The <c>eventpoll</c> entry point: the commands, their help, <c>--version</c> and the <c>[suggest]</c> directive
+/// come from System.CommandLine. Exit codes: 0 success, 1 a divergence between backends, 2 a usage error or a
+/// malformed trace, 3 output that could not be written, 4 an internal error.
 /// </summary>
 internal static class CommandLine
 {
     internal const int Ok = 0, Diverged = 1, UsageError = 2, OutputError = 3, InternalError = 4;
 
-    internal const string Usage = """
-        usage: eventpoll <command> [arguments]
-
-        commands:
-          trace FILE... [--backend managed|kernel|both]
-              Run trace files (format: docs/trace-format.md; FILE - reads standard input, named
-              <stdin> in the output) and print each command's result as it completes.
-              managed  through the EventPoll engine (default)
-              kernel   through the running Linux kernel's system calls
-              both     on both; print the kernel's output, report the first differing line of each
-                       file that diverges, and exit 1 if any did. When the kernel's first difference
-                       is EMFILE or ENFILE (this process's descriptors ran out, the runtime holds
-                       dozens), that is reported as an environment limit, not a divergence.
-
-          fuzz [--seed S] [--count N] [--length L] [--out DIR]
-              Generate N random traces of L commands (default 1000 x 40; seed random unless given),
-              run each on the kernel and the engine, show progress, and print a summary line.
-              On the first divergence, shrink the trace to a minimal one, print it, write it to
-              DIR (default fuzz-failures), and exit 1. Traces the kernel could not finish for
-              want of descriptors are counted apart in the summary, not as divergences.
-
-          bench [SCENARIO...] [--quick] [--out DIR] [--oneshot-count C]
-              Measure the engine against its "before" designs and the kernel, side by side in this
-              process, with progress on stderr; print a table per scenario and the bar check of
-              issue 4, and write DIR/<timestamp>-results.md, -results.json and -scaling.svg (and
-              latest-* copies; DIR defaults to bench/results). Scenarios (default all): micro,
-              connrate, oneshot, lt-single, fanout, memory, alloc, alternatives. --quick: smaller
-              sizes and shorter samples (under a minute). --oneshot-count: eponeshotmt's -c
-              (default 100000, quick 1000; the seed used 1000000).
-
-        options:
-          -h, --help   show this text
-
-        Options are checked before any work: an --out directory must be writable (a probe file
-        is created and deleted), numbers must be whole and in range.
-
-        exit status: 0 success (also when the only differences were the kernel running out of
-        descriptors), 1 divergence, 2 usage error or malformed trace, 3 output that could not
-        be written (standard output, standard error, or the files of --out), 4 an internal
-        error (a bug: one line names the exception and the file that holds its stack trace)
-        """;
-
     /// <summary>
     /// Runs a command on the process's standard streams. A failed write to standard output or standard error
     /// ends the command with one line on standard error (when that still works) and exit status 3.
     /// </summary>
-    internal static int RunProcess(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
+    internal static int RunProcess(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr, Terminal? terminal = null)
     {
         try
         {
-            return Run(args, stdin, new GuardedWriter(stdout, "standard output"), new GuardedWriter(stderr, "standard error"));
+            var io = new StandardStreams(stdin, new GuardedWriter(stdout, "standard output"), new GuardedWriter(stderr, "standard error"), terminal ?? Terminal.None);
+            return Invoke(Root(io, Backends.Kernel, Backends.Managed), args, io);
         }
         catch (OutputFailedException e)
         {
@@ -83,6 +46,49 @@ internal static class CommandLine
         }
     }
 
+    /// <summary>The <c>eventpoll</c> command, with <c>fuzz</c> comparing <paramref name="fuzzReference"/> and <paramref name="fuzzCandidate"/>.</summary>
+    internal static RootCommand Root(StandardStreams io, Func<ITraceBackend> fuzzReference, Func<ITraceBackend> fuzzCandidate) =>
+        new("Run epoll trace files on the EventPoll engine and the Linux kernel, fuzz one against the other, and benchmark them. "
+            + "Exit status: 0 success (also when the only differences were the kernel running out of descriptors), 1 divergence, "
+            + "2 usage error or malformed trace, 3 output that could not be written (standard output, standard error, or the "
+            + "files of --out), 4 an internal error (one line names the exception and the file that holds its stack trace).")
+        {
+            TraceCommandLine.Create(io),
+            FuzzCommandLine.Create(io, fuzzReference, fuzzCandidate),
+            BenchCommandLine.Create(io),
+        };
+
+    /// <summary>
+    /// Parses and runs <paramref name="args"/>. A parse error is one line and exit status 2, without the help text
+    /// System.CommandLine would print after it; exceptions reach <see cref="RunProcess"/>, which knows their exit status.
+    /// </summary>
+    internal static int Invoke(RootCommand root, string[] args, StandardStreams io)
+    {
+        // No @response files: an argument starting with @ is a trace file's name, as it always was.
+        ParseResult parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        if (parsed.Action is ParseErrorAction)
+        {
+            io.Error.WriteLine(ParseErrorLine.Of(parsed));
+            return UsageError;
+        }
+
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration
+            {
+                Output = io.Out,
+                Error = io.Error,
+                EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = null, // Ctrl+C ends the process at once, as it always did
+            });
+        }
+        catch (UsageException e)
+        {
+            io.Error.WriteLine(e.Message);
+            return UsageError;
+        }
+    }
+
     /// <summary>Writes the exception with its stack trace to a temporary file and returns the path (or why it could not).</summary>
     private static string SaveCrashReport(Exception e)
     {
@@ -95,39 +101,6 @@ internal static class CommandLine
         catch (Exception write) when (write is IOException or UnauthorizedAccessException)
         {
             return $"no file: {write.Message}";
-        }
-    }
-
-    internal static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
-    {
-        if (args.Length == 0)
-        {
-            stderr.WriteLine(Usage);
-            return UsageError;
-        }
-
-        try
-        {
-            switch (args[0])
-            {
-                case "-h" or "--help" or "help":
-                    stdout.WriteLine(Usage);
-                    return Ok;
-                case "trace":
-                    return TraceCommandLine.Run(args.AsSpan(1), stdin, stdout, stderr);
-                case "fuzz":
-                    return FuzzCommandLine.Run(args.AsSpan(1), stdout, stderr, Backends.Kernel, Backends.Managed);
-                case "bench":
-                    return BenchCommandLine.Run(args.AsSpan(1), stdout, stderr);
-                default:
-                    stderr.WriteLine($"eventpoll: unknown command '{Echo.Of(args[0])}' (see eventpoll --help)");
-                    return UsageError;
-            }
-        }
-        catch (UsageException e)
-        {
-            stderr.WriteLine(e.Message);
-            return UsageError;
         }
     }
 }

@@ -1,6 +1,8 @@
+using System.CommandLine;
 using System.Diagnostics;
 using EventPoll.Trace;
 using EventPoll.Trace.Fuzz;
+using Spectre.Console;
 
 namespace EventPoll.Cli;
 
@@ -10,41 +12,35 @@ namespace EventPoll.Cli;
 /// </summary>
 internal static class FuzzCommandLine
 {
-    /// <summary>Runs the command with <paramref name="reference"/> and <paramref name="candidate"/> as the two sides (the kernel and the engine).</summary>
-    internal static int Run(ReadOnlySpan<string> args, TextWriter stdout, TextWriter stderr, Func<ITraceBackend> reference, Func<ITraceBackend> candidate)
+    /// <summary>The command with <paramref name="reference"/> and <paramref name="candidate"/> as the two sides (the kernel and the engine).</summary>
+    internal static Command Create(StandardStreams io, Func<ITraceBackend> reference, Func<ITraceBackend> candidate)
     {
-        int seed = Random.Shared.Next();
-        int count = 1000, length = 40;
-        string outDir = "fuzz-failures";
-        var arguments = new ArgumentReader("fuzz", args);
-        while (arguments.Next() is { } a)
+        Option<int?> seed = CliOptions.WholeNumber("--seed", "S", min: 0, "The random generator's seed (random unless given; the summary line names it).");
+        Option<int?> count = CliOptions.WholeNumber("--count", "N", min: 1, "How many traces to generate [default: 1000].");
+        Option<int?> length = CliOptions.WholeNumber("--length", "L", min: 1, "Commands per trace [default: 40].");
+        Option<string> outDir = CliOptions.Text("--out", "DIR", "a directory",
+            "Where the shrunk trace of a divergence is written (checked to be writable first) [default: fuzz-failures].");
+        var command = new Command("fuzz",
+            "Run N random traces of L commands on the kernel and the engine, with progress on standard error, and print a "
+            + "summary line. The first divergence is shrunk to a minimal trace, printed, written to DIR, and the run exits 1. "
+            + "Traces the kernel could not finish for want of descriptors are counted apart, not as divergences.")
         {
-            switch (a)
-            {
-                case "-h" or "--help":
-                    stdout.WriteLine(CommandLine.Usage);
-                    return CommandLine.Ok;
-                case "--seed":
-                    seed = arguments.Number(a, min: 0);
-                    break;
-                case "--count":
-                    count = arguments.Number(a, min: 1);
-                    break;
-                case "--length":
-                    length = arguments.Number(a, min: 1);
-                    break;
-                case "--out":
-                    outDir = arguments.Value(a, "a directory");
-                    break;
-                default:
-                    throw arguments.Unknown(a);
-            }
-        }
+            seed, count, length, outDir,
+        };
+        command.SetAction(parsed => Run(
+            parsed.GetValue(seed) ?? Random.Shared.Next(), parsed.GetValue(count) ?? 1000, parsed.GetValue(length) ?? 40,
+            parsed.GetValue(outDir) ?? "fuzz-failures", io, new FuzzRun(reference, candidate)));
+        return command;
+    }
 
-        OutputDirectory.Check(arguments, "--out", outDir);
+    private static int Run(int seed, int count, int length, string outDir, StandardStreams io, FuzzRun fuzz)
+    {
+        OutputDirectory.Check("fuzz", "--out", outDir);
+        (TextWriter stdout, TextWriter stderr) = (io.Out, io.Error);
         stderr.WriteLine($"eventpoll fuzz: seed {seed}, {count} traces of {length} commands");
-        var progress = new Progress(stderr, count);
-        FuzzRun.Outcome outcome = new FuzzRun(reference, candidate).Run(seed, count, length, progress.Report);
+        FuzzRun.Outcome outcome = io.Terminal.Stderr
+            ? RunLive(fuzz, seed, count, length, stderr)
+            : fuzz.Run(seed, count, length, new PlainProgress(stderr, count).Report);
         int divergences = outcome.Divergence is null ? 0 : 1;
         if (outcome is { Minimal: { } minimal, Divergence: { } divergence })
         {
@@ -57,6 +53,21 @@ internal static class FuzzCommandLine
         stdout.WriteLine($"fuzz: seed {seed}, {outcome.Traces} traces, {outcome.Commands} commands, {divergences} divergences{cutShort}");
         return divergences == 0 ? CommandLine.Ok : CommandLine.Diverged;
     }
+
+    /// <summary>The run under Spectre's live progress bar, with the commands run so far and the rate beside it.</summary>
+    private static FuzzRun.Outcome RunLive(FuzzRun fuzz, int seed, int count, int length, TextWriter stderr) =>
+        Terminal.Live(stderr).Progress()
+            .Columns(new ProgressBarColumn(), new PercentageColumn(), new TaskDescriptionColumn { Alignment = Justify.Left }, new ElapsedTimeColumn())
+            .Start(context =>
+            {
+                ProgressTask task = context.AddTask("starting", maxValue: count); // Spectre refuses an empty name
+                var clock = Stopwatch.StartNew();
+                return fuzz.Run(seed, count, length, (done, commands) =>
+                {
+                    task.Value = done;
+                    task.Description = $"{done}/{count} traces  {commands} commands  {done / Math.Max(clock.Elapsed.TotalSeconds, 1e-3):F0} traces/s";
+                });
+            });
 
     /// <summary>
     /// Prints the shrunk trace to stdout first, so it survives a write that fails, then writes it to the
@@ -81,25 +92,19 @@ internal static class FuzzCommandLine
         stderr.WriteLine($"{at}: managed: {divergence.Candidate ?? "(no line)"}");
     }
 
-    /// <summary>A progress line on stderr: redrawn in place on a terminal, every 10% otherwise.</summary>
-    private sealed class Progress(TextWriter stderr, int total)
+    /// <summary>Progress for logs and CI: a line on stderr at every tenth of the run.</summary>
+    private sealed class PlainProgress(TextWriter stderr, int total)
     {
-        private readonly bool _interactive = !Console.IsErrorRedirected;
         private readonly Stopwatch _clock = Stopwatch.StartNew();
-        private long _lastDraw = -1000;
         private int _lastDecile;
 
         internal void Report(int done, long commands)
         {
             int decile = (int)(10L * done / total);
-            bool draw = _interactive ? _clock.ElapsedMilliseconds - _lastDraw >= 250 || done == total : decile != _lastDecile;
-            if (!draw) return;
-            _lastDraw = _clock.ElapsedMilliseconds;
+            if (decile == _lastDecile) return;
             _lastDecile = decile;
             double rate = done / Math.Max(_clock.Elapsed.TotalSeconds, 1e-3);
-            string line = $"[{done}/{total}] {100.0 * done / total:F0}%  {commands} commands  {rate:F0} traces/s";
-            if (_interactive) stderr.Write("\r" + line + (done == total ? "\n" : ""));
-            else stderr.WriteLine(line);
+            stderr.WriteLine($"[{done}/{total}] {100.0 * done / total:F0}%  {commands} commands  {rate:F0} traces/s");
         }
     }
 }

@@ -10,7 +10,7 @@ internal static class OutputDirectory
     /// creating (and deleting) a probe file. A directory made only for the probe is removed again, so a run that
     /// has nothing to write leaves nothing behind; the writer creates it when it has results.
     /// </summary>
-    internal static void Check(ArgumentReader command, string option, string directory)
+    internal static void Check(string command, string option, string directory)
     {
         bool existed = Directory.Exists(directory);
         try
@@ -23,7 +23,7 @@ internal static class OutputDirectory
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw command.Error($"{option} '{Echo.Of(directory)}' is not a writable directory: {FailureReason.Of(e)}");
+            throw new UsageException($"eventpoll {command}: {option} '{Echo.Of(directory)}' is not a writable directory: {FailureReason.Of(e)}");
         }
     }
 }

@@ -1,3 +1,3 @@
 using EventPoll.Cli;
 
-return CommandLine.RunProcess(args, Console.In, Console.Out, Console.Error);
+return CommandLine.RunProcess(args, Console.In, Console.Out, Console.Error, Terminal.OfProcess());

@@ -1,3 +1,5 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
 using EventPoll.Trace;
 
 namespace EventPoll.Cli;
@@ -11,36 +13,63 @@ internal static class TraceCommandLine
     /// <summary>What <c>-</c> (standard input) is called in the <c>==</c> header and in <c>FILE:LINE</c> messages.</summary>
     internal const string StdinName = "<stdin>";
 
-    internal static int Run(ReadOnlySpan<string> args, TextReader stdin, TextWriter stdout, TextWriter stderr)
-    {
-        var files = new List<string>();
-        string backend = "managed";
-        var arguments = new ArgumentReader("trace", args);
-        while (arguments.Next() is { } a)
-        {
-            switch (a)
-            {
-                case "-h" or "--help":
-                    stdout.WriteLine(CommandLine.Usage);
-                    return CommandLine.Ok;
-                case "--backend":
-                    backend = arguments.Value(a, "a value (managed, kernel or both)");
-                    break;
-                case not "-" when a.StartsWith('-'):
-                    throw arguments.Unknown(a);
-                default:
-                    files.Add(a);
-                    break;
-            }
-        }
+    private static readonly string[] BackendNames = ["managed", "kernel", "both"];
 
-        CheckFiles(arguments, files);
+    internal static Command Create(StandardStreams io)
+    {
+        var files = new Argument<string[]>("FILE")
+        {
+            Description = "Trace files (format: docs/trace-format.md); - reads standard input, named <stdin> in the output.",
+            // Checked by the command's validator, which says what is missing in this CLI's words.
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        Option<string> backend = CliOptions.Text("--backend", "managed|kernel|both", "a value (managed, kernel or both)",
+            "managed: the EventPoll engine; kernel: the running kernel's system calls; both: both, printing the kernel's "
+            + "output, reporting the first differing line of each file that diverges and exiting 1 (a kernel that runs "
+            + "out of descriptors first, EMFILE or ENFILE, is an environment limit, not a divergence) [default: managed].");
+        backend.CompletionSources.Add(BackendNames);
+        // On the token, not the value: a missing value is the parser's to report, once.
+        backend.Validators.Add(result =>
+        {
+            if (result.Tokens is [{ Value: { Length: > 0 } value }] && !BackendNames.Contains(value))
+            {
+                result.AddError($"unknown backend '{Echo.Of(value)}' (expected managed, kernel or both)");
+            }
+        });
+
+        var command = new Command("trace", "Run trace files and print each command's result as it completes.") { files, backend };
+        command.Validators.Add(result => CheckFiles(result, result.GetValue(files) ?? []));
+        command.SetAction(parsed => Run(parsed.GetValue(files)!, parsed.GetValue(backend) ?? "managed", io));
+        return command;
+    }
+
+    /// <summary>
+    /// Refuses, before anything runs, what cannot be a trace file: an unknown option (the parser hands those to
+    /// FILE), nothing given, a directory, a missing file, stdin twice.
+    /// </summary>
+    private static void CheckFiles(CommandResult result, string[] files)
+    {
+        string? error = files.FirstOrDefault(f => f.StartsWith('-') && f != "-") is { } option
+            ? $"unknown option '{Echo.Of(option)}' (see eventpoll trace --help)"
+            : files.Length == 0 ? "no trace FILE given (see eventpoll trace --help)"
+            : files.Count(f => f == "-") > 1 ? "'-' (standard input) can be read only once"
+            : files.Where(f => f != "-").Select(FileError).FirstOrDefault(e => e is not null);
+        if (error is not null) result.AddError(error);
+    }
+
+    private static string? FileError(string file) =>
+        Directory.Exists(file) ? $"'{Echo.Of(file)}' is a directory, not a trace file"
+        : !File.Exists(file) ? $"'{Echo.Of(file)}': no such file"
+        : null;
+
+    private static int Run(string[] files, string backend, StandardStreams io)
+    {
+        (TextReader stdin, TextWriter stdout, TextWriter stderr) = (io.In, io.Out, io.Error);
         Func<ITraceBackend>? single = backend switch
         {
             "managed" => Backends.Managed,
             "kernel" => Backends.Kernel,
-            "both" => null,
-            _ => throw arguments.Error($"unknown backend '{Echo.Of(backend)}' (expected managed, kernel or both)"),
+            _ => null, // both
         };
 
         string reading = "";
@@ -64,7 +93,7 @@ internal static class TraceCommandLine
             }
 
             if (diverged == 0) return CommandLine.Ok;
-            stderr.WriteLine($"eventpoll trace: {diverged} of {files.Count} trace(s) diverge");
+            stderr.WriteLine($"eventpoll trace: {diverged} of {files.Length} trace(s) diverge");
             return CommandLine.Diverged;
         }
         catch (TraceException e)
@@ -84,18 +113,6 @@ internal static class TraceCommandLine
         {
             stderr.WriteLine($"eventpoll trace: {e.Message}");
             return CommandLine.UsageError;
-        }
-    }
-
-    /// <summary>Refuses, before anything runs, what cannot be a trace file: nothing given, a directory, a missing file, stdin twice.</summary>
-    private static void CheckFiles(ArgumentReader arguments, List<string> files)
-    {
-        if (files.Count == 0) throw arguments.Error("no trace FILE given (see eventpoll --help)");
-        if (files.Count(f => f == "-") > 1) throw arguments.Error("'-' (standard input) can be read only once");
-        foreach (string file in files.Where(f => f != "-"))
-        {
-            if (Directory.Exists(file)) throw arguments.Error($"'{Echo.Of(file)}' is a directory, not a trace file");
-            if (!File.Exists(file)) throw arguments.Error($"'{Echo.Of(file)}': no such file");
         }
     }
 

@@ -20,13 +20,17 @@ public class CliMisuseTests
     [InlineData("eventpoll bench: --oneshot-count must be a positive whole number, got '-1'", "bench", "--oneshot-count", "-1")]
     [InlineData("eventpoll bench: --oneshot-count needs a positive whole number", "bench", "--oneshot-count")]
     [InlineData("eventpoll bench: --oneshot-count must be at most 2147483647, got '99999999999'", "bench", "--oneshot-count", "99999999999")]
-    [InlineData("eventpoll bench: --quick takes no value", "bench", "--quick=yes")]
+    [InlineData("eventpoll bench: unknown scenario or option 'yes' (scenarios: micro, connrate, oneshot, lt-single, fanout, memory, alloc, alternatives)", "bench", "--quick=yes")]
     [InlineData("eventpoll fuzz: --seed must be a whole number, got 'x'", "fuzz", "--seed", "x")]
     [InlineData("eventpoll fuzz: --count must be a positive whole number, got '0'", "fuzz", "--count", "0")]
     [InlineData("eventpoll fuzz: --length must be a positive whole number, got '-3'", "fuzz", "--length=-3")]
     [InlineData("eventpoll fuzz: --out needs a directory", "fuzz", "--out")]
-    [InlineData("eventpoll fuzz: unknown option '--frob' (see eventpoll --help)", "fuzz", "--frob", "1")]
-    [InlineData("eventpoll trace: --backend needs a value (managed, kernel or both)", "trace", "x.trace", "--backend")]
+    [InlineData("eventpoll fuzz: unknown option '--frob' (see eventpoll fuzz --help)", "fuzz", "--frob", "1")]
+    [InlineData("eventpoll trace: --backend needs a value (managed, kernel or both)", "trace", "/dev/null", "--backend")]
+    [InlineData("eventpoll trace: unknown backend 'frob' (expected managed, kernel or both)", "trace", "/dev/null", "--backend=frob")]
+    [InlineData("eventpoll trace: no trace FILE given (see eventpoll trace --help)", "trace")]
+    [InlineData("eventpoll trace: unknown option '--frob' (see eventpoll trace --help)", "trace", "--frob")]
+    [InlineData("eventpoll: no command given (commands: trace, fuzz, bench; see eventpoll --help)")]
     public void Options_BadOrMissingValue_OneLineNamingTheOptionAndValue(string message, params string[] args)
     {
         (int exit, string stdout, string stderr) = CliRun.InProcess(null, args);
@@ -58,8 +62,7 @@ public class CliMisuseTests
     public void Fuzz_WritableOutDoesNotExist_ProbeLeavesNothingBehind()
     {
         string dir = Path.Combine(CliRun.TempDirectory(), "failures");
-        var stdout = new StringWriter();
-        int exit = FuzzCommandLine.Run(["--count", "1", "--length", "5", "--out", dir], stdout, new StringWriter(), Managed, Managed);
+        int exit = Fuzz(["--count", "1", "--length", "5", "--out", dir], new StringWriter(), new StringWriter(), Managed);
         Assert.Equal(CommandLine.Ok, exit);
         Assert.False(Directory.Exists(dir));
     }
@@ -73,7 +76,7 @@ public class CliMisuseTests
         var stderr = new StringWriter { NewLine = "\n" };
 
         // The recording backend answers every wait with 0 events and every poll with 0: the engine does not.
-        int exit = FuzzCommandLine.Run(["--seed", "1", "--count", "1", "--length", "40", "--out", dir], stdout, stderr, Managed, () => new RecordingBackend());
+        int exit = Fuzz(["--seed", "1", "--count", "1", "--length", "40", "--out", dir], stdout, stderr, () => new RecordingBackend());
 
         Assert.Equal(CommandLine.Diverged, exit);
         string[] printed = stdout.ToString().TrimEnd('\n').Split('\n');
@@ -214,4 +217,11 @@ public class CliMisuseTests
     }
 
     private static ITraceBackend Managed() => new ManagedBackend();
+
+    /// <summary><c>eventpoll fuzz ARGS</c> with the engine as the reference side and <paramref name="candidate"/> as the other.</summary>
+    private static int Fuzz(string[] args, StringWriter stdout, StringWriter stderr, Func<ITraceBackend> candidate)
+    {
+        var io = new StandardStreams(TextReader.Null, stdout, stderr, Terminal.None);
+        return CommandLine.Invoke(CommandLine.Root(io, Managed, candidate), ["fuzz", .. args], io);
+    }
 }

@@ -95,6 +95,13 @@ public sealed class PackedPackages : IDisposable
     /// standard output followed by standard error.
     /// </summary>
     public (int Exit, string Output) Run(string program, string directory, int seconds, bool isolated, params string[] args)
+        => RunProcess(program, directory, seconds, isolated ? Path.Combine(Root, "packages") : null, args);
+
+    /// <summary>
+    /// <see cref="Run"/> for any folder: <paramref name="packageCache"/>, if given, is the NUGET_PACKAGES the process
+    /// restores into.
+    /// </summary>
+    internal static (int Exit, string Output) RunProcess(string program, string directory, int seconds, string? packageCache, params string[] args)
     {
         var start = new ProcessStartInfo(program, args)
         {
@@ -104,7 +111,7 @@ public sealed class PackedPackages : IDisposable
         };
         foreach (string name in start.Environment.Keys.Where(k => k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase)).ToList())
             start.Environment.Remove(name);
-        if (isolated) start.Environment["NUGET_PACKAGES"] = Path.Combine(Root, "packages");
+        if (packageCache is not null) start.Environment["NUGET_PACKAGES"] = packageCache;
         start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
         start.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
         start.Environment["UseSharedCompilation"] = "false";
@@ -134,7 +141,7 @@ public sealed class PackedPackages : IDisposable
         }
     }
 
-    private static string FindRepoRoot()
+    internal static string FindRepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
@@ -143,9 +150,12 @@ public sealed class PackedPackages : IDisposable
         throw new DirectoryNotFoundException("no EventPoll.slnx above " + AppContext.BaseDirectory);
     }
 
-    /// <summary>Copies a file, or a directory without its build output (bin/, obj/).</summary>
-    internal static void CopyTree(string from, string to)
+    private static readonly string[] s_buildOutput = ["bin", "obj"];
+
+    /// <summary>Copies a file, or a directory without the folders named in <paramref name="skip"/> (default: the build output, bin/ and obj/).</summary>
+    internal static void CopyTree(string from, string to, string[]? skip = null)
     {
+        skip ??= s_buildOutput;
         if (File.Exists(from))
         {
             Directory.CreateDirectory(Path.GetDirectoryName(to)!);
@@ -157,7 +167,7 @@ public sealed class PackedPackages : IDisposable
         foreach (string dir in Directory.GetDirectories(from))
         {
             string name = Path.GetFileName(dir);
-            if (name is not ("bin" or "obj")) CopyTree(dir, Path.Combine(to, name));
+            if (!skip.Contains(name)) CopyTree(dir, Path.Combine(to, name), skip);
         }
     }
 }

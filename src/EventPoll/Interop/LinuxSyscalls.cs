@@ -89,6 +89,9 @@ internal static unsafe partial class LinuxSyscalls
 
     internal static int EpollCtl(int epfd, int op, int fd, EpollEvent ev) => Result(NativeEpollCtl(epfd, op, fd, &ev));
 
+    /// <summary>epoll_ctl with a NULL event (EPOLL_CTL_DEL's usual form; EFAULT for ADD and MOD).</summary>
+    internal static int EpollCtlNull(int epfd, int op, int fd) => Result(NativeEpollCtl(epfd, op, fd, null));
+
     /// <summary>
     /// epoll_wait into <paramref name="events"/>. <paramref name="maxEvents"/> is passed through unchanged so
     /// the kernel judges it; the caller must make the span hold as many events as the kernel can return.

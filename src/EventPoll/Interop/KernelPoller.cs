@@ -55,10 +55,15 @@ internal sealed partial class KernelPoller : IDisposable
     /// <summary>The eventfd writes <see cref="Wake"/> has made.</summary>
     internal long WakeWrites => Interlocked.Read(ref _wakeWrites);
 
-    /// <summary>Makes a kernel epoll with its wakeup eventfd: 0 and the poller, or <c>-errno</c> with nothing left open.</summary>
+    /// <summary>
+    /// Makes a kernel epoll with its wakeup eventfd: 0 and the poller, or <c>-errno</c> with nothing left open.
+    /// EOPNOTSUPP where <see cref="EpollEvent"/> is not the kernel's <c>struct epoll_event</c> (anything but x86-64
+    /// Linux: arm64's is 16 bytes, unpacked), since events are passed to the kernel as they are.
+    /// </summary>
     internal static int Create(out KernelPoller? poller)
     {
         poller = null;
+        if (!LinuxSyscalls.EpollEventLayoutMatches) return -(int)Errno.EOPNOTSUPP;
         int epfd = LinuxSyscalls.EpollCreate1(EpollCloExec);
         if (epfd < 0) return epfd;
         int wakeFd = LinuxSyscalls.EventFd(0, EfdNonBlock | EfdCloExec);

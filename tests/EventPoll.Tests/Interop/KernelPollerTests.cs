@@ -15,7 +15,7 @@ namespace EventPoll.Tests.Interop;
 /// </summary>
 public sealed partial class KernelPollerTests : IDisposable
 {
-    private const int CtlAdd = 1, EfdNonBlock = 0x800;
+    private const int CtlAdd = 1, CtlDel = 2, CtlMod = 3, EfdNonBlock = 0x800, AfUnix = 1, SockStream = 1;
 
     private readonly KernelPoller _poller;
     private readonly List<int> _fds = [];
@@ -138,6 +138,41 @@ public sealed partial class KernelPollerTests : IDisposable
         Assert.True(_poller.Interruptions >= 1, "the signal did not interrupt the wait");
     }
 
+    // ---- the kernel's traps an OS-descriptor instance must handle (event-loops.md), pinned on the poller ----
+
+    [LinuxFact]
+    public void HupArrivesWithAnEmptyInterest_ModToZeroDoesNotDisarm()
+    {
+        (int mine, int peer) = OsSocketPair();
+        Assert.Equal(0, _poller.Ctl(CtlAdd, mine, new EpollEvent(EpollEvents.In, 5)));
+        Assert.Equal(0, _poller.Ctl(CtlMod, mine, new EpollEvent(EpollEvents.None, 5))); // Java NIO's interestOps(0)
+        Assert.Equal(0, LinuxSyscalls.Shutdown(peer, 2));
+        var events = new EpollEvent[4];
+        Assert.Equal(1, _poller.Wait(events, TimeSpan.Zero));
+        Assert.Equal(5ul, events[0].Data);
+        Assert.True((events[0].Events & EpollEvents.Hup) != 0, $"{events[0].Events}");
+        Assert.Equal(1, _poller.Wait(events, TimeSpan.Zero)); // level-triggered: it spins until DEL or ONESHOT
+    }
+
+    [LinuxFact]
+    public void AnItemOutlivesTheCloseOfItsNumber_WhileADupLives()
+    {
+        int efd = OsEventFd();
+        Assert.Equal(0, _poller.Ctl(CtlAdd, efd, new EpollEvent(EpollEvents.In, 9)));
+        int dup = LinuxSyscalls.Dup(efd);
+        Assert.True(dup >= 0);
+        _fds.Add(dup);
+        Assert.Equal(0, LinuxSyscalls.Close(efd));
+        _fds.Remove(efd);
+
+        Signal(dup);
+        var events = new EpollEvent[4];
+        Assert.Equal(1, _poller.Wait(events, TimeSpan.Zero)); // still reported, under the closed number's registration
+        Assert.Equal(new EpollEvent(EpollEvents.In, 9), events[0]);
+        Assert.Equal(-(int)Errno.EBADF, _poller.Ctl(CtlDel, efd, null));   // the old number cannot remove it
+        Assert.Equal(-(int)Errno.ENOENT, _poller.Ctl(CtlDel, dup, null));  // nor the dup's: items are keyed by (file, fd)
+    }
+
     [Fact]
     public void TheRetryClock_ShortensTheTimeLeft_AndEndsWhenItIsUp()
     {
@@ -164,6 +199,14 @@ public sealed partial class KernelPollerTests : IDisposable
         Assert.True(fd >= 0);
         _fds.Add(fd);
         return fd;
+    }
+
+    private (int Mine, int Peer) OsSocketPair()
+    {
+        Assert.Equal(0, LinuxSyscalls.SocketPair(AfUnix, SockStream, 0, out int mine, out int peer));
+        _fds.Add(mine);
+        _fds.Add(peer);
+        return (mine, peer);
     }
 
     private static void Signal(int fd)

@@ -79,7 +79,6 @@ public sealed class WatchAccount
     /// </summary>
     public static long DefaultMaxWatches() => s_default.Value;
 
-
     /// <summary>
     /// Linux's eventpoll_init: <c>(((totalram - totalhigh) / 25) &lt;&lt; PAGE_SHIFT) / EP_ITEM_COST</c> with
     /// memory counted in whole pages, dividing by 25 before scaling back to bytes, as the kernel does.

@@ -1,3 +1,5 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace EventPoll;
@@ -38,6 +40,30 @@ public sealed class Epoll : FileHandle
 
     /// <summary>EPOLL_CTL_MOD by descriptor number.</summary>
     public void Modify(int fd, EpollEvents events, ulong data = 0) => Ctl(EpollOp.Mod, fd, new EpollEvent(events, data));
+
+    /// <summary>
+    /// EPOLL_CTL_ADD of an OS descriptor (a <see cref="Socket"/>'s, a <see cref="Microsoft.Win32.SafeHandles.SafeFileHandle"/>'s,
+    /// any <see cref="SafeHandle"/> of one): the same flags and data word as in-process sources, the kernel's rules.
+    /// The handle is held (DangerousAddRef) for the call only; the registration then lives in the kernel, keyed by the
+    /// open file as every epoll registration is, so disposing the handle ends it (unless the descriptor was
+    /// duplicated) and a new descriptor that reuses the number does not inherit it.
+    /// </summary>
+    public void Add(SafeHandle osHandle, EpollEvents events, ulong data = 0) => CtlOs(EpollOp.Add, osHandle, new EpollEvent(events, data));
+
+    /// <summary>EPOLL_CTL_ADD of a socket's descriptor (see <see cref="Add(SafeHandle, EpollEvents, ulong)"/>).</summary>
+    public void Add(Socket socket, EpollEvents events, ulong data = 0) => Add(SocketHandle(socket), events, data);
+
+    /// <summary>EPOLL_CTL_MOD of an OS descriptor's registration.</summary>
+    public void Modify(SafeHandle osHandle, EpollEvents events, ulong data = 0) => CtlOs(EpollOp.Mod, osHandle, new EpollEvent(events, data));
+
+    /// <summary>EPOLL_CTL_MOD of a socket's registration.</summary>
+    public void Modify(Socket socket, EpollEvents events, ulong data = 0) => Modify(SocketHandle(socket), events, data);
+
+    /// <summary>EPOLL_CTL_DEL of an OS descriptor: a disposed handle throws <see cref="ObjectDisposedException"/> (its registration went with its last descriptor).</summary>
+    public void Delete(SafeHandle osHandle) => CtlOs(EpollOp.Del, osHandle, null);
+
+    /// <summary>EPOLL_CTL_DEL of a socket's descriptor.</summary>
+    public void Delete(Socket socket) => Delete(SocketHandle(socket));
 
     /// <summary>EPOLL_CTL_DEL: stop watching <paramref name="target"/>.</summary>
     public void Delete(FileHandle target) => Ctl(EpollOp.Del, target, null);
@@ -137,6 +163,29 @@ public sealed class Epoll : FileHandle
         if (target.Table != Table) throw new ArgumentException("The descriptor belongs to another descriptor table.", nameof(target));
         using Use watched = target.Enter(); // keeps the target's number from being closed and reused mid-call
         Ctl(op, target.Fd, ev);
+    }
+
+    private void CtlOs(EpollOp op, SafeHandle osHandle, EpollEvent? ev)
+    {
+        ArgumentNullException.ThrowIfNull(osHandle);
+        bool held = false;
+        try
+        {
+            osHandle.DangerousAddRef(ref held); // ObjectDisposedException once the handle is closed: never the reused number
+            int osFd = (int)osHandle.DangerousGetHandle();
+            using Use use = Enter();
+            EpollException.Check(Syscalls.EpollCtlOs(Table, Fd, (int)op, osFd, ev), $"{CtlCall(op)}, OS descriptor {osFd}", -1);
+        }
+        finally
+        {
+            if (held) osHandle.DangerousRelease();
+        }
+    }
+
+    private static SafeHandle SocketHandle(Socket socket)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        return socket.SafeHandle;
     }
 
     private void Ctl(EpollOp op, int fd, EpollEvent? ev)

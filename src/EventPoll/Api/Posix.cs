@@ -52,6 +52,14 @@ public sealed partial class Posix
     /// <summary>epoll_ctl(epfd, op, fd, event): a null <paramref name="ev"/> is C's NULL pointer (EFAULT unless op is DEL).</summary>
     public int EpollCtl(int epfd, int op, int fd, EpollEvent? ev) => Result(Syscalls.EpollCtl(Table, epfd, op, fd, ev));
 
+    /// <summary>
+    /// epoll_ctl(epfd, op, osFd, event) for an OS descriptor: <paramref name="osFd"/> is a number of the process's own
+    /// descriptor table (a socket, pipe, eventfd, timerfd, signalfd, another kernel epoll...), never one of
+    /// <see cref="Table"/>'s, and the registration lives in the instance's kernel epoll with the kernel's rules and
+    /// errnos. As in C, the call acts on whatever file has that number when it runs.
+    /// </summary>
+    public int EpollCtlOs(int epfd, int op, int osFd, EpollEvent? ev) => Result(Syscalls.EpollCtlOs(Table, epfd, op, osFd, ev));
+
     /// <summary>epoll_wait(epfd, events, maxevents, timeout): <paramref name="maxevents"/> larger than the span is EFAULT.</summary>
     public int EpollWait(int epfd, Span<EpollEvent> events, int maxevents, int timeout)
         => Result(Syscalls.EpollWait(Table, epfd, events, maxevents, timeout, default(WaitCancellation)));

@@ -1,4 +1,5 @@
 using System.Text;
+using EventPoll.Interop;
 
 namespace EventPoll;
 
@@ -22,6 +23,26 @@ internal static class Syscalls
         if (targetPin.File is not OpenFile target) return NotOpen();
         EpollEvent e = ev.GetValueOrDefault();
         return Eventpoll.Ctl(epFile, op, target, fd, (uint)e.Events, e.Data);
+    }
+
+    /// <summary>
+    /// epoll_ctl of an OS descriptor (<paramref name="osFd"/> is a number of the process's descriptor table, not of
+    /// <paramref name="table"/>): EFAULT for a missing event (except DEL), EBADF for <paramref name="epfd"/>, then the
+    /// kernel's checks of the OS descriptor (EBADF, EPERM) before EINVAL for an <paramref name="epfd"/> that is not an
+    /// instance (Linux's order), then <see cref="Eventpoll.CtlOs"/>, whose errors are the kernel's.
+    /// </summary>
+    internal static int EpollCtlOs(DescriptorTable table, int epfd, int op, int osFd, EpollEvent? ev)
+    {
+        if (op != (int)EpollOp.Del && ev is null) return Failure.Of(Errno.EFAULT, "no epoll_event was given (only EPOLL_CTL_DEL may omit it)");
+        using var epFilePin = new PinnedFile(table, epfd);
+        if (epFilePin.File is not OpenFile epFile) return Failure.Of(Errno.EBADF, $"the epoll descriptor {epfd} is not open");
+        if (epFile is not Eventpoll ep)
+        {
+            int checkedFd = OsDescriptorCheck.Probe(osFd);
+            return checkedFd < 0 ? checkedFd : NotAnEpoll();
+        }
+        EpollEvent e = ev.GetValueOrDefault();
+        return ep.CtlOs(op, osFd, (uint)e.Events, e.Data);
     }
 
     /// <summary>

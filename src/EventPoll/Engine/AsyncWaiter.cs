@@ -106,7 +106,7 @@ internal sealed class AsyncWaiter : Waiter, IValueTaskSource<int>, IThreadPoolWo
     /// <summary>Runs on the thread pool after a wakeup, timeout or cancellation won the state.</summary>
     void IThreadPoolWorkItem.Execute()
     {
-        int count = _woken ? _ep.Harvest(_buffer.Span) : 0;
+        int count = _woken ? Math.Max(0, _ep.HarvestBoth(_buffer.Span)) : 0; // a kernel error cannot happen on a live epoll
         if (count != 0) Complete(count);
         else if (_timedOut || _deadline.HasPassed) Complete(0);
         else if (_cancellation.IsCancellationRequested) Complete(-(int)Errno.EINTR);

@@ -20,6 +20,14 @@ internal readonly struct Deadline(long timeoutMs)
     /// <summary>Whether the deadline has passed (never, without one).</summary>
     internal bool HasPassed => _end != long.MaxValue && Stopwatch.GetTimestamp() >= _end;
 
+    /// <summary>Time left (<see cref="Timeout.InfiniteTimeSpan"/> without a deadline, <see cref="TimeSpan.Zero"/> once passed).</summary>
+    internal TimeSpan RemainingTime()
+    {
+        if (_end == long.MaxValue) return Timeout.InfiniteTimeSpan;
+        long left = _end - Stopwatch.GetTimestamp();
+        return left <= 0 ? TimeSpan.Zero : TimeSpan.FromTicks((long)Math.Ceiling(left * (double)TimeSpan.TicksPerSecond / Stopwatch.Frequency));
+    }
+
     /// <summary>Milliseconds left, rounded up (<see cref="Timeout.Infinite"/> without a deadline).</summary>
     internal int RemainingMs()
     {

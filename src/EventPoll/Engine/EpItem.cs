@@ -91,6 +91,13 @@ internal sealed class EpItem : WaitEntry
 
     private void UnlockSettings() => Volatile.Write(ref _settingsLock, 0);
 
+    /// <summary>
+    /// Nonzero while the watched file is an instance with a kernel side and this registration is held in the owning
+    /// instance's kernel epoll under this tag (<see cref="KernelDataWords"/>); in-process wakeups then leave the item
+    /// alone, since the kernel reports it. Written under the owning instance's interest lock, read without it.
+    /// </summary>
+    internal ulong KernelTag;
+
     /// <summary>1 while the item sits on the instance's ready structures (Linux: ep_is_linked).</summary>
     internal int Queued;
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EventPoll.Interop;
 
 namespace EventPoll;
 
@@ -15,9 +16,10 @@ internal sealed partial class Eventpoll
     internal ValueTask<int> WaitAsync(Memory<EpollEvent> events, long timeoutMs, WaitCancellation cancellation)
     {
         Debug.Assert(events.Length is > 0 and <= MaxEvents);
-        if (EventsAvailable)
+        if (EventsAvailable || Kernel is not null)
         {
-            int count = Harvest(events.Span);
+            int count = HarvestBoth(events.Span);
+            if (count < 0) return ValueTask.FromException<int>(new EpollException((Errno)(-count), "epoll_wait of the kernel side failed"));
             if (count != 0) return new ValueTask<int>(count);
         }
         if (timeoutMs == 0) return new ValueTask<int>(0);
@@ -39,7 +41,21 @@ internal sealed partial class Eventpoll
         lock (_asyncWaiters) _asyncWaiters.Push(waiter);
     }
 
-    internal void AddWaiter(Waiter waiter) => _waiters.Add(waiter);
+    /// <summary>
+    /// Queues an asynchronous waiter; with a kernel side, also arms <see cref="KernelWatcher"/> to wake it for OS
+    /// readiness. The caller re-checks <see cref="EventsAvailable"/> afterwards.
+    /// </summary>
+    internal void AddWaiter(Waiter waiter)
+    {
+        _waiters.Add(waiter);
+        if (Volatile.Read(ref _kernel) is KernelPoller k) KernelWatcher.Arm(this, k);
+    }
+
+    /// <summary>The kernel side polled readable for an asynchronous wait: the first queued waiter harvests.</summary>
+    internal void WakeWaiterForKernel()
+    {
+        if (_waiters.HasWaiters) _waiters.WakeOne();
+    }
 
     internal bool RemoveWaiter(Waiter waiter) => _waiters.Remove(waiter);
 

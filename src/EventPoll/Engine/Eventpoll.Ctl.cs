@@ -54,10 +54,24 @@ internal sealed partial class Eventpoll
     private int CtlChecked(int op, OpenFile target, int fd, uint events, ulong data)
     {
         // MOD of a registered item needs no interest lock (see the class remarks); a miss is checked under it.
-        if (op == (int)EpollOp.Mod && _items.FindWithoutLock(target, fd) is EpItem found && !found.Removed)
+        if (op == (int)EpollOp.Mod && _items.FindWithoutLock(target, fd) is EpItem found && !found.Removed && Volatile.Read(ref found.KernelTag) == 0)
         {
-            return ModifyItem(found, events, data);
+            return ModifyItem(found, events, data, locked: false);
         }
+        bool hadKernel = Kernel is not null;
+        int result = CtlCheckedSlow(op, target, fd, events, data);
+        if (!hadKernel && Kernel is not null)
+        {
+            // Watching an instance with a kernel side gave this one a kernel side too: push it up to this instance's
+            // watchers, and send waiters asleep in the waiter queue to wait in the kernel.
+            AdoptKernelWatchers();
+            _waiters.WakeAll();
+        }
+        return result;
+    }
+
+    private int CtlCheckedSlow(int op, OpenFile target, int fd, uint events, ulong data)
+    {
 
         // A full topology check is needed when this instance is itself watched or the target is an
         // instance (Linux: full_check); it serialises on the nested lock, as epnested_mutex does.
@@ -97,7 +111,7 @@ internal sealed partial class Eventpoll
                     }
                     return 0;
                 case (int)EpollOp.Mod:
-                    return item is null ? NotRegistered() : ModifyItem(item, events, data);
+                    return item is null ? NotRegistered() : ModifyItem(item, events, data, locked: true);
                 default:
                     return Failure.Of(Errno.EINVAL, $"op {op} is not EPOLL_CTL_ADD (1), EPOLL_CTL_DEL (2) or EPOLL_CTL_MOD (3)");
             }
@@ -124,6 +138,18 @@ internal sealed partial class Eventpoll
         _items.Add(item);
         AddRefsLocked(1);
 
+        if (target is Eventpoll { Kernel: not null })
+        {
+            // The watched instance has a kernel side: the registration is held in this one's (see Eventpoll.Kernel.cs),
+            // whose ADD polls it. Its watchers learn of a kernel side made here once the lock is left (CtlChecked).
+            int registered = CreateKernel(out _);
+            if (registered >= 0) registered = RegisterInKernel(item);
+            if (registered >= 0) return 0;
+            RemoveLocked(item, force: true);
+            PutRef();
+            return registered;
+        }
+
         _registrar.Item = item;
         uint revents = PollItem(item, item.Events, _registrar, callerPinned: true);
         _registrar.Item = null;
@@ -131,11 +157,11 @@ internal sealed partial class Eventpoll
         return 0;
     }
 
-    /// <summary>EPOLL_CTL_MOD of a found item: EINVAL for an exclusive one, else <see cref="Modify"/>. With or without <c>_mtx</c>.</summary>
-    private int ModifyItem(EpItem item, uint events, ulong data)
+    /// <summary>EPOLL_CTL_MOD of a found item: EINVAL for an exclusive one, else <see cref="Modify"/>. With (<paramref name="locked"/>) or without <c>_mtx</c>.</summary>
+    private int ModifyItem(EpItem item, uint events, ulong data, bool locked)
     {
         if (item.Exclusive) return Failure.Of(Errno.EINVAL, "a registration made with EPOLLEXCLUSIVE cannot be modified");
-        Modify(item, events | AlwaysReported, data);
+        Modify(item, events | AlwaysReported, data, locked);
         return 0;
     }
 
@@ -143,10 +169,16 @@ internal sealed partial class Eventpoll
     /// EPOLL_CTL_MOD (Linux: ep_modify): store, then re-poll and queue if ready. Needs no interest lock: the
     /// store is under the item's settings lock and the rest is what a wakeup does.
     /// </summary>
-    private static void Modify(EpItem item, uint events, ulong data)
+    private static void Modify(EpItem item, uint events, ulong data, bool locked)
     {
         item.WriteSettings(events, data);
         Interlocked.MemoryBarrier(); // pairs with the wakeup path: the new mask is seen, or the poll sees the state
+        if (Volatile.Read(ref item.KernelTag) != 0)
+        {
+            // Held in the kernel (or moved there since the lock-free lookup): the kernel takes the settings and polls.
+            if (locked) item.Ep.ModifyInKernel(item); else item.Ep.ReArmInKernel(item);
+            return;
+        }
         if (PollItem(item, events, null, callerPinned: true) != 0) item.Ep.QueueReady(item);
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using EventPoll.Interop;
 
 namespace EventPoll;
 
@@ -18,21 +19,23 @@ internal sealed partial class Eventpoll
     public override EpollEvents Poll(PollTable? table)
     {
         table?.Register(PollWait);
+        EpollEvents result = EpollEvents.None;
         using (EnterMtx())
         {
             _ready.StartScan();
-            EpollEvents result = EpollEvents.None;
             while (_ready.Pop() is EpItem item)
             {
                 Interlocked.Exchange(ref item.Queued, 0); // a callback from here on queues it again
-                if (PollItem(item, item.Events, null) == 0) continue;
+                if (item.KernelTag != 0 || PollItem(item, item.Events, null) == 0) continue;
                 if (Interlocked.CompareExchange(ref item.Queued, 1, 0) == 0) _ready.PushFront(item);
                 result = EpollEvents.In | EpollEvents.RdNorm;
                 break;
             }
             _ready.DoneScan(null, null);
-            return result;
         }
+        // The OS side, outside the lock: its poll(2) and signal bookkeeping need none.
+        if (result == EpollEvents.None && Volatile.Read(ref _kernel) is KernelPoller k && KernelReadable(k)) result = EpollEvents.In | EpollEvents.RdNorm;
+        return result;
     }
 
     /// <summary>
@@ -50,6 +53,7 @@ internal sealed partial class Eventpoll
             while (count < events.Length && _ready.Pop() is EpItem item)
             {
                 Interlocked.Exchange(ref item.Queued, 0); // full fence before the poll: see ReadyList
+                if (item.KernelTag != 0) continue; // queued before the kernel took it over: the kernel reports it now
                 // A MOD may run concurrently (it takes no interest lock): report and act on one consistent pair.
                 (uint settings, ulong data) = item.ReadSettings();
                 uint revents = PollItem(item, settings, null);
@@ -89,6 +93,7 @@ internal sealed partial class Eventpoll
         ThreadWaiter? waiter = null;
         while (true)
         {
+            if (Volatile.Read(ref _kernel) is KernelPoller k) return WaitWithKernel(buffer, deadline, timedOut, cancellation, k);
             if (available)
             {
                 int count = Harvest(buffer);
@@ -129,6 +134,7 @@ internal sealed partial class Eventpoll
                     $"tfd: {item.Fd,8} events: {events,8:x} data: {data,16:x}  pos:{item.File.Position} ino:{item.File.Inode:x} sdev:{item.File.DeviceId:x}\n");
             }
         }
+        AppendKernelFdInfo(text);
     }
 
     /// <summary>A copy of the registered items (for topology checks and tests).</summary>

@@ -106,6 +106,7 @@ internal sealed partial class Eventpoll : OpenFile
     {
         // The locked "before" design runs the whole callback under the ready list's lock, the disabled-item check
         // included, as Linux did before the wfcqueue series (ep->lock); the product design takes no lock here.
+        if (Volatile.Read(ref item.KernelTag) != 0) return true; // held in the kernel epoll, which reports it
         ShortLock? gate = _ready.Gate;
         gate?.Enter();
         bool consumed;
@@ -131,6 +132,7 @@ internal sealed partial class Eventpoll : OpenFile
             gate?.Exit();
         }
         if (PollWait.HasEntries) PollWait.Wake(EpollEvents.In);
+        SignalIfInProcessReady();
         return consumed;
     }
 
@@ -155,6 +157,7 @@ internal sealed partial class Eventpoll : OpenFile
         if (!_ready.TryEnqueue(item)) return;
         if (_waiters.HasWaiters) _waiters.WakeOne();
         if (PollWait.HasEntries) PollWait.Wake(EpollEvents.In);
+        SignalIfInProcessReady();
     }
 
     /// <summary>
@@ -203,6 +206,7 @@ internal sealed partial class Eventpoll : OpenFile
     {
         Debug.Assert(_mtx.IsHeldByCurrentThread);
         UnregisterPollWait(item);
+        if (item.KernelTag != 0) UnregisterFromKernel(item); // the item goes either way (a dying one by its file's release)
         using (item.File.LockWatchers())
         {
             if (item.Dying && !force) return false;
@@ -234,6 +238,7 @@ internal sealed partial class Eventpoll : OpenFile
     private void Free()
     {
         Debug.Assert(_items.Count == 0, "an instance is freed only after its last item left");
+        FreeKernel();
         Interlocked.Decrement(ref s_liveInstances);
     }
 

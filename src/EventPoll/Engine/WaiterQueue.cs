@@ -75,6 +75,12 @@ internal sealed class WaiterQueue
         waiter.Signal();
     }
 
+    /// <summary>Wakes every queued waiter (when the instance gains a kernel side, where they must wait from then on).</summary>
+    internal void WakeAll()
+    {
+        while (HasWaiters) WakeOne();
+    }
+
     private void Unlink(Waiter waiter)
     {
         if (waiter.Prev is null) _head = waiter.Next; else waiter.Prev.Next = waiter.Next;

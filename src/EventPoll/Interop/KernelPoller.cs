@@ -4,82 +4,95 @@ using System.Runtime.InteropServices;
 namespace EventPoll.Interop;
 
 /// <summary>
-/// One kernel epoll instance and the eventfd that wakes a thread blocked in it: the building block issue 14 expects
-/// an instance that watches OS descriptors to stand on. It is the shape of the best event loops (mio, libuv, Netty,
-/// nginx; shared/reference/event-loops.md): threads block only in epoll_wait, and a wakeup from user space costs one
-/// eventfd write, made only when a thread may be blocked.
+/// One kernel epoll instance and the eventfd that signals it from user space: the OS half of an instance that watches
+/// OS descriptors (<see cref="Eventpoll"/>'s kernel side). It is the shape of the best event loops (mio, libuv, Netty,
+/// nginx; shared/reference/event-loops.md): a thread blocks only in epoll_wait, and a wakeup from user space costs
+/// one eventfd write, made only when someone may be looking.
 /// </summary>
 /// <remarks>
-/// <para>No lost wakeup (Dekker's pattern, both sides with full fences): a waiter announces itself
-/// (<see cref="AnnounceBlocking"/>, an interlocked increment) and only then re-checks its in-process readiness before
-/// it calls <see cref="Wait"/> with a timeout; a waker publishes that readiness with a full fence and only then reads
-/// the count in <see cref="Wake"/>. Either the waiter sees the readiness, or the waker sees the waiter and writes.</para>
-/// <para>The eventfd is registered edge-triggered and never read (as Netty's): each write is one edge, and the event
-/// queued by a write that lands after the waiter returned for another reason makes its next wait return at once, a
-/// spurious wakeup the caller's loop absorbs. Writes are coalesced by <c>_wakePending</c>, so the counter grows by at
-/// most one per wakeup a waiter consumes and cannot near its 2^64-2 ceiling.</para>
-/// <para>The wakeup's registration carries <see cref="WakeData"/>; <see cref="Wait"/> removes such events from the
-/// batch. A caller that lets users choose data words must keep that one value for itself (for example by mapping a
-/// user registration that asks for it through a slot of its own).</para>
+/// <para><b>The signal eventfd</b> is registered edge-triggered with <see cref="SignalData"/>. <c>_signalled</c> is 1
+/// from a write until the write is known to be off the kernel's ready list: an epoll_wait returned its event
+/// (<see cref="SignalSeen"/>, no read needed, as Netty never reads its wakeup fd) or the counter was read back to 0
+/// (<see cref="Drain"/>, after which the kernel's next poll of the epoll drops the item). Writes happen only on the
+/// 0 to 1 transition, so the counter grows by at most one per event seen and cannot near its 2^64-2 ceiling. While it
+/// is signalled the kernel epoll polls readable, which is how an instance's in-process readiness reaches a kernel
+/// epoll that watches this one.</para>
+/// <para><b>One leader</b> (<see cref="TryLead"/>) blocks in the kernel at a time: a wakeup of epoll's wait queue
+/// wakes one exclusive waiter, most recent first, so a write meant for one blocked thread (a cancellation, say) could
+/// be consumed by another and never reach it. Other threads wait in user space and take over when the leader leaves.
+/// No lost wakeup (Dekker's pattern, full fences on both sides): the leader claims leadership and only then re-checks
+/// in-process readiness before blocking; a waker publishes that readiness and only then reads <see cref="HasLeader"/>.</para>
+/// <para><b>Lifetime</b>: the owner holds one use and each kernel epoll that has this one's descriptor registered
+/// holds another (<see cref="AddUse"/>), so the descriptor cannot be closed and its number reused while a watcher may
+/// still name it in an EPOLL_CTL_DEL; the last <see cref="ReleaseUse"/> closes both descriptors.</para>
 /// </remarks>
-internal sealed partial class KernelPoller : IDisposable
+internal sealed partial class KernelPoller
 {
-    /// <summary>The data word of the wakeup eventfd's registration.</summary>
-    internal const ulong WakeData = ulong.MaxValue;
+    /// <summary>The data word of the signal eventfd's registration.</summary>
+    internal const ulong SignalData = ulong.MaxValue;
 
     private const int EpollCloExec = 0x80000, EfdNonBlock = 0x800, EfdCloExec = 0x80000, CtlAdd = 1;
     private const uint EpollIn = 0x1, EpollEt = 1u << 31;
+    private const short PollIn = 0x1;
 
-    private readonly int _epfd;   // owned: closed by Dispose
-    private readonly int _wakeFd; // owned: closed by Dispose
-    private int _blocked;         // threads between AnnounceBlocking and EndBlocking; interlocked (full fences)
-    private int _wakePending;     // 1 from a wakeup's write until a waiter sees its event; interlocked
-    private long _wakeWrites;     // eventfd writes made, for tests and diagnostics; interlocked
-    private long _interruptions;  // waits retried after EINTR, for tests and diagnostics; interlocked
+    private readonly int _epfd;     // owned: closed by the last ReleaseUse
+    private readonly int _signalFd; // owned: closed by the last ReleaseUse
+    private int _uses = 1;          // the owner plus one per kernel epoll watching this one; interlocked
+    private int _leader;            // 1 while a thread may block in Wait; interlocked (full fences)
+    private int _signalled;         // see the remarks; interlocked
+    private long _signalWrites;     // eventfd writes made, for tests and diagnostics; interlocked
+    private long _interruptions;    // waits retried after EINTR, for tests and diagnostics; interlocked
+    private long _waitCalls;        // epoll_wait calls made by Wait, for tests and the bench's system-call count; interlocked
 
-    private KernelPoller(int epfd, int wakeFd)
+    private KernelPoller(int epfd, int signalFd)
     {
         _epfd = epfd;
-        _wakeFd = wakeFd;
+        _signalFd = signalFd;
     }
 
-    /// <summary>The kernel epoll descriptor (to watch it from another kernel epoll, for nesting).</summary>
+    /// <summary>The kernel epoll descriptor (registered in a watcher's kernel epoll, for nesting).</summary>
     internal int Descriptor => _epfd;
 
-    /// <summary>Threads between <see cref="AnnounceBlocking"/> and <see cref="EndBlocking"/>.</summary>
-    internal int BlockedThreads => Volatile.Read(ref _blocked);
+    /// <summary>Whether a thread leads (may be blocked in <see cref="Wait"/>).</summary>
+    internal bool HasLeader => Volatile.Read(ref _leader) != 0;
+
+    /// <summary>Whether a signal was written and may still be on the kernel's ready list.</summary>
+    internal bool Signalled => Volatile.Read(ref _signalled) != 0;
 
     /// <summary>Waits <see cref="Wait"/> retried after EINTR.</summary>
     internal long Interruptions => Interlocked.Read(ref _interruptions);
 
-    /// <summary>The eventfd writes <see cref="Wake"/> has made.</summary>
-    internal long WakeWrites => Interlocked.Read(ref _wakeWrites);
+    /// <summary>The epoll_wait (epoll_pwait2) calls <see cref="Wait"/> has made, retries after EINTR included.</summary>
+    internal long WaitCalls => Interlocked.Read(ref _waitCalls);
+
+    /// <summary>The eventfd writes <see cref="Signal"/> has made.</summary>
+    internal long SignalWrites => Interlocked.Read(ref _signalWrites);
 
     /// <summary>
-    /// Makes a kernel epoll with its wakeup eventfd: 0 and the poller, or <c>-errno</c> with nothing left open.
+    /// Makes a kernel epoll with its signal eventfd: 0 and the poller, or <c>-errno</c> with nothing left open.
     /// EOPNOTSUPP where <see cref="EpollEvent"/> is not the kernel's <c>struct epoll_event</c> (anything but x86-64
     /// Linux: arm64's is 16 bytes, unpacked), since events are passed to the kernel as they are.
     /// </summary>
     internal static int Create(out KernelPoller? poller)
     {
         poller = null;
-        if (!LinuxSyscalls.EpollEventLayoutMatches) return -(int)Errno.EOPNOTSUPP;
+        if (!LinuxSyscalls.EpollEventLayoutMatches) return Failure.Of(Errno.EOPNOTSUPP, "OS descriptors need x86-64 Linux, where EpollEvent is the kernel's struct epoll_event");
         int epfd = LinuxSyscalls.EpollCreate1(EpollCloExec);
         if (epfd < 0) return epfd;
-        int wakeFd = LinuxSyscalls.EventFd(0, EfdNonBlock | EfdCloExec);
-        if (wakeFd < 0)
+        int signalFd = LinuxSyscalls.EventFd(0, EfdNonBlock | EfdCloExec);
+        if (signalFd < 0)
         {
             LinuxSyscalls.Close(epfd);
-            return wakeFd;
+            return signalFd;
         }
-        int added = LinuxSyscalls.EpollCtl(epfd, CtlAdd, wakeFd, new EpollEvent((EpollEvents)(EpollIn | EpollEt), WakeData));
+        int added = LinuxSyscalls.EpollCtl(epfd, CtlAdd, signalFd, new EpollEvent((EpollEvents)(EpollIn | EpollEt), SignalData));
         if (added < 0)
         {
-            LinuxSyscalls.Close(wakeFd);
+            LinuxSyscalls.Close(signalFd);
             LinuxSyscalls.Close(epfd);
             return added;
         }
-        poller = new KernelPoller(epfd, wakeFd);
+        poller = new KernelPoller(epfd, signalFd);
         return 0;
     }
 
@@ -87,59 +100,80 @@ internal sealed partial class KernelPoller : IDisposable
     internal int Ctl(int op, int fd, EpollEvent? ev)
         => ev is { } e ? LinuxSyscalls.EpollCtl(_epfd, op, fd, e) : LinuxSyscalls.EpollCtlNull(_epfd, op, fd);
 
-    /// <summary>Says a thread may block in <see cref="Wait"/>; it must re-check its in-process readiness after this.</summary>
-    internal void AnnounceBlocking() => Interlocked.Increment(ref _blocked);
+    /// <summary>Becomes the leader unless another thread is; a leader re-checks its in-process readiness after this.</summary>
+    internal bool TryLead() => Interlocked.CompareExchange(ref _leader, 1, 0) == 0;
 
-    /// <summary>Ends what <see cref="AnnounceBlocking"/> began.</summary>
-    internal void EndBlocking()
+    /// <summary>Ends what a successful <see cref="TryLead"/> began.</summary>
+    internal void EndLead()
     {
-        int left = Interlocked.Decrement(ref _blocked);
-        Debug.Assert(left >= 0);
+        // A full fence: the leader's waiting followers are checked after this, and a follower checks HasLeader after
+        // queueing itself, so one of the two always sees the other.
+        int was = Interlocked.Exchange(ref _leader, 0);
+        Debug.Assert(was == 1);
     }
 
     /// <summary>
-    /// Wakes a thread blocked in <see cref="Wait"/>: one eventfd write when one may be blocked and no earlier write is
-    /// still unseen, otherwise nothing. The caller has published what the waiter should find with a full fence.
+    /// Makes the kernel epoll report <see cref="SignalData"/>: one eventfd write unless a signal is already pending.
+    /// The caller has published what the signal announces with a full fence.
     /// </summary>
-    internal void Wake()
+    internal void Signal()
     {
-        if (Volatile.Read(ref _blocked) == 0) return;
-        if (Interlocked.Exchange(ref _wakePending, 1) != 0) return;
+        if (Volatile.Read(ref _signalled) != 0 || Interlocked.Exchange(ref _signalled, 1) != 0) return;
         Span<byte> one = stackalloc byte[sizeof(ulong)];
         BitConverter.TryWriteBytes(one, 1UL);
-        LinuxSyscalls.Write(_wakeFd, one); // EAGAIN only at a counter of 2^64-2, which coalescing rules out
-        Interlocked.Increment(ref _wakeWrites);
+        LinuxSyscalls.Write(_signalFd, one); // EAGAIN only at a counter of 2^64-2, which the transition rule rules out
+        Interlocked.Increment(ref _signalWrites);
     }
 
+    /// <summary>An epoll_wait returned the signal's event: the edge is consumed, so the next signal writes again.</summary>
+    internal void SignalSeen() => Interlocked.Exchange(ref _signalled, 0);
+
     /// <summary>
-    /// Waits for OS events (epoll_pwait2, nanosecond timeouts; epoll_wait where the kernel lacks it) and returns how
-    /// many it wrote to <paramref name="events"/>, the wakeup's event removed: 0 when the timeout passed or a wakeup
-    /// came, or <c>-errno</c>. An EINTR is retried with the time that remains, since epoll_wait is never restarted
-    /// after a signal handler. <paramref name="timeout"/>: <see cref="Timeout.InfiniteTimeSpan"/> waits forever,
-    /// <see cref="TimeSpan.Zero"/> never blocks.
+    /// Takes a pending signal back (reads the counter to 0), so the kernel epoll stops polling readable for it. The
+    /// caller re-checks what the signal announces afterwards and signals again if it still holds.
+    /// </summary>
+    internal void Drain()
+    {
+        if (Volatile.Read(ref _signalled) == 0) return;
+        Span<byte> counter = stackalloc byte[sizeof(ulong)];
+        LinuxSyscalls.Read(_signalFd, counter); // EAGAIN when an epoll_wait raced us to it: nothing to take
+        Interlocked.Exchange(ref _signalled, 0);
+    }
+
+    /// <summary>Whether the kernel epoll polls readable now (poll(2), timeout 0): some registered item is ready.</summary>
+    internal bool PollReadable() => LinuxSyscalls.PollOne(_epfd, PollIn, 0) > 0;
+
+    /// <summary>
+    /// Waits for events (epoll_pwait2, nanosecond timeouts; epoll_wait where the kernel lacks it) and returns how many
+    /// it wrote to <paramref name="events"/>, the signal's included, or <c>-errno</c>. An EINTR is retried with the
+    /// time that remains, since epoll_wait is never restarted after a signal handler. <paramref name="timeout"/>:
+    /// <see cref="Timeout.InfiniteTimeSpan"/> waits forever, <see cref="TimeSpan.Zero"/> never blocks.
     /// </summary>
     internal int Wait(Span<EpollEvent> events, TimeSpan timeout)
     {
         Debug.Assert(!events.IsEmpty);
         var clock = new RetryClock(timeout);
-        int n;
-        while ((n = EpollPwait2.Wait(_epfd, events, clock.Remaining)) == -(int)Errno.EINTR)
+        while (true)
         {
+            Interlocked.Increment(ref _waitCalls);
+            int n = EpollPwait2.Wait(_epfd, events, clock.Remaining);
+            if (n != -(int)Errno.EINTR) return n;
             Interlocked.Increment(ref _interruptions);
             if (!clock.Continue()) return 0;
         }
-        if (n <= 0) return n;
-        int kept = 0;
-        for (int i = 0; i < n; i++)
-        {
-            if (events[i].Data == WakeData)
-            {
-                Volatile.Write(ref _wakePending, 0); // seen: the next wakeup writes again
-                continue;
-            }
-            events[kept++] = events[i];
-        }
-        return kept;
+    }
+
+    /// <summary>One more kernel epoll holds this one's descriptor (see the remarks).</summary>
+    internal void AddUse() => Interlocked.Increment(ref _uses);
+
+    /// <summary>Drops a use; the last closes the kernel epoll and the eventfd.</summary>
+    internal void ReleaseUse()
+    {
+        int left = Interlocked.Decrement(ref _uses);
+        Debug.Assert(left >= 0);
+        if (left != 0) return;
+        LinuxSyscalls.Close(_signalFd);
+        LinuxSyscalls.Close(_epfd);
     }
 
     /// <summary>The time a wait retried after EINTR has left (Linux never restarts epoll_wait after a signal handler).</summary>
@@ -158,12 +192,6 @@ internal sealed partial class KernelPoller : IDisposable
             Remaining = _timeout - Stopwatch.GetElapsedTime(_start);
             return Remaining > TimeSpan.Zero;
         }
-    }
-
-    public void Dispose()
-    {
-        LinuxSyscalls.Close(_wakeFd);
-        LinuxSyscalls.Close(_epfd);
     }
 
     /// <summary>epoll_pwait2 (Linux 5.11) through syscall(2), falling back to epoll_wait once the kernel refuses it.</summary>

@@ -9,9 +9,9 @@ using Xunit;
 namespace EventPoll.Tests.Interop;
 
 /// <summary>
-/// The kernel epoll and wakeup eventfd that OS-descriptor instances will stand on (issue 14): OS events with their data
-/// words, the wakeup's one eventfd write made only for a blocked thread and never lost, nanosecond timeouts, and
-/// EINTR retried with the time that remains.
+/// The kernel epoll and signal eventfd that OS-descriptor instances stand on (issue 14): OS events with their data
+/// words, one eventfd write per signal until it is seen or drained, a leader's wakeup never lost, nanosecond
+/// timeouts, and EINTR retried with the time that remains.
 /// </summary>
 public sealed partial class KernelPollerTests : IDisposable
 {
@@ -41,41 +41,64 @@ public sealed partial class KernelPollerTests : IDisposable
     }
 
     [LinuxFact]
-    public void Wake_WithNoThreadBlocked_WritesNothing()
+    public void Signal_IsOneWrite_UntilAWaitSeesIt()
     {
-        for (int i = 0; i < 1_000; i++) _poller.Wake();
-        Assert.Equal(0, _poller.WakeWrites);
+        for (int i = 0; i < 1_000; i++) _poller.Signal();
+        Assert.Equal(1, _poller.SignalWrites);
+        var events = new EpollEvent[4];
+        Assert.Equal(1, _poller.Wait(events, TimeSpan.Zero));
+        Assert.Equal(KernelPoller.SignalData, events[0].Data);
+        Assert.Equal(0, _poller.Wait(events, TimeSpan.Zero)); // edge-triggered: seen once
+        _poller.SignalSeen();
+        _poller.Signal();
+        Assert.Equal(2, _poller.SignalWrites);
     }
 
     [LinuxFact]
-    public async Task Wake_OfABlockedThread_IsOneWrite_AndItsWaitReturnsNoEvent()
+    public void Drain_TakesAPendingSignalBack_SoTheEpollNoLongerPollsReadable()
+    {
+        Assert.False(_poller.PollReadable());
+        _poller.Signal();
+        Assert.True(_poller.PollReadable());
+        _poller.Drain();
+        Assert.False(_poller.Signalled);
+        Assert.False(_poller.PollReadable());
+        Assert.Equal(0, _poller.Wait(new EpollEvent[4], TimeSpan.Zero));
+    }
+
+    [LinuxFact]
+    public async Task Signal_OfABlockedLeader_EndsItsWait_WithTheSignalsEvent()
     {
         Task<int> wait = Task.Factory.StartNew(() =>
         {
-            _poller.AnnounceBlocking();
+            Assert.True(_poller.TryLead());
             try
             {
-                return _poller.Wait(new EpollEvent[4], Timeout.InfiniteTimeSpan);
+                var events = new EpollEvent[4];
+                int n = _poller.Wait(events, Timeout.InfiniteTimeSpan);
+                return n == 1 && events[0].Data == KernelPoller.SignalData ? 1 : -1;
             }
             finally
             {
-                _poller.EndBlocking();
+                _poller.EndLead();
             }
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        SpinWait.SpinUntil(() => _poller.BlockedThreads == 1);
+        SpinWait.SpinUntil(() => _poller.HasLeader);
+        Assert.False(_poller.TryLead()); // one leader at a time
 
-        _poller.Wake();
-        _poller.Wake(); // coalesced: the first write is not seen yet
+        _poller.Signal();
+        _poller.Signal(); // coalesced: the first write is not seen yet
 
-        Assert.Equal(0, await wait.WaitAsync(Failsafe.Limit));
-        Assert.Equal(1, _poller.WakeWrites);
+        Assert.Equal(1, await wait.WaitAsync(Failsafe.Limit));
+        Assert.Equal(1, _poller.SignalWrites);
     }
 
     [LinuxFact]
-    public void AWakeRacingTheWaitersRecheck_IsNeverLost()
+    public void ASignalRacingTheLeadersRecheck_IsNeverLost()
     {
-        // The waiter announces itself, re-checks the flag, and blocks without a timeout only if it is clear; the waker
-        // sets the flag and wakes. A lost wakeup leaves the waiter blocked for good: the failsafe join fails then.
+        // The leader claims leadership, re-checks the flag, and blocks without a timeout only if it is clear; the
+        // waker sets the flag and signals if a leader exists. A lost wakeup leaves the leader blocked for good: the
+        // failsafe join fails then.
         const int Rounds = 10_000;
         int flag = 0;
         using var go = new Barrier(2);
@@ -85,9 +108,12 @@ public sealed partial class KernelPollerTests : IDisposable
             for (int i = 0; i < Rounds; i++)
             {
                 if (!go.SignalAndWait(Failsafe.Limit)) return;
-                _poller.AnnounceBlocking();
-                while (Volatile.Read(ref flag) == 0) _poller.Wait(events, Timeout.InfiniteTimeSpan);
-                _poller.EndBlocking();
+                Assert.True(_poller.TryLead());
+                while (Volatile.Read(ref flag) == 0)
+                {
+                    if (_poller.Wait(events, Timeout.InfiniteTimeSpan) > 0) _poller.SignalSeen();
+                }
+                _poller.EndLead();
                 Volatile.Write(ref flag, 0);
                 if (!go.SignalAndWait(Failsafe.Limit)) return;
             }
@@ -96,12 +122,12 @@ public sealed partial class KernelPollerTests : IDisposable
         for (int i = 0; i < Rounds; i++)
         {
             Assert.True(go.SignalAndWait(Failsafe.Limit));
-            Interlocked.Exchange(ref flag, 1); // a full fence, then the count is read
-            _poller.Wake();
+            Interlocked.Exchange(ref flag, 1); // a full fence, then the leader is read
+            if (_poller.HasLeader) _poller.Signal();
             Assert.True(go.SignalAndWait(Failsafe.Limit), $"round {i}: the waiter never returned (a lost wakeup)");
         }
         Assert.True(waiter.Join(Failsafe.Limit));
-        Assert.True(_poller.WakeWrites <= Rounds);
+        Assert.True(_poller.SignalWrites <= Rounds);
     }
 
     [LinuxTheory]
@@ -190,7 +216,7 @@ public sealed partial class KernelPollerTests : IDisposable
     public void Dispose()
     {
         foreach (int fd in _fds) LinuxSyscalls.Close(fd);
-        _poller.Dispose();
+        _poller.ReleaseUse();
     }
 
     private int OsEventFd()

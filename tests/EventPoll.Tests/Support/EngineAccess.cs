@@ -11,6 +11,9 @@ internal static class EngineAccess
         return file;
     }
 
+    /// <summary>The instance behind an <see cref="Epoll"/> handle.</summary>
+    internal static Eventpoll Instance(Epoll epoll) => (Eventpoll)FileAt(epoll.Table, epoll.Fd)!;
+
     /// <summary>
     /// <see cref="Eventpoll.LiveInstances"/> once the finalizers of everything already unreachable have run. An
     /// <see cref="Epoll"/> handle another test dropped without Dispose closes its instance on the finalizer thread,

@@ -1,0 +1,389 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using EventPoll.Interop;
+
+namespace EventPoll;
+
+/// <summary>
+/// The kernel side of an instance: OS descriptors next to in-process sources (issue 14).
+/// </summary>
+/// <remarks>
+/// <para><b>Shape.</b> An instance makes a kernel epoll (<see cref="KernelPoller"/>) on its first OS registration.
+/// OS registrations live only there: the kernel is the source of truth, keyed by (file, descriptor) as in any epoll,
+/// so closing a descriptor removes its registration and a reused number cannot inherit it. A wait that finds
+/// in-process events makes no system call; one that finds none makes one epoll_wait (epoll_pwait2), blocking there
+/// with the remaining timeout; an in-process wakeup of a thread blocked there is one eventfd write.</para>
+/// <para><b>Order in a batch.</b> In-process events first, then OS events in the kernel's order, except that after
+/// <see cref="OsFairnessBound"/> waits in a row served from in-process events alone, the next wait asks the kernel
+/// first. Neither kind can starve the other: in-process events are looked at in every wait, OS events at least every
+/// <see cref="OsFairnessBound"/> + 1 waits (the count is per instance and, with several waiting threads, approximate).</para>
+/// <para><b>Nesting.</b> When a watched instance has a kernel side, its registration in a watcher is a kernel one too:
+/// the watcher's kernel epoll holds the watched one's descriptor, with the registration's own flags and a tag for
+/// its data (<see cref="KernelDataWords"/>), so the kernel orders, re-polls, edge-triggers and disarms it among the
+/// watcher's OS registrations exactly as it would a nested epoll. The watched instance's in-process readiness reaches
+/// the kernel through its signal eventfd, written while a kernel epoll watches it (<c>_kernelWatchers</c>); a
+/// harvest that reports such a registration checks the watched instance again when its signal is pending, since
+/// the eventfd cannot tell a stale signal from a live one. The registration stays an <see cref="EpItem"/> too, so
+/// loop and path checks, fdinfo and the close paths are the in-process ones. A kernel side made while an instance
+/// is already watched is pushed up to its watchers (<see cref="AdoptKernelWatchers"/>).</para>
+/// <para><b>Threads.</b> One thread at a time blocks in the kernel (<see cref="KernelPoller.TryLead"/>); the others
+/// wait in the waiter queue and are woken by in-process events and by the leader leaving. Asynchronous waits are
+/// woken through <see cref="KernelWatcher"/>, one process-wide thread.</para>
+/// <para>Fields: <c>_kernel</c> and <c>_words</c> are set once (compare-and-swap) and read without locks;
+/// <c>_kernelWatchers</c> is interlocked; <c>_inProcessStreak</c> is racy on purpose (a fairness hint);
+/// <see cref="EpItem.KernelTag"/> is written under the owning instance's <c>_mtx</c>.</para>
+/// </remarks>
+internal sealed partial class Eventpoll
+{
+    /// <summary>Waits in a row served from in-process events alone, after which the next wait asks the kernel first.</summary>
+    internal const int OsFairnessBound = 4;
+
+    private const int CtlAdd = (int)EpollOp.Add, CtlDel = (int)EpollOp.Del, CtlMod = (int)EpollOp.Mod;
+
+    private KernelPoller? _kernel;   // set once by CreateKernel; lock-free reads
+    private KernelDataWords? _words; // set with _kernel, before it is published
+    private int _kernelWatchers;     // kernel epolls that hold this instance's kernel descriptor; interlocked
+    private int _inProcessStreak;    // see the remarks
+
+    /// <summary>The kernel side, once the instance has one.</summary>
+    internal KernelPoller? Kernel => Volatile.Read(ref _kernel);
+
+    /// <summary>
+    /// epoll_ctl of an OS descriptor (the caller keeps <paramref name="osFd"/> open for the call): the kernel's answer,
+    /// 0 or <c>-errno</c>, with the instance's kernel side made first if needed.
+    /// </summary>
+    internal int CtlOs(int op, int osFd, uint events, ulong data)
+    {
+        int made = EnsureKernel();
+        if (made < 0) return made;
+        KernelPoller k = _kernel!;
+        KernelDataWords words = _words!;
+        using (words.Enter())
+        {
+            ulong tag = data;
+            if (op != CtlDel)
+            {
+                int slot = words.TagForUser(data, out tag);
+                if (slot < 0) return slot;
+            }
+            int result = k.Ctl(op, osFd, op == CtlDel ? null : new EpollEvent((EpollEvents)events, tag));
+            if (result < 0)
+            {
+                if (op != CtlDel) words.Free(tag);
+                return KernelRefused(result, op);
+            }
+            words.Committed((EpollOp)op, osFd, tag);
+            return 0;
+        }
+    }
+
+    /// <summary>Passes on the kernel's errno with a sentence saying it was the kernel's answer.</summary>
+    private static int KernelRefused(int result, int op) => Failure.Of((Errno)(-result),
+        $"the kernel refused EPOLL_CTL_{(EpollOp)op switch { EpollOp.Add => "ADD", EpollOp.Del => "DEL", EpollOp.Mod => "MOD", _ => op.ToString(System.Globalization.CultureInfo.InvariantCulture) }} of the OS descriptor");
+
+    /// <summary>Makes the kernel side if there is none and pushes it to the watchers. Called without locks. 0 or <c>-errno</c>.</summary>
+    internal int EnsureKernel()
+    {
+        int made = CreateKernel(out bool created);
+        if (made < 0 || !created) return made;
+        AdoptKernelWatchers();
+        _waiters.WakeAll(); // threads asleep in the waiter queue come back to wait in the kernel
+        return 0;
+    }
+
+    /// <summary>Makes and publishes the kernel side (syscalls only, no locks taken): 0 or <c>-errno</c>.</summary>
+    private int CreateKernel(out bool created)
+    {
+        created = false;
+        if (Volatile.Read(ref _kernel) is not null) return 0;
+        int result = KernelPoller.Create(out KernelPoller? made);
+        if (result < 0) return result;
+        Interlocked.CompareExchange(ref _words, new KernelDataWords(), null);
+        if (Interlocked.CompareExchange(ref _kernel, made, null) is not null)
+        {
+            made!.ReleaseUse(); // another thread's won
+            return 0;
+        }
+        created = true;
+        return 0;
+    }
+
+    /// <summary>
+    /// Moves every in-process registration of this instance in a watcher into the watcher's kernel side (making it if
+    /// needed, and so on up). Called without locks; idempotent. A watcher that cannot make a kernel side (out of
+    /// descriptors) keeps the registration in-process and sees only this instance's in-process readiness.
+    /// </summary>
+    private void AdoptKernelWatchers()
+    {
+        if (Volatile.Read(ref FirstWatcher) is null) return;
+        List<EpItem> watchers = [];
+        using (LockWatchers())
+        {
+            for (EpItem? item = FirstWatcher; item is not null; item = item.FileNext) watchers.Add(item);
+        }
+        foreach (EpItem item in watchers) item.Ep.AdoptKernelWatched(item);
+    }
+
+    /// <summary>Moves one registration (of a watched instance that has a kernel side) into this instance's kernel side.</summary>
+    private void AdoptKernelWatched(EpItem item)
+    {
+        if (Volatile.Read(ref item.KernelTag) != 0 || EnsureKernel() < 0) return;
+        using (EnterMtx())
+        {
+            if (!item.Removed && item.KernelTag == 0) RegisterInKernel(item);
+        }
+    }
+
+    /// <summary>
+    /// Registers a watched instance's kernel descriptor in this instance's kernel epoll with the item's flags (caller
+    /// holds <c>_mtx</c>; both kernel sides exist). 0 or the kernel's <c>-errno</c> with nothing changed.
+    /// </summary>
+    private int RegisterInKernel(EpItem item)
+    {
+        Debug.Assert(_mtx.IsHeldByCurrentThread);
+        var watched = (Eventpoll)item.File;
+        KernelPoller inner = watched._kernel!;
+        int slot = _words!.TagForItem(item, out ulong tag);
+        if (slot < 0) return slot;
+        inner.AddUse();
+        Interlocked.Increment(ref watched._kernelWatchers);
+        watched.SignalIfInProcessReady();
+        // Published before the settings are read: a lock-free MOD that stored new settings re-reads the tag after a
+        // full fence and re-syncs the kernel (under _mtx, so after this) if it sees it.
+        Interlocked.Exchange(ref item.KernelTag, tag);
+        (uint events, _) = item.ReadSettings();
+        int result = _kernel!.Ctl(CtlAdd, inner.Descriptor, new EpollEvent((EpollEvents)events, tag));
+        if (result >= 0) return 0;
+        Volatile.Write(ref item.KernelTag, 0);
+        _words.Free(tag, locked: false);
+        Interlocked.Decrement(ref watched._kernelWatchers);
+        inner.ReleaseUse();
+        return KernelRefused(result, CtlAdd);
+    }
+
+    /// <summary>Undoes <see cref="RegisterInKernel"/> for an item being removed (caller holds <c>_mtx</c>).</summary>
+    private void UnregisterFromKernel(EpItem item)
+    {
+        Debug.Assert(_mtx.IsHeldByCurrentThread && item.KernelTag != 0);
+        var watched = (Eventpoll)item.File;
+        KernelPoller inner = watched._kernel!;
+        _kernel!.Ctl(CtlDel, inner.Descriptor, null); // ENOENT only if the kernel dropped it first; nothing to undo
+        _words!.Free(item.KernelTag, locked: false);
+        Volatile.Write(ref item.KernelTag, 0);
+        Interlocked.Decrement(ref watched._kernelWatchers);
+        inner.ReleaseUse();
+    }
+
+    /// <summary>EPOLL_CTL_MOD of a kernel-held item (caller holds <c>_mtx</c>): the kernel takes the item's current settings.</summary>
+    private void ModifyInKernel(EpItem item)
+    {
+        Debug.Assert(_mtx.IsHeldByCurrentThread);
+        if (item.KernelTag == 0 || item.Removed) return;
+        (uint events, _) = item.ReadSettings();
+        _kernel!.Ctl(CtlMod, ((Eventpoll)item.File)._kernel!.Descriptor, new EpollEvent((EpollEvents)events, item.KernelTag));
+    }
+
+    /// <summary>After in-process items were queued (full fence): tells the kernel side if a thread blocks there or a kernel epoll watches.</summary>
+    private void SignalIfInProcessReady()
+    {
+        KernelPoller? k = Volatile.Read(ref _kernel);
+        if (k is not null && (k.HasLeader || Volatile.Read(ref _kernelWatchers) != 0) && EventsAvailable) k.Signal();
+    }
+
+    /// <summary>
+    /// After a harvest: a signal left pending for watchers while no in-process item is queued any more is taken back,
+    /// so the kernel stops reporting this instance readable (then re-checked, as a wakeup may have raced the drain).
+    /// </summary>
+    private void RetractStaleSignal(KernelPoller k)
+    {
+        if (!k.Signalled || k.HasLeader || Volatile.Read(ref _kernelWatchers) == 0 || EventsAvailable) return;
+        k.Drain();
+        SignalIfInProcessReady();
+    }
+
+    /// <summary>
+    /// Whether the kernel side has OS readiness, for <see cref="Poll"/> after its in-process scan found nothing: a
+    /// pending signal then announces nothing and is taken back first, unless a thread leads (the signal may be its
+    /// wakeup or its cancellation, and it consumes the signal itself).
+    /// </summary>
+    private bool KernelReadable(KernelPoller k)
+    {
+        if (k.Signalled && !k.HasLeader)
+        {
+            k.Drain();
+            SignalIfInProcessReady();
+        }
+        return k.PollReadable();
+    }
+
+    /// <summary>
+    /// Harvests up to <paramref name="buffer"/>.Length events from both sides without blocking, in the order the
+    /// remarks give: 0 when there are none, or <c>-errno</c> from the kernel.
+    /// </summary>
+    internal int HarvestBoth(Span<EpollEvent> buffer)
+    {
+        if (Volatile.Read(ref _kernel) is not KernelPoller k) return Harvest(buffer);
+        int count = HarvestInProcessFirst(buffer, k);
+        return count != 0 ? count : HarvestKernelThenInProcess(buffer, k, TimeSpan.Zero);
+    }
+
+    /// <summary>The in-process half, unless the kernel's turn has come: its count (0 when it did not run or found nothing).</summary>
+    private int HarvestInProcessFirst(Span<EpollEvent> buffer, KernelPoller k)
+    {
+        if (_inProcessStreak >= OsFairnessBound || !EventsAvailable) return 0;
+        int count = Harvest(buffer);
+        if (count == 0) return 0;
+        _inProcessStreak++;
+        RetractStaleSignal(k);
+        return count;
+    }
+
+    /// <summary>One epoll_wait with <paramref name="timeout"/>, then in-process events into the rest of the buffer.</summary>
+    private int HarvestKernelThenInProcess(Span<EpollEvent> buffer, KernelPoller k, TimeSpan timeout)
+    {
+        int count = k.Wait(buffer, timeout);
+        if (count < 0) return count;
+        count = KeepUserEvents(buffer, count, k);
+        _inProcessStreak = 0;
+        if (count < buffer.Length && EventsAvailable) count += Harvest(buffer[count..]);
+        RetractStaleSignal(k);
+        return count;
+    }
+
+    /// <summary>
+    /// Turns the kernel's batch into the user's (Linux: what ep_send_events would have reported): the signal's event
+    /// dropped, tags translated, watched instances re-checked when their signal may be stale. Returns the count kept.
+    /// </summary>
+    private int KeepUserEvents(Span<EpollEvent> events, int count, KernelPoller k)
+    {
+        int kept = 0;
+        for (int i = 0; i < count; i++)
+        {
+            EpollEvent e = events[i];
+            if (KernelDataWords.IsReserved(e.Data) && !TranslateReserved(ref e, k)) continue;
+            events[kept++] = e;
+        }
+        return kept;
+    }
+
+    /// <summary>Translates one event carrying a reserved word; false to drop it.</summary>
+    private bool TranslateReserved(ref EpollEvent e, KernelPoller k)
+    {
+        if (e.Data == KernelPoller.SignalData)
+        {
+            k.SignalSeen();
+            return false;
+        }
+        if (!_words!.TryResolve(e.Data, out ulong data, out EpItem? item)) return false; // removed since it was queued
+        if (item is null)
+        {
+            e = new EpollEvent(e.Events, data);
+            return true;
+        }
+        (uint settings, ulong itemData) = item.ReadSettings();
+        var watched = (Eventpoll)item.File;
+        if (watched._kernel!.Signalled && !watched.ReadyForWatcher())
+        {
+            // The kernel saw a stale signal: Linux would have found the instance not ready and kept a ONESHOT armed.
+            if ((settings & (uint)EpollEvents.OneShot) != 0) ReArmInKernel(item);
+            return false;
+        }
+        if ((settings & (uint)EpollEvents.OneShot) != 0) item.DisableIfUnchanged(settings, itemData); // the kernel disarmed it
+        e = new EpollEvent(e.Events, itemData);
+        return true;
+    }
+
+    private void ReArmInKernel(EpItem item)
+    {
+        using (EnterMtx()) ModifyInKernel(item);
+    }
+
+    /// <summary>Whether this instance is ready as a watcher's kernel sees it, a stale signal taken back first.</summary>
+    private bool ReadyForWatcher() => Poll(null) != EpollEvents.None;
+
+    /// <summary>
+    /// epoll_wait on an instance with a kernel side (see the remarks): the count, 0 on timeout, or <c>-errno</c>
+    /// (EINTR when cancelled before any event).
+    /// </summary>
+    private int WaitWithKernel(Span<EpollEvent> buffer, Deadline deadline, bool timedOut, WaitCancellation cancellation, KernelPoller k)
+    {
+        ThreadWaiter? waiter = null;
+        while (true)
+        {
+            int count = HarvestInProcessFirst(buffer, k);
+            if (count != 0) return count;
+            bool leading = !timedOut && !cancellation.IsCancellationRequested && k.TryLead();
+            if (leading)
+            {
+                try
+                {
+                    // Leading (a full fence) before this re-check: an in-process wakeup from here on signals the kernel.
+                    TimeSpan timeout = EventsAvailable ? TimeSpan.Zero : deadline.RemainingTime();
+                    using WaitCancellation.Registration registration = timeout == TimeSpan.Zero
+                        ? default
+                        : cancellation.Register(static state => ((KernelPoller)state!).Signal(), k);
+                    count = HarvestKernelThenInProcess(buffer, k, timeout);
+                }
+                finally
+                {
+                    k.EndLead();
+                    if (_waiters.HasWaiters) _waiters.WakeOne(); // a waiting thread leads next
+                }
+            }
+            else
+            {
+                count = HarvestKernelThenInProcess(buffer, k, TimeSpan.Zero);
+            }
+            if (count != 0) return count;
+            if (timedOut || deadline.HasPassed) return 0;
+            if (cancellation.IsCancellationRequested) return Failure.Of(Errno.EINTR, "the wait was cancelled before any event arrived");
+            if (leading) continue;
+
+            // Another thread leads: sleep until in-process events, the leader leaving, or the deadline.
+            waiter ??= ThreadWaiter.Current;
+            waiter.Reset();
+            _waiters.Add(waiter); // full fence: the leader either sees this waiter or this sees it gone
+            if (!EventsAvailable && k.HasLeader)
+            {
+                bool signalled = waiter.Block(deadline, cancellation);
+                timedOut = !signalled && deadline.HasPassed;
+            }
+            _waiters.Remove(waiter);
+        }
+    }
+
+    /// <summary>
+    /// Appends the kernel side's registrations of OS descriptors as the kernel's fdinfo lists them, with their users'
+    /// data words (the signal and watched instances are left out: the latter are listed with the in-process items).
+    /// </summary>
+    private void AppendKernelFdInfo(StringBuilder text)
+    {
+        if (Volatile.Read(ref _kernel) is not KernelPoller k) return;
+        string path = string.Create(CultureInfo.InvariantCulture, $"/proc/self/fdinfo/{k.Descriptor}");
+        foreach (string line in File.ReadLines(path))
+        {
+            if (!line.StartsWith("tfd:", StringComparison.Ordinal)) continue;
+            // "tfd: %8d events: %8x data: %16llx  pos:..."; only the data word may need translating.
+            int dataAt = line.IndexOf("data:", StringComparison.Ordinal) + "data:".Length;
+            int dataEnd = line.IndexOf("  pos:", dataAt, StringComparison.Ordinal);
+            ulong word = ulong.Parse(line.AsSpan(dataAt, dataEnd - dataAt).Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            if (KernelDataWords.IsReserved(word))
+            {
+                if (word == KernelPoller.SignalData || !_words!.TryResolve(word, out ulong data, out EpItem? item) || item is not null) continue;
+                text.Append(line.AsSpan(0, dataAt)).Append(CultureInfo.InvariantCulture, $" {data,16:x}").Append(line.AsSpan(dataEnd)).Append('\n');
+                continue;
+            }
+            text.Append(line).Append('\n');
+        }
+    }
+
+    /// <summary>Releases the kernel side with the instance (its registrations were removed first).</summary>
+    private void FreeKernel()
+    {
+        KernelPoller? k = Volatile.Read(ref _kernel);
+        if (k is null) return;
+        KernelWatcher.Forget(this);
+        k.ReleaseUse();
+    }
+}

@@ -69,14 +69,13 @@ internal sealed partial class KernelPoller
     internal long SignalWrites => Interlocked.Read(ref _signalWrites);
 
     /// <summary>
-    /// Makes a kernel epoll with its signal eventfd: 0 and the poller, or <c>-errno</c> with nothing left open.
-    /// EOPNOTSUPP where <see cref="EpollEvent"/> is not the kernel's <c>struct epoll_event</c> (anything but x86-64
-    /// Linux: arm64's is 16 bytes, unpacked), since events are passed to the kernel as they are.
+    /// Makes a kernel epoll with its signal eventfd: 0 and the poller, or <c>-errno</c> with nothing left open
+    /// (EOPNOTSUPP off Linux).
     /// </summary>
     internal static int Create(out KernelPoller? poller)
     {
         poller = null;
-        if (!LinuxSyscalls.EpollEventLayoutMatches) return Failure.Of(Errno.EOPNOTSUPP, "OS descriptors need x86-64 Linux, where EpollEvent is the kernel's struct epoll_event");
+        if (!LinuxSyscalls.KernelEpollAvailable) return Failure.Of(Errno.EOPNOTSUPP, "OS descriptors need Linux's epoll");
         int epfd = LinuxSyscalls.EpollCreate1(EpollCloExec);
         if (epfd < 0) return epfd;
         int signalFd = LinuxSyscalls.EventFd(0, EfdNonBlock | EfdCloExec);
@@ -226,6 +225,17 @@ internal sealed partial class KernelPoller
                 spec.Seconds = timeout.Ticks / TimeSpan.TicksPerSecond;
                 spec.Nanoseconds = timeout.Ticks % TimeSpan.TicksPerSecond * TimeSpan.NanosecondsPerTick;
             }
+            if (!LinuxSyscalls.EpollEventLayoutMatches)
+            {
+                AlignedEpollEvent[] aligned = AlignedEpollEvent.Buffer(events.Length);
+                fixed (AlignedEpollEvent* a = aligned)
+                {
+                    long n = Syscall(SysEpollPwait2, epfd, a, events.Length, infinite ? null : &spec, null, 0);
+                    if (n < 0) return -Marshal.GetLastPInvokeError();
+                    AlignedEpollEvent.CopyOut(aligned, events, (int)n);
+                    return (int)n;
+                }
+            }
             fixed (EpollEvent* p = events)
             {
                 long r = Syscall(SysEpollPwait2, epfd, p, events.Length, infinite ? null : &spec, null, 0);
@@ -250,6 +260,6 @@ internal sealed partial class KernelPoller
 
         // syscall(2) is variadic in C; on the 64-bit Linux ABIs its integer arguments travel as in a plain call.
         [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
-        private static partial long Syscall(long number, int epfd, EpollEvent* events, int maxEvents, TimeSpec* timeout, void* sigmask, nuint sigsetSize);
+        private static partial long Syscall(long number, int epfd, void* events, int maxEvents, TimeSpec* timeout, void* sigmask, nuint sigsetSize);
     }
 }

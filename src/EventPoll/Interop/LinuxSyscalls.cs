@@ -6,8 +6,8 @@ namespace EventPoll.Interop;
 /// The kernel interop layer: thin wrappers over the libc system-call stubs that descriptor-based code needs.
 /// Every wrapper returns the call's result, or <c>-errno</c> on failure, so callers speak the same
 /// convention as the engine (no exceptions, no global errno). Flag constants are the x86-64/arm64
-/// generic values. <see cref="EpollEvent"/> is packed to 12 bytes, which matches the kernel's layout on
-/// x86-64 only; <see cref="EpollEventLayoutMatches"/> says whether epoll calls may be used.
+/// generic values. <see cref="EpollEvent"/> is packed to 12 bytes, the kernel's layout on x86; elsewhere the epoll
+/// wrappers copy through <see cref="AlignedEpollEvent"/> (<see cref="EpollEventLayoutMatches"/> says which applies).
 /// </summary>
 internal static unsafe partial class LinuxSyscalls
 {
@@ -24,7 +24,13 @@ internal static unsafe partial class LinuxSyscalls
 
     /// <summary>True when <see cref="EpollEvent"/> has the kernel's <c>struct epoll_event</c> layout here.</summary>
     internal static bool EpollEventLayoutMatches =>
-        OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64;
+        OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.X86;
+
+    /// <summary>
+    /// Whether the kernel's epoll calls exist (Linux). Where <see cref="EpollEventLayoutMatches"/> is false the
+    /// wrappers below copy through <see cref="AlignedEpollEvent"/>, the kernel's layout there.
+    /// </summary>
+    internal static bool KernelEpollAvailable => OperatingSystem.IsLinux();
 
     /// <summary>RLIMIT_NOFILE (7 on x86-64 and the generic table arm64 uses).</summary>
     internal const int RlimitNoFile = 7;
@@ -87,7 +93,12 @@ internal static unsafe partial class LinuxSyscalls
 
     internal static int Dup2(int oldFd, int newFd) => Result(NativeDup2(oldFd, newFd));
 
-    internal static int EpollCtl(int epfd, int op, int fd, EpollEvent ev) => Result(NativeEpollCtl(epfd, op, fd, &ev));
+    internal static int EpollCtl(int epfd, int op, int fd, EpollEvent ev)
+    {
+        if (EpollEventLayoutMatches) return Result(NativeEpollCtl(epfd, op, fd, &ev));
+        var aligned = new AlignedEpollEvent(ev);
+        return Result(NativeEpollCtl(epfd, op, fd, &aligned));
+    }
 
     /// <summary>epoll_ctl with a NULL event (EPOLL_CTL_DEL's usual form; EFAULT for ADD and MOD).</summary>
     internal static int EpollCtlNull(int epfd, int op, int fd) => Result(NativeEpollCtl(epfd, op, fd, null));
@@ -100,6 +111,16 @@ internal static unsafe partial class LinuxSyscalls
     {
         // A non-null pointer even for an empty span: a null buffer would turn EINVAL cases into EFAULT.
         EpollEvent dummy = default;
+        if (!EpollEventLayoutMatches)
+        {
+            AlignedEpollEvent[] aligned = AlignedEpollEvent.Buffer(events.Length);
+            fixed (AlignedEpollEvent* a = aligned)
+            {
+                int n = Result(NativeEpollWait(epfd, a, maxEvents, timeoutMs));
+                if (n > 0) AlignedEpollEvent.CopyOut(aligned, events, n);
+                return n;
+            }
+        }
         fixed (EpollEvent* p = events)
         {
             return Result(NativeEpollWait(epfd, events.IsEmpty ? &dummy : p, maxEvents, timeoutMs));
@@ -207,10 +228,10 @@ internal static unsafe partial class LinuxSyscalls
     private static partial int NativeDup2(int oldfd, int newfd);
 
     [LibraryImport(Libc, EntryPoint = "epoll_ctl", SetLastError = true)]
-    private static partial int NativeEpollCtl(int epfd, int op, int fd, EpollEvent* ev);
+    private static partial int NativeEpollCtl(int epfd, int op, int fd, void* ev);
 
     [LibraryImport(Libc, EntryPoint = "epoll_wait", SetLastError = true)]
-    private static partial int NativeEpollWait(int epfd, EpollEvent* events, int maxevents, int timeout);
+    private static partial int NativeEpollWait(int epfd, void* events, int maxevents, int timeout);
 
     // fcntl is variadic in C; with integer arguments the fixed-argument call is ABI-compatible on Linux.
     [LibraryImport(Libc, EntryPoint = "fcntl", SetLastError = true)]

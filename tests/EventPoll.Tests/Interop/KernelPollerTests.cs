@@ -200,6 +200,23 @@ public sealed partial class KernelPollerTests : IDisposable
     }
 
     [Fact]
+    public void EpollEventLayouts_AreTheKernels_PackedOnX86_AlignedElsewhere()
+    {
+        // include/uapi/linux/eventpoll.h: EPOLL_PACKED on x86-64 only (i386 aligns a u64 to 4 anyway); every other
+        // ABI lays the struct out naturally. Both layouts are checked here, whichever this machine uses.
+        Assert.Equal(12, Marshal.SizeOf<EpollEvent>());
+        Assert.Equal(4, (int)Marshal.OffsetOf<EpollEvent>(nameof(EpollEvent.Data)));
+        Assert.Equal(16, Marshal.SizeOf<AlignedEpollEvent>());
+        Assert.Equal(8, (int)Marshal.OffsetOf<AlignedEpollEvent>("Data"));
+        Assert.Equal(RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.X86, LinuxSyscalls.EpollEventLayoutMatches);
+
+        AlignedEpollEvent[] kernelWritten = [new(new EpollEvent(EpollEvents.In | EpollEvents.Hup, ulong.MaxValue)), new(new EpollEvent(EpollEvents.Out, 7))];
+        var copied = new EpollEvent[2];
+        AlignedEpollEvent.CopyOut(kernelWritten, copied, 2);
+        Assert.Equal([new EpollEvent(EpollEvents.In | EpollEvents.Hup, ulong.MaxValue), new EpollEvent(EpollEvents.Out, 7)], copied);
+    }
+
+    [Fact]
     public void TheRetryClock_ShortensTheTimeLeft_AndEndsWhenItIsUp()
     {
         var finite = new KernelPoller.RetryClock(TimeSpan.FromMilliseconds(50));

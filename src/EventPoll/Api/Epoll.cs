@@ -25,9 +25,18 @@ public sealed class Epoll : FileHandle
     // nothing but memory.
     private CancellationTokenSource? _disposal;
 
+    // The instance this handle made, for Dispose to wake a wait of this handle blocked in its kernel epoll: such a
+    // wait registers no callback on the disposal token (a registration per wait costs a measurable share of a system
+    // call), so Dispose signals the kernel side after cancelling, and the wait re-checks the token after it leads.
+    // Null only in a handle whose constructor threw (EMFILE), which its finalizer still disposes.
+    private readonly Eventpoll? _instance;
+
     /// <summary>Creates an instance in <paramref name="table"/> (default: <see cref="DescriptorTable.Default"/>), charging its watches to <paramref name="account"/> (default: <see cref="WatchAccount.Default"/>).</summary>
     public Epoll(DescriptorTable? table = null, WatchAccount? account = null)
-        : base(table ?? DescriptorTable.Default, Install(table ?? DescriptorTable.Default, new Eventpoll(account ?? WatchAccount.Default), "epoll_create1")) { }
+        : this(table ?? DescriptorTable.Default, new Eventpoll(account ?? WatchAccount.Default)) { }
+
+    private Epoll(DescriptorTable table, Eventpoll instance)
+        : base(table, Install(table, instance, "epoll_create1")) => _instance = instance;
 
     /// <summary>EPOLL_CTL_ADD: watch <paramref name="target"/> for <paramref name="events"/>, reporting <paramref name="data"/>.</summary>
     public void Add(FileHandle target, EpollEvents events, ulong data = 0) => Ctl(EpollOp.Add, target, new EpollEvent(events, data));
@@ -139,6 +148,7 @@ public sealed class Epoll : FileHandle
     {
         base.Dispose(disposing); // sets Closed first: see _disposal
         Volatile.Read(ref _disposal)?.Cancel();
+        _instance?.InterruptKernelWait(); // after the cancel (a full fence): see _instance
     }
 
     private CancellationToken DisposalToken => (Volatile.Read(ref _disposal) ?? CreateDisposal()).Token;

@@ -318,11 +318,12 @@ internal sealed partial class Eventpoll
             {
                 try
                 {
-                    // Leading (a full fence) before this re-check: an in-process wakeup from here on signals the kernel.
-                    TimeSpan timeout = EventsAvailable ? TimeSpan.Zero : deadline.RemainingTime();
-                    using WaitCancellation.Registration registration = timeout == TimeSpan.Zero
+                    // Leading (a full fence) before these re-checks: an in-process wakeup or a handle's disposal from
+                    // here on signals the kernel (InterruptKernelWait); the caller's token does so through its callback.
+                    TimeSpan timeout = EventsAvailable || cancellation.IsCancellationRequested ? TimeSpan.Zero : deadline.RemainingTime();
+                    using CancellationTokenRegistration registration = timeout == TimeSpan.Zero
                         ? default
-                        : cancellation.Register(static state => ((KernelPoller)state!).Signal(), k);
+                        : cancellation.RegisterCaller(static state => ((KernelPoller)state!).Signal(), k);
                     count = HarvestKernelThenInProcess(buffer, k, timeout);
                 }
                 finally
@@ -376,6 +377,15 @@ internal sealed partial class Eventpoll
             }
             text.Append(line).Append('\n');
         }
+    }
+
+    /// <summary>
+    /// Wakes the thread blocked in the kernel side, if one is (an <see cref="Epoll"/> handle's Dispose, after it
+    /// cancelled its disposal token): it re-checks its cancellation and, if the disposal was not its own, waits again.
+    /// </summary>
+    internal void InterruptKernelWait()
+    {
+        if (Volatile.Read(ref _kernel) is KernelPoller k && k.HasLeader) k.Signal();
     }
 
     /// <summary>Releases the kernel side with the instance (its registrations were removed first).</summary>

@@ -24,6 +24,13 @@ internal readonly struct WaitCancellation(CancellationToken caller, Cancellation
         disposal.CanBeCanceled ? disposal.UnsafeRegister(callback, state) : default);
 
     /// <summary>
+    /// Calls <paramref name="callback"/> once the caller's token is cancelled, until disposed. For a wait blocked in the
+    /// kernel, the disposal is the disposing handle's to signal (<see cref="Eventpoll.InterruptKernelWait"/>).
+    /// </summary>
+    internal CancellationTokenRegistration RegisterCaller(Action<object?> callback, object state)
+        => caller.CanBeCanceled ? caller.UnsafeRegister(callback, state) : default;
+
+    /// <summary>
     /// The exception the idiomatic API ends a cancelled wait with: <see cref="ObjectDisposedException"/> if the
     /// handle was disposed, else <see cref="OperationCanceledException"/> carrying the caller's token.
     /// </summary>

@@ -178,7 +178,8 @@ internal sealed partial class KernelPoller
     /// <summary>The time a wait retried after EINTR has left (Linux never restarts epoll_wait after a signal handler).</summary>
     internal struct RetryClock(TimeSpan timeout)
     {
-        private readonly long _start = Stopwatch.GetTimestamp();
+        // Read only for a finite, nonzero timeout: a clock read per wait is a measurable share of a system call.
+        private readonly long _start = timeout > TimeSpan.Zero ? Stopwatch.GetTimestamp() : 0;
         private readonly TimeSpan _timeout = timeout;
 
         /// <summary>The time left for the next attempt: <see cref="Timeout.InfiniteTimeSpan"/> without a timeout.</summary>

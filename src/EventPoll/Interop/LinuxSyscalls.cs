@@ -162,6 +162,15 @@ internal static unsafe partial class LinuxSyscalls
         return r < 0 ? r : (ushort)entry.Revents;
     }
 
+    /// <summary>poll(2) on several descriptors: the number with events (their Revents set), or <c>-errno</c>.</summary>
+    internal static int Poll(Span<PollFd> fds, int timeoutMs)
+    {
+        fixed (PollFd* p = fds)
+        {
+            return Result(NativePoll(p, (nuint)fds.Length, timeoutMs));
+        }
+    }
+
     /// <summary>getrlimit(2): 0 with the soft and hard limits, or <c>-errno</c>.</summary>
     internal static int GetRlimit(int resource, out ulong soft, out ulong hard)
     {

@@ -60,6 +60,9 @@ public abstract class SourceEnd : IDisposable
         return ok;
     }
 
+    /// <summary>dup(2): another descriptor of the same open file, of the same kind.</summary>
+    public abstract SourceEnd Duplicate();
+
     /// <summary>Closes this end (the registration goes with the last descriptor of the file).</summary>
     public abstract void Dispose();
 
@@ -80,6 +83,8 @@ public abstract class SourceEnd : IDisposable
         public override bool TryRead(Span<byte> buffer, out int bytesRead) => handle.TryRead(buffer, out bytesRead);
 
         public override void Shutdown(SocketShutdown how) => ((SocketHandle)handle).Shutdown(how);
+
+        public override SourceEnd Duplicate() => new InProcessEnd(handle.Duplicate());
 
         public override void Dispose() => handle.Dispose();
 
@@ -109,6 +114,8 @@ public abstract class SourceEnd : IDisposable
         }
 
         public override void Shutdown(SocketShutdown how) => EpollException.Check(LinuxSyscalls.Shutdown(Fd, (int)how), "shutdown", Fd);
+
+        public override SourceEnd Duplicate() => new OsEnd(Os.OsFd.Dup(handle));
 
         public override void Dispose() => handle.Dispose();
 

@@ -25,13 +25,14 @@ internal static class PortedSupport
 
     /// <summary>
     /// Waits until <paramref name="count"/> waiters are queued on <paramref name="ep"/>, i.e. blocked in a wait (a
-    /// queued waiter is woken by any later event, so this is the point LTP's "process state S" check stands for).
+    /// queued waiter is woken by any later event, so this is the point LTP's "process state S" check stands for);
+    /// with a kernel side, the thread leading in the kernel counts too (<see cref="Os.OsWaits.Blocked"/>).
     /// Fails if one of <paramref name="waiters"/> finishes first or the generous bound passes.
     /// </summary>
     internal static async Task WaitUntilBlocked(Eventpoll ep, int count, params Task[] waiters)
     {
         DateTime deadline = DateTime.UtcNow + Generous;
-        while (ep.WaiterCount < count)
+        while (Os.OsWaits.Blocked(ep) < count)
         {
             foreach (Task t in waiters)
             {
@@ -41,7 +42,7 @@ internal static class PortedSupport
                     Assert.Fail("a waiter returned before it was expected to block");
                 }
             }
-            Assert.True(DateTime.UtcNow < deadline, $"waiters did not block: {ep.WaiterCount} of {count}");
+            Assert.True(DateTime.UtcNow < deadline, $"waiters did not block: {Os.OsWaits.Blocked(ep)} of {count}");
             await Task.Delay(1);
         }
     }
@@ -49,9 +50,9 @@ internal static class PortedSupport
     /// <summary>Synchronous variant of <see cref="WaitUntilBlocked"/> for helper threads.</summary>
     internal static void SpinUntilBlocked(Eventpoll ep, int count)
     {
-        if (!SpinWait.SpinUntil(() => ep.WaiterCount >= count, Generous))
+        if (!SpinWait.SpinUntil(() => Os.OsWaits.Blocked(ep) >= count, Generous))
         {
-            throw new TimeoutException($"waiters did not block: {ep.WaiterCount} of {count}");
+            throw new TimeoutException($"waiters did not block: {Os.OsWaits.Blocked(ep)} of {count}");
         }
     }
 

@@ -62,9 +62,13 @@ internal static class PortedSupport
     /// = the descriptor and nothing else reported, then drains the pipe.
     /// </summary>
     internal static void ExpectPipeEvents(Posix px, int epfd, int[] pipe, bool expectOut)
+        => ExpectPipeEvents(px, epfd, pipe, expectOut, (fd, data) => px.Write(fd, data), (fd, buffer) => px.Read(fd, buffer));
+
+    /// <summary>The same, with the pipe written and read by <paramref name="writeTo"/> and <paramref name="readFrom"/> (an OS pipe's are the kernel's).</summary>
+    internal static void ExpectPipeEvents(Posix px, int epfd, int[] pipe, bool expectOut, Func<int, byte[], long> writeTo, Func<int, byte[], long> readFrom)
     {
         byte[] write = "test\0"u8.ToArray();
-        Assert.Equal(write.Length, px.Write(pipe[1], write));
+        Assert.Equal(write.Length, writeTo(pipe[1], write));
         EpollEvents pending = EpollEvents.In | (expectOut ? EpollEvents.Out : EpollEvents.None);
         var res = new EpollEvent[2];
         while (pending != EpollEvents.None)
@@ -85,7 +89,7 @@ internal static class PortedSupport
             }
             Assert.True(n == matched, $"epoll_wait returned unexpected events: {string.Join(", ", res[..n])}");
         }
-        Assert.Equal(write.Length, px.Read(pipe[0], new byte[write.Length]));
+        Assert.Equal(write.Length, readFrom(pipe[0], new byte[write.Length]));
     }
 
     /// <summary>Whether <paramref name="evs"/> holds exactly {<paramref name="events"/>, data = <paramref name="fd"/>}.</summary>

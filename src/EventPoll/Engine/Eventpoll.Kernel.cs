@@ -225,7 +225,7 @@ internal sealed partial class Eventpoll
     {
         if (Volatile.Read(ref _kernel) is not KernelPoller k) return Harvest(buffer);
         int count = HarvestInProcessFirst(buffer, k);
-        return count != 0 ? count : HarvestKernelThenInProcess(buffer, k, TimeSpan.Zero);
+        return count != 0 ? count : HarvestKernelThenInProcess(buffer, k, TimeSpan.Zero, leading: false);
     }
 
     /// <summary>The in-process half, unless the kernel's turn has come: its count (0 when it did not run or found nothing).</summary>
@@ -239,12 +239,15 @@ internal sealed partial class Eventpoll
         return count;
     }
 
-    /// <summary>One epoll_wait with <paramref name="timeout"/>, then in-process events into the rest of the buffer.</summary>
-    private int HarvestKernelThenInProcess(Span<EpollEvent> buffer, KernelPoller k, TimeSpan timeout)
+    /// <summary>
+    /// One epoll_wait with <paramref name="timeout"/>, then in-process events into the rest of the buffer;
+    /// <paramref name="leading"/> when the caller is the thread that leads in the kernel.
+    /// </summary>
+    private int HarvestKernelThenInProcess(Span<EpollEvent> buffer, KernelPoller k, TimeSpan timeout, bool leading)
     {
         int count = k.Wait(buffer, timeout);
         if (count < 0) return count;
-        count = KeepUserEvents(buffer, count, k);
+        count = KeepUserEvents(buffer, count, k, leading);
         _inProcessStreak = 0;
         if (count < buffer.Length && EventsAvailable) count += Harvest(buffer[count..]);
         RetractStaleSignal(k);
@@ -255,24 +258,28 @@ internal sealed partial class Eventpoll
     /// Turns the kernel's batch into the user's (Linux: what ep_send_events would have reported): the signal's event
     /// dropped, tags translated, watched instances re-checked when their signal may be stale. Returns the count kept.
     /// </summary>
-    private int KeepUserEvents(Span<EpollEvent> events, int count, KernelPoller k)
+    private int KeepUserEvents(Span<EpollEvent> events, int count, KernelPoller k, bool leading)
     {
         int kept = 0;
         for (int i = 0; i < count; i++)
         {
             EpollEvent e = events[i];
-            if (KernelDataWords.IsReserved(e.Data) && !TranslateReserved(ref e, k)) continue;
+            if (KernelDataWords.IsReserved(e.Data) && !TranslateReserved(ref e, k, leading)) continue;
             events[kept++] = e;
         }
         return kept;
     }
 
     /// <summary>Translates one event carrying a reserved word; false to drop it.</summary>
-    private bool TranslateReserved(ref EpollEvent e, KernelPoller k)
+    private bool TranslateReserved(ref EpollEvent e, KernelPoller k, bool leading)
     {
         if (e.Data == KernelPoller.SignalData)
         {
             k.SignalSeen();
+            // The signal's edge may be the wakeup of the thread blocked in the kernel (its cancellation, or an
+            // in-process event for it); a zero-timeout harvest of another thread that took it passes it on, or
+            // that thread stays blocked.
+            if (!leading && k.HasLeader) k.Signal();
             return false;
         }
         if (!_words!.TryResolve(e.Data, out ulong data, out EpItem? item)) return false; // removed since it was queued
@@ -324,7 +331,7 @@ internal sealed partial class Eventpoll
                     using CancellationTokenRegistration registration = timeout == TimeSpan.Zero
                         ? default
                         : cancellation.RegisterCaller(static state => ((KernelPoller)state!).Signal(), k);
-                    count = HarvestKernelThenInProcess(buffer, k, timeout);
+                    count = HarvestKernelThenInProcess(buffer, k, timeout, leading: true);
                 }
                 finally
                 {
@@ -334,7 +341,7 @@ internal sealed partial class Eventpoll
             }
             else
             {
-                count = HarvestKernelThenInProcess(buffer, k, TimeSpan.Zero);
+                count = HarvestKernelThenInProcess(buffer, k, TimeSpan.Zero, leading: false);
             }
             if (count != 0) return count;
             if (timedOut || deadline.HasPassed) return 0;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Runtime.InteropServices;
 using EventPoll.Interop;
+using EventPoll.Tests.Os;
 using EventPoll.Tests.Rules;
 using EventPoll.Tests.Traces;
 using Xunit;
@@ -13,7 +13,7 @@ namespace EventPoll.Tests.Interop;
 /// words, one eventfd write per signal until it is seen or drained, a leader's wakeup never lost, nanosecond
 /// timeouts, and EINTR retried with the time that remains.
 /// </summary>
-public sealed partial class KernelPollerTests : IDisposable
+public sealed class KernelPollerTests : IDisposable
 {
     private const int CtlAdd = 1, CtlDel = 2, CtlMod = 3, EfdNonBlock = 0x800, AfUnix = 1, SockStream = 1;
 
@@ -34,7 +34,7 @@ public sealed partial class KernelPollerTests : IDisposable
         var events = new EpollEvent[4];
         Assert.Equal(0, _poller.Wait(events, TimeSpan.Zero));
 
-        Signal(efd);
+        OsFd.Signal(efd);
         Assert.Equal(1, _poller.Wait(events, TimeSpan.Zero));
         Assert.Equal(new EpollEvent(EpollEvents.In, 42), events[0]);
         Assert.Equal(-(int)Errno.EEXIST, _poller.Ctl(CtlAdd, efd, new EpollEvent(EpollEvents.In, 1))); // the kernel's answers
@@ -152,12 +152,12 @@ public sealed partial class KernelPollerTests : IDisposable
         var clock = Stopwatch.StartNew();
         Task<int> wait = Task.Factory.StartNew(() =>
         {
-            Volatile.Write(ref tid, GetTid());
+            Volatile.Write(ref tid, OsThreads.GetTid());
             return _poller.Wait(new EpollEvent[4], timeout);
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        SpinWait.SpinUntil(() => Volatile.Read(ref tid) != 0 && InSyscall(Volatile.Read(ref tid), SysEpollPwait2));
+        SpinWait.SpinUntil(() => Volatile.Read(ref tid) != 0 && OsThreads.InSyscall(Volatile.Read(ref tid), OsThreads.SysEpollPwait2));
 
-        Assert.Equal(0, TgKill(Environment.ProcessId, tid, SigWinch));
+        Assert.Equal(0, OsThreads.TgKill(Environment.ProcessId, tid, OsThreads.SigWinch));
 
         Assert.Equal(0, await wait.WaitAsync(Failsafe.Limit)); // not -EINTR
         Assert.True(clock.Elapsed >= timeout, $"returned after {clock.Elapsed.TotalMilliseconds} ms");
@@ -191,7 +191,7 @@ public sealed partial class KernelPollerTests : IDisposable
         Assert.Equal(0, LinuxSyscalls.Close(efd));
         _fds.Remove(efd);
 
-        Signal(dup);
+        OsFd.Signal(dup);
         var events = new EpollEvent[4];
         Assert.Equal(1, _poller.Wait(events, TimeSpan.Zero)); // still reported, under the closed number's registration
         Assert.Equal(new EpollEvent(EpollEvents.In, 9), events[0]);
@@ -251,26 +251,4 @@ public sealed partial class KernelPollerTests : IDisposable
         _fds.Add(peer);
         return (mine, peer);
     }
-
-    private static void Signal(int fd)
-    {
-        Span<byte> one = stackalloc byte[8];
-        BitConverter.TryWriteBytes(one, 1UL);
-        Assert.Equal(8, LinuxSyscalls.Write(fd, one));
-    }
-
-    private const int SysEpollPwait2 = 441, SigWinch = 28;
-
-    /// <summary>Whether thread <paramref name="tid"/> is inside system call <paramref name="number"/> (/proc/self/task/TID/syscall).</summary>
-    private static bool InSyscall(int tid, int number)
-    {
-        string text = File.ReadAllText($"/proc/self/task/{tid}/syscall");
-        return text.Split(' ')[0] == number.ToString(CultureInfo.InvariantCulture);
-    }
-
-    [LibraryImport("libc", EntryPoint = "gettid")]
-    private static partial int GetTid();
-
-    [LibraryImport("libc", EntryPoint = "tgkill")]
-    private static partial int TgKill(int tgid, int tid, int signal);
 }

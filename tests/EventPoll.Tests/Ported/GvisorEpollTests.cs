@@ -9,28 +9,36 @@ namespace EventPoll.Tests.Ported;
 /// <summary>
 /// Ports of gVisor's test/syscalls/linux/epoll.cc (EpollTest.*). Eventfds are the watched files as in the
 /// original; signals become cancellation (EINTR); sleeps that order threads become waits for a blocked waiter.
+/// The cases that watch files run with both kinds of source: in-process (<see cref="GvisorEpollTests"/>) and OS
+/// descriptors (<see cref="Os.GvisorEpollOsTests"/>).
 /// </summary>
-public sealed class GvisorEpollTests : HandleOwner
+public abstract class GvisorEpollCases : HandleOwner
 {
-    private const int FdsPerEpoll = 3;                   // kFDsPerEpoll
-    private const ulong Magic = 0x0102030405060708;      // kMagicConstant
-    private const int ShortTimeoutMs = 50;               // stands for the original's 100 ms / 200 ms
+    private protected const int FdsPerEpoll = 3;                   // kFDsPerEpoll
+    private protected const ulong Magic = 0x0102030405060708;      // kMagicConstant
+    private protected const int ShortTimeoutMs = 50;               // stands for the original's 100 ms / 200 ms
 
 
 
 
-    private Epoll NewEpoll() => Own(new Epoll(Table));
+    /// <summary>The kind of the watched eventfds, pipes and sockets.</summary>
+    private protected abstract ISourceFactory Sources { get; }
 
-    private EventFd NewEventFd() => Own(new EventFd(table: Table));
+    /// <summary>Adds a file that has no poll operation (a regular file) to <paramref name="ep"/>.</summary>
+    private protected abstract void AddRegularFile(Epoll ep);
+
+    private protected Epoll NewEpoll() => Own(new Epoll(Table));
+
+    private SourceEnd NewEventFd() => Own(Sources.EventFd(Table));
 
     /// <summary>kFDsPerEpoll eventfds registered with <paramref name="events"/> and data kMagicConstant + i.</summary>
-    private EventFd[] RegisterEventFds(Epoll ep, EpollEvents events)
+    private SourceEnd[] RegisterEventFds(Epoll ep, EpollEvents events)
     {
-        var fds = new EventFd[FdsPerEpoll];
+        var fds = new SourceEnd[FdsPerEpoll];
         for (int i = 0; i < FdsPerEpoll; i++)
         {
             fds[i] = NewEventFd();
-            ep.Add(fds[i], events, Magic + (ulong)i);
+            fds[i].AddTo(ep, events, Magic + (ulong)i);
         }
         return fds;
     }
@@ -49,7 +57,7 @@ public sealed class GvisorEpollTests : HandleOwner
     public void Gvisor_LastReadable()
     {
         Epoll ep = NewEpoll();
-        EventFd[] fds = RegisterEventFds(ep, EpollEvents.In | EpollEvents.Out);
+        SourceEnd[] fds = RegisterEventFds(ep, EpollEvents.In | EpollEvents.Out);
         fds[FdsPerEpoll - 1].Signal(1);
         var result = new EpollEvent[FdsPerEpoll];
         Assert.Equal(FdsPerEpoll, ep.Wait(result, -1));
@@ -63,7 +71,7 @@ public sealed class GvisorEpollTests : HandleOwner
     public void Gvisor_LastNonWritable()
     {
         Epoll ep = NewEpoll();
-        EventFd[] fds = RegisterEventFds(ep, EpollEvents.In | EpollEvents.Out);
+        SourceEnd[] fds = RegisterEventFds(ep, EpollEvents.In | EpollEvents.Out);
         fds[FdsPerEpoll - 1].Signal(ulong.MaxValue - 1); // a further write would block
         var result = new EpollEvent[FdsPerEpoll];
         Assert.Equal(FdsPerEpoll, ep.Wait(result, -1));
@@ -109,7 +117,7 @@ public sealed class GvisorEpollTests : HandleOwner
     public async Task Gvisor_WaitThenUnblock()
     {
         Epoll ep = NewEpoll();
-        EventFd[] fds = RegisterEventFds(ep, EpollEvents.In);
+        SourceEnd[] fds = RegisterEventFds(ep, EpollEvents.In);
         Task<int> waiter = RunThread(() => ep.Wait(new EpollEvent[FdsPerEpoll], -1));
         await WaitUntilBlocked(EngineOf(ep), 1, waiter);
         fds[0].Signal(1); // the writer thread of the original
@@ -131,21 +139,14 @@ public sealed class GvisorEpollTests : HandleOwner
     }
 
     [Fact]
-    public void Gvisor_TimeoutNoFds()
-    {
-        Epoll ep = NewEpoll();
-        Assert.Equal(0, ep.Wait(new EpollEvent[FdsPerEpoll], ShortTimeoutMs));
-    }
-
-    [Fact]
     public async Task Gvisor_UnblockWithNewFD()
     {
         Epoll ep = NewEpoll();
-        EventFd efd = NewEventFd();
+        SourceEnd efd = NewEventFd();
         var result = new EpollEvent[FdsPerEpoll];
         Task<int> waiter = RunThread(() => ep.Wait(result, -1));
         await WaitUntilBlocked(EngineOf(ep), 1, waiter);
-        ep.Add(efd, EpollEvents.In | EpollEvents.Out, 0xdeadbeeffacefeed); // the fd_adder thread
+        efd.AddTo(ep, EpollEvents.In | EpollEvents.Out, 0xdeadbeeffacefeed); // the fd_adder thread
         Assert.Equal(1, await waiter.WaitAsync(Generous));
         Assert.Equal(0xdeadbeeffacefeedUL, result[0].Data);
     }
@@ -154,8 +155,8 @@ public sealed class GvisorEpollTests : HandleOwner
     public void Gvisor_Oneshot()
     {
         Epoll ep = NewEpoll();
-        EventFd[] fds = RegisterEventFds(ep, EpollEvents.In);
-        ep.Modify(fds[0], EpollEvents.Out | EpollEvents.OneShot, Magic);
+        SourceEnd[] fds = RegisterEventFds(ep, EpollEvents.In);
+        fds[0].ModifyIn(ep, EpollEvents.Out | EpollEvents.OneShot, Magic);
         var result = new EpollEvent[FdsPerEpoll];
         Assert.Equal(1, ep.Wait(result, -1));
         Assert.Equal(Magic, result[0].Data);
@@ -169,16 +170,16 @@ public sealed class GvisorEpollTests : HandleOwner
         byte[] request = Encoding.ASCII.GetBytes("hello\0");
         byte[] stop = Encoding.ASCII.GetBytes("world\0");
 
-        (SocketHandle server, SocketHandle client) = UnixSocketPair.Create(Table);
+        (SourceEnd server, SourceEnd client) = Sources.SocketPair(Table);
         Own(server);
         Own(client);
         Epoll[] eps = [NewEpoll(), NewEpoll()];
-        foreach (Epoll ep in eps) ep.Add(client, EpollEvents.In | EpollEvents.OneShot, Magic);
+        foreach (Epoll ep in eps) client.AddTo(ep, EpollEvents.In | EpollEvents.OneShot, Magic);
         var socketLock = new object();
 
         // Descriptors here never block, so a blocking read is emulated by waiting for readability on a private
         // level-triggered instance (the original's sockets are blocking).
-        void ReadExact(FileHandle socket, Epoll readable, byte[] buffer)
+        void ReadExact(SourceEnd socket, Epoll readable, byte[] buffer)
         {
             int done = 0;
             var ev = new EpollEvent[1];
@@ -196,7 +197,7 @@ public sealed class GvisorEpollTests : HandleOwner
             }
         }
 
-        void WriteAll(FileHandle socket, byte[] data)
+        void WriteAll(SourceEnd socket, byte[] data)
         {
             int n = socket.Write(data);
             if (n != data.Length) throw new InvalidOperationException($"short write {n}");
@@ -205,7 +206,7 @@ public sealed class GvisorEpollTests : HandleOwner
         Task serverTask = RunThread(() =>
         {
             using var readable = new Epoll(Table);
-            readable.Add(server, EpollEvents.In);
+            server.AddTo(readable, EpollEvents.In);
             var got = new byte[request.Length];
             for (int round = 0; round < rounds; round++)
             {
@@ -218,13 +219,13 @@ public sealed class GvisorEpollTests : HandleOwner
         Task ClientTask(Epoll ep) => RunThread(() =>
         {
             using var readable = new Epoll(Table);
-            readable.Add(client, EpollEvents.In);
+            client.AddTo(readable, EpollEvents.In);
             var response = new byte[request.Length];
             var ev = new EpollEvent[1];
             bool rearm = false;
             while (true)
             {
-                if (rearm) ep.Modify(client, EpollEvents.In | EpollEvents.OneShot, Magic);
+                if (rearm) client.ModifyIn(ep, EpollEvents.In | EpollEvents.OneShot, Magic);
                 lock (socketLock) WriteAll(client, request);
                 int ready = ep.Wait(ev, -1);
                 if (ready != 1 || ev[0].Data != Magic) throw new InvalidOperationException($"epoll_wait returned {ready}");
@@ -244,8 +245,8 @@ public sealed class GvisorEpollTests : HandleOwner
     public void Gvisor_EdgeTriggered()
     {
         Epoll ep = NewEpoll();
-        EventFd efd = NewEventFd();
-        ep.Add(efd, EpollEvents.Out | EpollEvents.EdgeTriggered, Magic);
+        SourceEnd efd = NewEventFd();
+        efd.AddTo(ep, EpollEvents.Out | EpollEvents.EdgeTriggered, Magic);
         var result = new EpollEvent[FdsPerEpoll];
         Assert.Equal(1, ep.Wait(result, -1));
         Assert.Equal(Magic, result[0].Data);
@@ -263,8 +264,8 @@ public sealed class GvisorEpollTests : HandleOwner
     public void Gvisor_OneshotAndEdgeTriggered()
     {
         Epoll ep = NewEpoll();
-        EventFd efd = NewEventFd();
-        ep.Add(efd, EpollEvents.Out | EpollEvents.EdgeTriggered | EpollEvents.OneShot, Magic);
+        SourceEnd efd = NewEventFd();
+        efd.AddTo(ep, EpollEvents.Out | EpollEvents.EdgeTriggered | EpollEvents.OneShot, Magic);
         var result = new EpollEvent[FdsPerEpoll];
         Assert.Equal(1, ep.Wait(result, -1));
         Assert.Equal(Magic, result[0].Data);
@@ -277,29 +278,11 @@ public sealed class GvisorEpollTests : HandleOwner
     }
 
     [Fact]
-    public void Gvisor_CycleOfOneDisallowed()
-    {
-        Epoll ep = NewEpoll();
-        EpollException e = Assert.Throws<EpollException>(() => ep.Add(ep, EpollEvents.Out, Magic));
-        Assert.Equal(Errno.EINVAL, e.Errno);
-    }
-
-    [Fact]
-    public void Gvisor_CycleOfThreeDisallowed()
-    {
-        Epoll ep0 = NewEpoll(), ep1 = NewEpoll(), ep2 = NewEpoll();
-        ep0.Add(ep1, EpollEvents.In, Magic);
-        ep1.Add(ep2, EpollEvents.In, Magic);
-        EpollException e = Assert.Throws<EpollException>(() => ep2.Add(ep0, EpollEvents.In, Magic));
-        Assert.Equal(Errno.ELOOP, e.Errno);
-    }
-
-    [Fact]
     public void Gvisor_CloseFile()
     {
         Epoll ep = NewEpoll();
-        var efd = new EventFd(table: Table);
-        ep.Add(efd, EpollEvents.Out, Magic);
+        SourceEnd efd = Sources.EventFd(Table);
+        efd.AddTo(ep, EpollEvents.Out, Magic);
         var result = new EpollEvent[FdsPerEpoll];
         Assert.Equal(1, ep.Wait(result, -1));
         Assert.Equal(Magic, result[0].Data);
@@ -311,9 +294,9 @@ public sealed class GvisorEpollTests : HandleOwner
     public void Gvisor_PipeReaderHupAfterWriterClosed()
     {
         Epoll ep = NewEpoll();
-        (DescriptorHandle rfd, DescriptorHandle wfd) = Pipe.Create(Table);
+        (SourceEnd rfd, SourceEnd wfd) = Sources.Pipe(Table);
         Own(rfd);
-        ep.Add(rfd, EpollEvents.None, Magic);
+        rfd.AddTo(ep, EpollEvents.None, Magic);
         var result = new EpollEvent[FdsPerEpoll];
         Assert.Equal(0, ep.Wait(result, 0));
         wfd.Dispose();
@@ -327,9 +310,9 @@ public sealed class GvisorEpollTests : HandleOwner
     public void Gvisor_PipeWriterErrAfterReaderClosed()
     {
         Epoll ep = NewEpoll();
-        (DescriptorHandle rfd, DescriptorHandle wfd) = Pipe.Create(Table);
+        (SourceEnd rfd, SourceEnd wfd) = Sources.Pipe(Table);
         Own(wfd);
-        ep.Add(wfd, EpollEvents.Err, Magic);
+        wfd.AddTo(ep, EpollEvents.Err, Magic);
         var result = new EpollEvent[FdsPerEpoll];
         // A fresh pipe's writer is writable, but EPOLLOUT was not requested.
         Assert.Equal(0, ep.Wait(result, 0));
@@ -339,14 +322,16 @@ public sealed class GvisorEpollTests : HandleOwner
         Assert.Equal(Magic, result[0].Data);
     }
 
+    private const ulong ReadEnd = 0x5EAD; // the original's data word is the read end's descriptor number
+
     [Fact]
     public async Task Gvisor_DoubleLayerEpoll()
     {
-        (DescriptorHandle rfd, DescriptorHandle wfd) = Pipe.Create(Table);
+        (SourceEnd rfd, SourceEnd wfd) = Sources.Pipe(Table);
         Own(rfd);
         Own(wfd);
         Epoll ep1 = NewEpoll();
-        ep1.Add(rfd, EpollEvents.In | EpollEvents.Hup, (ulong)rfd.Fd);
+        rfd.AddTo(ep1, EpollEvents.In | EpollEvents.Hup, ReadEnd);
         Epoll ep2 = NewEpoll();
         ep2.Add(ep1, EpollEvents.In | EpollEvents.Hup, (ulong)ep1.Fd);
         var ret = new EpollEvent[2];
@@ -365,7 +350,7 @@ public sealed class GvisorEpollTests : HandleOwner
             Assert.Equal(1, ep2.Wait(ret, 5000));
             Assert.Equal((ulong)ep1.Fd, ret[0].Data);
             Assert.Equal(1, ep1.Wait(ret, 5000));
-            Assert.Equal((ulong)rfd.Fd, ret[0].Data);
+            Assert.Equal(ReadEnd, ret[0].Data);
             var buf = new byte[data.Length];
             Assert.Equal(data.Length, rfd.Read(buf));
             await writer.WaitAsync(Generous);
@@ -376,8 +361,7 @@ public sealed class GvisorEpollTests : HandleOwner
     public void Gvisor_RegularFiles()
     {
         Epoll ep = NewEpoll();
-        MemoryFile file = Own(new MemoryFile(table: Table));
-        EpollException e = Assert.Throws<EpollException>(() => ep.Add(file, EpollEvents.In | EpollEvents.Out));
+        EpollException e = Assert.Throws<EpollException>(() => AddRegularFile(ep));
         Assert.Equal(Errno.EPERM, e.Errno);
     }
 
@@ -392,8 +376,8 @@ public sealed class GvisorEpollTests : HandleOwner
     {
         const int signals = 25000;
         Epoll ep = NewEpoll();
-        EventFd efd = NewEventFd();
-        ep.Add(efd, EpollEvents.In);
+        SourceEnd efd = NewEventFd();
+        efd.AddTo(ep, EpollEvents.In);
         int sent = 0;
         Task sender = RunThread(() =>
         {
@@ -419,5 +403,38 @@ public sealed class GvisorEpollTests : HandleOwner
         ulong total = await receiver;
         Assert.True(total >= 1, "no signal was read");
         Assert.Equal((ulong)signals, total);
+    }
+}
+
+/// <summary>The gVisor cases with in-process sources, and those that watch no file at all (they need no OS run).</summary>
+public sealed class GvisorEpollTests : GvisorEpollCases
+{
+    private protected override ISourceFactory Sources => SourceEnd.Factory(SourceKind.InProcess);
+
+    private protected override void AddRegularFile(Epoll ep) => ep.Add(Own(new MemoryFile(table: Table)), EpollEvents.In | EpollEvents.Out);
+
+    [Fact]
+    public void Gvisor_TimeoutNoFds()
+    {
+        Epoll ep = NewEpoll();
+        Assert.Equal(0, ep.Wait(new EpollEvent[FdsPerEpoll], ShortTimeoutMs));
+    }
+
+    [Fact]
+    public void Gvisor_CycleOfOneDisallowed()
+    {
+        Epoll ep = NewEpoll();
+        EpollException e = Assert.Throws<EpollException>(() => ep.Add(ep, EpollEvents.Out, Magic));
+        Assert.Equal(Errno.EINVAL, e.Errno);
+    }
+
+    [Fact]
+    public void Gvisor_CycleOfThreeDisallowed()
+    {
+        Epoll ep0 = NewEpoll(), ep1 = NewEpoll(), ep2 = NewEpoll();
+        ep0.Add(ep1, EpollEvents.In, Magic);
+        ep1.Add(ep2, EpollEvents.In, Magic);
+        EpollException e = Assert.Throws<EpollException>(() => ep2.Add(ep0, EpollEvents.In, Magic));
+        Assert.Equal(Errno.ELOOP, e.Errno);
     }
 }

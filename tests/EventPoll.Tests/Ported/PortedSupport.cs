@@ -25,13 +25,14 @@ internal static class PortedSupport
 
     /// <summary>
     /// Waits until <paramref name="count"/> waiters are queued on <paramref name="ep"/>, i.e. blocked in a wait (a
-    /// queued waiter is woken by any later event, so this is the point LTP's "process state S" check stands for).
+    /// queued waiter is woken by any later event, so this is the point LTP's "process state S" check stands for);
+    /// with a kernel side, the thread leading in the kernel counts too (<see cref="Os.OsWaits.Blocked"/>).
     /// Fails if one of <paramref name="waiters"/> finishes first or the generous bound passes.
     /// </summary>
     internal static async Task WaitUntilBlocked(Eventpoll ep, int count, params Task[] waiters)
     {
         DateTime deadline = DateTime.UtcNow + Generous;
-        while (ep.WaiterCount < count)
+        while (Os.OsWaits.Blocked(ep) < count)
         {
             foreach (Task t in waiters)
             {
@@ -41,7 +42,7 @@ internal static class PortedSupport
                     Assert.Fail("a waiter returned before it was expected to block");
                 }
             }
-            Assert.True(DateTime.UtcNow < deadline, $"waiters did not block: {ep.WaiterCount} of {count}");
+            Assert.True(DateTime.UtcNow < deadline, $"waiters did not block: {Os.OsWaits.Blocked(ep)} of {count}");
             await Task.Delay(1);
         }
     }
@@ -49,9 +50,9 @@ internal static class PortedSupport
     /// <summary>Synchronous variant of <see cref="WaitUntilBlocked"/> for helper threads.</summary>
     internal static void SpinUntilBlocked(Eventpoll ep, int count)
     {
-        if (!SpinWait.SpinUntil(() => ep.WaiterCount >= count, Generous))
+        if (!SpinWait.SpinUntil(() => Os.OsWaits.Blocked(ep) >= count, Generous))
         {
-            throw new TimeoutException($"waiters did not block: {ep.WaiterCount} of {count}");
+            throw new TimeoutException($"waiters did not block: {Os.OsWaits.Blocked(ep)} of {count}");
         }
     }
 
@@ -61,9 +62,13 @@ internal static class PortedSupport
     /// = the descriptor and nothing else reported, then drains the pipe.
     /// </summary>
     internal static void ExpectPipeEvents(Posix px, int epfd, int[] pipe, bool expectOut)
+        => ExpectPipeEvents(px, epfd, pipe, expectOut, (fd, data) => px.Write(fd, data), (fd, buffer) => px.Read(fd, buffer));
+
+    /// <summary>The same, with the pipe written and read by <paramref name="writeTo"/> and <paramref name="readFrom"/> (an OS pipe's are the kernel's).</summary>
+    internal static void ExpectPipeEvents(Posix px, int epfd, int[] pipe, bool expectOut, Func<int, byte[], long> writeTo, Func<int, byte[], long> readFrom)
     {
         byte[] write = "test\0"u8.ToArray();
-        Assert.Equal(write.Length, px.Write(pipe[1], write));
+        Assert.Equal(write.Length, writeTo(pipe[1], write));
         EpollEvents pending = EpollEvents.In | (expectOut ? EpollEvents.Out : EpollEvents.None);
         var res = new EpollEvent[2];
         while (pending != EpollEvents.None)
@@ -84,7 +89,7 @@ internal static class PortedSupport
             }
             Assert.True(n == matched, $"epoll_wait returned unexpected events: {string.Join(", ", res[..n])}");
         }
-        Assert.Equal(write.Length, px.Read(pipe[0], new byte[write.Length]));
+        Assert.Equal(write.Length, readFrom(pipe[0], new byte[write.Length]));
     }
 
     /// <summary>Whether <paramref name="evs"/> holds exactly {<paramref name="events"/>, data = <paramref name="fd"/>}.</summary>

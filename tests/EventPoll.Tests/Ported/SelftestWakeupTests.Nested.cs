@@ -1,17 +1,18 @@
+using EventPoll.Tests.Support;
 using Xunit;
 
 namespace EventPoll.Tests.Ported;
 
 /// <summary>Two threads on nested instances (epoll25..48, epoll53..58).</summary>
-public sealed partial class SelftestWakeupTests
+public partial class SelftestWakeupTests
 {
     /// <summary>e0 (<paramref name="outerEdge"/>) e1 (<paramref name="innerEdge"/>) s0; emit writes s0's peer once.</summary>
     private (Epoll E0, Epoll E1, Action Emit) ChainThreadTopology(bool outerEdge, bool innerEdge)
     {
-        (SocketHandle s0, SocketHandle s1) = SocketPair();
+        (SourceEnd s0, SourceEnd s1) = SocketPair();
         Epoll e0 = NewEpoll();
         Epoll e1 = NewEpoll();
-        e1.Add(s0, Mode(innerEdge));
+        s0.AddTo(e1, Mode(innerEdge));
         e0.Add(e1, Mode(outerEdge));
         return (e0, e1, () => Emit(s1));
     }
@@ -19,16 +20,16 @@ public sealed partial class SelftestWakeupTests
     /// <summary>e0 (<paramref name="outerEdge"/>) e1 (lt) s0 and e2 (lt) s2; emit writes both peers.</summary>
     private (Epoll E0, Action Emit) ForkThreadTopology(bool outerEdge)
     {
-        (SocketHandle s0, SocketHandle s1) = SocketPair();
-        (SocketHandle s2, SocketHandle s3) = SocketPair();
+        (SourceEnd s0, SourceEnd s1) = SocketPair();
         Epoll e0 = NewEpoll();
         Epoll e1 = NewEpoll();
         Epoll e2 = NewEpoll();
-        e1.Add(s0, EpollEvents.In);
-        e2.Add(s2, EpollEvents.In);
+        (SourceEnd s2, Action emit) = SecondSocket(e0, s0, s1);
+        s0.AddTo(e1, EpollEvents.In);
+        s2.AddTo(e2, EpollEvents.In);
         e0.Add(e1, Mode(outerEdge));
         e0.Add(e2, Mode(outerEdge));
-        return (e0, EmitTogether(e0, s1, s3));
+        return (e0, emit);
     }
 
     // ---- t0 (ew), t1 (ew) on e0; e0 -> e1 -> s0 -----------------------------------------------------------

@@ -1,3 +1,4 @@
+using EventPoll.Tests.Support;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Xunit;
@@ -8,7 +9,7 @@ namespace EventPoll.Tests.Ported;
 /// The race cases (epoll59, 60, 61, 65), with iteration counts scaled down for CI; each keeps the C test's
 /// assertion (every wait gets its event / every waiter wakes / every thread returns).
 /// </summary>
-public sealed partial class SelftestWakeupTests
+public partial class SelftestWakeupTests
 {
     private const int Epoll59Iterations = 20_000; // C: 100000
     private const int Epoll60Rounds = 300;        // C: 300 (not scaled)
@@ -25,9 +26,9 @@ public sealed partial class SelftestWakeupTests
     public void Selftest_epoll59()
     {
         Epoll efd = NewEpoll();
-        EventFd sfd = Own(new EventFd(1, table: Table));
+        SourceEnd sfd = NewEventFd(1);
         const EpollEvents Mask = EpollEvents.In | EpollEvents.Err | EpollEvents.EdgeTriggered;
-        efd.Add(sfd, Mask);
+        sfd.AddTo(efd, Mask);
 
         int count = 0;   // ctx->count: 1 = "consumed, please MOD", 0 = "MOD done"
         int stop = 0;    // ends the modifier if t0 fails (the C test's pthread_kill)
@@ -44,7 +45,7 @@ public sealed partial class SelftestWakeupTests
                         if (Volatile.Read(ref stop) != 0) return;
                         spin.SpinOnce();
                     }
-                    efd.Modify(sfd, Mask);
+                    sfd.ModifyIn(efd, Mask);
                     Volatile.Write(ref count, 0);
                 }
             }
@@ -88,14 +89,13 @@ public sealed partial class SelftestWakeupTests
     public void Selftest_epoll60()
     {
         const int N = 10;
-        int epfd = _px.EpollCreate1(0);
-        Assert.True(epfd >= 0);
-        var evfd = new int[N];
+        Epoll ep = NewEpoll();
+        int epfd = ep.Fd;
+        var evfd = new SourceEnd[N];
         for (int i = 0; i < N; i++)
         {
-            evfd[i] = _px.EventFd(0, Posix.O_NONBLOCK);
-            Assert.True(evfd[i] >= 0);
-            Assert.Equal(0, _px.EpollCtl(epfd, Posix.EPOLL_CTL_ADD, evfd[i], new EpollEvent(EpollEvents.In | EpollEvents.EdgeTriggered, (ulong)evfd[i])));
+            evfd[i] = NewEventFd();
+            evfd[i].AddTo(ep, EpollEvents.In | EpollEvents.EdgeTriggered, (ulong)i); // data: the index (C: the fd)
         }
 
         int stopped = 0, ready = 0, waiters = 0;
@@ -107,7 +107,6 @@ public sealed partial class SelftestWakeupTests
             threads[t] = new Thread(() =>
             {
                 var e = new EpollEvent[1];
-                Span<byte> v = stackalloc byte[8];
                 while (Volatile.Read(ref stopped) == 0)
                 {
                     Interlocked.Increment(ref ready);                        // mark we are ready
@@ -124,8 +123,7 @@ public sealed partial class SelftestWakeupTests
                         }
                         break;
                     }
-                    long n = _px.Read((int)e[0].Data, v);                    // ET: each thread got its own fd
-                    if (n != 8) errors.Enqueue($"read of fd {e[0].Data} returned {n} ({Posix.Errno})");
+                    if (!evfd[e[0].Data].TryConsume(out _)) errors.Enqueue($"eventfd {e[0].Data} was reported but empty"); // ET: each thread got its own
                     Interlocked.Decrement(ref waiters);
                 }
             }) { IsBackground = true, Name = $"epoll60 waiter {t}" };
@@ -134,7 +132,6 @@ public sealed partial class SelftestWakeupTests
 
         try
         {
-            byte[] one = BitConverter.GetBytes(1UL);
             for (int round = 0; round < Epoll60Rounds; round++)
             {
                 SpinUntil(() => Volatile.Read(ref ready) == N || !errors.IsEmpty, Generous, "all waiters are ready");
@@ -144,7 +141,7 @@ public sealed partial class SelftestWakeupTests
                 // Instead of usleep(1000) ("should be enough to schedule away"): all ten are asleep in the engine.
                 SpinUntil(() => BlockedWaiters(Table, epfd) == N || !errors.IsEmpty, Generous, "all waiters sleep");
                 Assert.Empty(errors);
-                for (int n = 0; n < N; n++) Assert.Equal(8, _px.Write(evfd[n], one)); // all at once
+                for (int n = 0; n < N; n++) evfd[n].Signal(); // all at once
 
                 // C: busy loop up to 1 s. A lost wakeup is caught by the waiter's own 2000 ms timeout (it then
                 // reports and leaves, so "waiters" never returns to 0); the bound here is generous for CI load.
@@ -160,8 +157,6 @@ public sealed partial class SelftestWakeupTests
             foreach (Thread t in threads) Assert.True(t.Join(Generous), $"{t.Name} did not stop");
         }
         Assert.Empty(errors);
-        foreach (int fd in evfd) Assert.Equal(0, _px.Close(fd));
-        Assert.Equal(0, _px.Close(epfd));
     }
 
     /// <summary>
@@ -174,8 +169,8 @@ public sealed partial class SelftestWakeupTests
     public void Selftest_epoll61()
     {
         Epoll epfd = NewEpoll();
-        EventFd evfd = Own(new EventFd(table: Table));
-        epfd.Add(evfd, EpollEvents.In | EpollEvents.EdgeTriggered | EpollEvents.Err | EpollEvents.Hup);
+        SourceEnd evfd = NewEventFd();
+        evfd.AddTo(epfd, EpollEvents.In | EpollEvents.EdgeTriggered | EpollEvents.Err | EpollEvents.Hup);
 
         // The 10.95 ms is the race being tested (the write lands just before the 11 ms timeout expires), not
         // synchronisation; a sleep cannot hit it precisely, so the writer waits on a monotonic clock.
@@ -238,8 +233,8 @@ public sealed partial class SelftestWakeupTests
     public void Selftest_epoll65()
     {
         Epoll efd = NewEpoll();
-        EventFd evfd = Own(new EventFd(table: Table));
-        efd.Add(evfd, EpollEvents.In);
+        SourceEnd evfd = NewEventFd();
+        evfd.AddTo(efd, EpollEvents.In);
         evfd.Signal(99);
 
         var results = new string?[Epoll65Threads];

@@ -1,10 +1,11 @@
+using EventPoll.Tests.Support;
 using System.Diagnostics;
 using Xunit;
 
 namespace EventPoll.Tests.Ported;
 
 /// <summary>Single-thread cases: one writer, then two zero-timeout waits (and polls) of the top instance.</summary>
-public sealed partial class SelftestWakeupTests
+public partial class SelftestWakeupTests
 {
     // ---- t0 (ew) e0; e0 -> s0 [, s2] ------------------------------------------------------------------
 
@@ -12,15 +13,15 @@ public sealed partial class SelftestWakeupTests
     private Epoll FlatTopology(bool edge, bool twoSockets)
     {
         Epoll e0 = NewEpoll();
-        (SocketHandle s0, SocketHandle s1) = SocketPair();
-        e0.Add(s0, Mode(edge));
+        (SourceEnd s0, SourceEnd s1) = SocketPair();
+        s0.AddTo(e0, Mode(edge));
         if (!twoSockets)
         {
             Emit(s1);
             return e0;
         }
-        (SocketHandle s2, SocketHandle s3) = SocketPair();
-        e0.Add(s2, Mode(edge));
+        (SourceEnd s2, SourceEnd s3) = SocketPair();
+        s2.AddTo(e0, Mode(edge));
         Emit(s1);
         Emit(s3);
         return e0;
@@ -111,10 +112,10 @@ public sealed partial class SelftestWakeupTests
     /// <summary>Topology e0 (<paramref name="outerEdge"/>) e1 (<paramref name="innerEdge"/>) s0, s0's peer written.</summary>
     private Epoll ChainTopology(bool outerEdge, bool innerEdge)
     {
-        (SocketHandle s0, SocketHandle s1) = SocketPair();
+        (SourceEnd s0, SourceEnd s1) = SocketPair();
         Epoll e0 = NewEpoll();
         Epoll e1 = NewEpoll();
-        e1.Add(s0, Mode(innerEdge));
+        s0.AddTo(e1, Mode(innerEdge));
         e0.Add(e1, Mode(outerEdge));
         Emit(s1);
         return e0;
@@ -256,20 +257,14 @@ public sealed partial class SelftestWakeupTests
     [Fact]
     public void Selftest_epoll62()
     {
-        Span<int> sfd = stackalloc int[2];
-        Assert.Equal(0, _px.SocketPair(Posix.AF_UNIX, Posix.SOCK_STREAM, 0, sfd));
-        int efd = _px.EpollCreate(1);
-        Assert.True(efd >= 0);
-        Assert.Equal(0, _px.EpollCtl(efd, Posix.EPOLL_CTL_ADD, sfd[0], new EpollEvent(EpollEvents.In, 0)));
-        Assert.Equal(1, _px.Write(sfd[1], "w"u8));
+        (SourceEnd s0, SourceEnd s1) = SocketPair();
+        Epoll efd = NewEpoll();
+        s0.AddTo(efd, EpollEvents.In);
+        Emit(s1);
 
         var e = new EpollEvent[1];
-        Assert.Equal(1, _px.EpollPwait2(efd, e, 1, null));
-        Assert.Equal(1, _px.EpollPwait2(efd, e, 1, null));
-
-        Assert.Equal(0, _px.Close(efd));
-        Assert.Equal(0, _px.Close(sfd[0]));
-        Assert.Equal(0, _px.Close(sfd[1]));
+        Assert.Equal(1, _px.EpollPwait2(efd.Fd, e, 1, null));
+        Assert.Equal(1, _px.EpollPwait2(efd.Fd, e, 1, null));
     }
 
     /// <summary>epoll_pwait2 with a 10 ms timeout and nothing ready: returns 0 after at least 10 ms.</summary>
@@ -277,32 +272,26 @@ public sealed partial class SelftestWakeupTests
     public void Selftest_epoll63()
     {
         TimeSpan delay = TimeSpan.FromMilliseconds(10);
-        Span<int> sfd = stackalloc int[2];
-        Assert.Equal(0, _px.SocketPair(Posix.AF_UNIX, Posix.SOCK_STREAM, 0, sfd));
-        int efd = _px.EpollCreate(1);
-        Assert.True(efd >= 0);
-        Assert.Equal(0, _px.EpollCtl(efd, Posix.EPOLL_CTL_ADD, sfd[0], new EpollEvent(EpollEvents.In, 0)));
+        (SourceEnd s0, _) = SocketPair();
+        Epoll efd = NewEpoll();
+        s0.AddTo(efd, EpollEvents.In);
 
         var e = new EpollEvent[1];
         var elapsed = Stopwatch.StartNew(); // monotonic
-        Assert.Equal(0, _px.EpollPwait2(efd, e, 1, delay));
+        Assert.Equal(0, _px.EpollPwait2(efd.Fd, e, 1, delay));
         elapsed.Stop();
         Assert.True(elapsed.Elapsed >= delay, $"returned after {elapsed.Elapsed.TotalMilliseconds} ms");
-
-        Assert.Equal(0, _px.Close(efd));
-        Assert.Equal(0, _px.Close(sfd[0]));
-        Assert.Equal(0, _px.Close(sfd[1]));
     }
 
     /// <summary>(pending upstream) pipe read end IN|ET: every write is an edge, even into a non-empty pipe.</summary>
     [Fact]
     public void Selftest_epoll66()
     {
-        (DescriptorHandle reader, DescriptorHandle writer) = Pipe.Create(Table);
+        (SourceEnd reader, SourceEnd writer) = Sources.Pipe(Table);
         Own(reader);
         Own(writer);
         Epoll efd = NewEpoll();
-        efd.Add(reader, EpollEvents.In | EpollEvents.EdgeTriggered);
+        reader.AddTo(efd, EpollEvents.In | EpollEvents.EdgeTriggered);
         for (int i = 0; i < 2; i++)
         {
             Assert.Equal(1, writer.Write([0])); // write(pfd[1], "", 1): the terminating NUL

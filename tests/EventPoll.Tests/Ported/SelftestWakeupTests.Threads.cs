@@ -1,20 +1,21 @@
+using EventPoll.Tests.Support;
 using Xunit;
 
 namespace EventPoll.Tests.Ported;
 
 /// <summary>Two threads on one instance watching sockets directly (epoll9..16, epoll64).</summary>
-public sealed partial class SelftestWakeupTests
+public partial class SelftestWakeupTests
 {
     /// <summary>e0 watching s0 (and s2 when <paramref name="twoSockets"/>) in one mode; returns the emitter.</summary>
     private (Epoll E0, Action Emit) FlatThreadTopology(bool edge, bool twoSockets)
     {
         Epoll e0 = NewEpoll();
-        (SocketHandle s0, SocketHandle s1) = SocketPair();
-        e0.Add(s0, Mode(edge));
+        (SourceEnd s0, SourceEnd s1) = SocketPair();
+        s0.AddTo(e0, Mode(edge));
         if (!twoSockets) return (e0, () => Emit(s1)); // emitter_entry1
-        (SocketHandle s2, SocketHandle s3) = SocketPair();
-        e0.Add(s2, Mode(edge));
-        return (e0, EmitTogether(e0, s1, s3));          // emitter_entry2
+        (SourceEnd s2, Action emit) = SecondSocket(e0, s0, s1);
+        s2.AddTo(e0, Mode(edge));
+        return (e0, emit);                              // emitter_entry2
     }
 
     /// <summary>t0 (ew), t1 (ew) on e0 (lt) s0; one write: the LT baton pass of ep_done_scan wakes both.</summary>

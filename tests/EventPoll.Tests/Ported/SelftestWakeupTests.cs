@@ -22,7 +22,7 @@ namespace EventPoll.Tests.Ported;
 /// harvests whatever is available before failing with EINTR (as ep_poll does), so a wrongly available event is
 /// still counted.</para>
 /// </remarks>
-public sealed partial class SelftestWakeupTests : HandleOwner
+public partial class SelftestWakeupTests : HandleOwner
 {
     /// <summary>Upper bound for anything that should happen at once; reached only when the engine is wrong.</summary>
     private static readonly TimeSpan Generous = TimeSpan.FromSeconds(10);
@@ -31,21 +31,35 @@ public sealed partial class SelftestWakeupTests : HandleOwner
 
     public SelftestWakeupTests() => _px = new Posix(Table);
 
-
+    /// <summary>The kind of the watched sockets, eventfds and pipes: in-process here, OS descriptors in <see cref="Os.SelftestWakeupOsTests"/>.</summary>
+    private protected virtual ISourceFactory Sources => SourceEnd.Factory(SourceKind.InProcess);
 
     private Epoll NewEpoll() => Own(new Epoll(Table));
 
     /// <summary>socketpair(AF_UNIX, SOCK_STREAM): <c>Watched</c> is sfd[0] (registered), <c>Peer</c> sfd[1] (written).</summary>
-    private (SocketHandle Watched, SocketHandle Peer) SocketPair()
+    private (SourceEnd Watched, SourceEnd Peer) SocketPair()
     {
-        (SocketHandle a, SocketHandle b) = UnixSocketPair.Create(Table);
+        (SourceEnd a, SourceEnd b) = Sources.SocketPair(Table);
         return (Own(a), Own(b));
+    }
+
+    /// <summary>eventfd(initial, EFD_NONBLOCK) of the kind under test.</summary>
+    private SourceEnd NewEventFd(uint initial = 0) => Own(Sources.EventFd(Table, initial));
+
+    /// <summary>
+    /// The second watched socket of a two-socket case (s2, registered by the caller) and the emitter that makes it and
+    /// s0 ready as one step for the waiters on <paramref name="ep"/> (see <see cref="EmitTogether"/>).
+    /// </summary>
+    private protected virtual (SourceEnd S2, Action Emit) SecondSocket(Epoll ep, SourceEnd s0, SourceEnd s1)
+    {
+        (SourceEnd s2, SourceEnd s3) = SocketPair();
+        return (s2, EmitTogether(ep, s1, s3));
     }
 
     private static EpollEvents Mode(bool edge) => edge ? EpollEvents.In | EpollEvents.EdgeTriggered : EpollEvents.In;
 
     /// <summary>write(sfd, "w", 1) == 1.</summary>
-    private static void Emit(SocketHandle peer) => Assert.Equal(1, peer.Write("w"u8));
+    private protected static void Emit(SourceEnd peer) => Assert.Equal(1, peer.Write("w"u8));
 
     /// <summary>
     /// emitter_entry2's two writes as one step for the waiters on <paramref name="ep"/>: both events are queued before
@@ -55,7 +69,7 @@ public sealed partial class SelftestWakeupTests : HandleOwner
     /// depends on scheduling instead of the rule (epoll16, 56 and 58 failed about one run in five that way). Wakeups
     /// take no interest lock, so holding it while writing only holds back the waiters' harvests and polls.
     /// </summary>
-    private static Action EmitTogether(Epoll ep, SocketHandle first, SocketHandle second) => () =>
+    private static Action EmitTogether(Epoll ep, SourceEnd first, SourceEnd second) => () =>
     {
         var instance = (Eventpoll)EngineAccess.FileAt(ep.Table, ep.Fd)!;
         using (instance.InterestLock.EnterScope())
@@ -74,14 +88,17 @@ public sealed partial class SelftestWakeupTests : HandleOwner
     /// <summary>The number of waiters blocked on <paramref name="ep"/> (engine test hook).</summary>
     private static int BlockedWaiters(Epoll ep) => BlockedWaiters(ep.Table, ep.Fd);
 
-    /// <summary>The number of waiters blocked on the instance behind <paramref name="epfd"/> (engine test hook).</summary>
+    /// <summary>
+    /// The number of waiters blocked on the instance behind <paramref name="epfd"/> (engine test hook): those queued in
+    /// user space, plus the one leading in the kernel when the instance has a kernel side.
+    /// </summary>
     private static int BlockedWaiters(DescriptorTable table, int epfd)
     {
         OpenFile? file = table.Pin(epfd);
         Assert.NotNull(file);
         try
         {
-            return ((Eventpoll)file).WaiterCount;
+            return Os.OsWaits.Blocked((Eventpoll)file);
         }
         finally
         {

@@ -9,7 +9,7 @@ using Spectre.Console;
 namespace EventPoll.Cli;
 
 /// <summary>
-/// <c>eventpoll bench [SCENARIO...] [--quick] [--out DIR] [--oneshot-count C]</c>: runs the scenarios of issue 4 in this process,
+/// <c>eventpoll bench [SCENARIO...] [--quick] [--out DIR] [--oneshot-count C]</c>: runs the scenarios of issues 4 and 14 in this process,
 /// prints a table per scenario and the bar check, and writes the markdown, JSON and SVG reports.
 /// </summary>
 internal static class BenchCommandLine
@@ -41,7 +41,7 @@ internal static class BenchCommandLine
             "eponeshotmt's -c, waits per waiter [default: 100000, quick 1000; the seed used 1000000].");
         var command = new Command("bench",
             "Measure the engine against its \"before\" designs and the kernel, side by side in this process, with progress "
-            + "on standard error; print a table per scenario and the bar check of issue 4, and write the reports to DIR.")
+            + "on standard error; print a table per scenario and the bar check of issues 4 and 14, and write the reports to DIR.")
         {
             scenarios, quick, outDir, oneShotCount,
         };

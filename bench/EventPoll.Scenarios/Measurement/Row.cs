@@ -9,6 +9,8 @@ internal enum Unit
     NanosecondsPerOp,
     /// <summary>Bytes (lower is better).</summary>
     Bytes,
+    /// <summary>System calls per wait (lower is better).</summary>
+    SystemCallsPerWait,
 }
 
 /// <summary>

@@ -35,14 +35,18 @@ internal static class Sampler
     /// Returns the samples per entry in the order given.
     /// </summary>
     internal static double[][] Interleaved(int repetitions, IReadOnlyList<Func<double>> entries, Action<int, int>? progress = null)
+        => Interleaved<double>(repetitions, entries, progress);
+
+    /// <summary>Like <see cref="Interleaved(int, IReadOnlyList{Func{double}}, Action{int, int}?)"/> for samples of any kind (several figures each, say).</summary>
+    internal static T[][] Interleaved<T>(int repetitions, IReadOnlyList<Func<T>> entries, Action<int, int>? progress = null)
     {
-        var samples = new double[entries.Count][];
+        var samples = new T[entries.Count][];
         for (int e = 0; e < entries.Count; e++)
         {
             progress?.Invoke(-1, e);
             Settle();
             entries[e]();
-            samples[e] = new double[repetitions];
+            samples[e] = new T[repetitions];
         }
         for (int r = 0; r < repetitions; r++)
         {

@@ -30,15 +30,27 @@ internal sealed class ScenarioResult(string name, string title)
     /// second; rows in <see cref="Unit.NanosecondsPerOp"/> get the inverse.
     /// </summary>
     internal void AddInterleaved(BenchOptions options, string parameter, Unit unit, IReadOnlyList<string> variants,
-        Func<int, double> sample, int? repetitions = null)
+        Func<int, double> sample, int? repetitions = null) =>
+        AddInterleavedFigures(options, parameter, [parameter], unit, variants,
+            e => [unit == Unit.NanosecondsPerOp ? 1e9 / sample(e) : sample(e)], repetitions);
+
+    /// <summary>
+    /// Like <see cref="AddInterleaved"/> where one sample yields several figures (a latency's median and p99, say), already
+    /// in <paramref name="unit"/>: figure i of each sample goes to the row of <paramref name="parameters"/>[i].
+    /// <paramref name="label"/> names the samples in progress reports.
+    /// </summary>
+    internal void AddInterleavedFigures(BenchOptions options, string label, IReadOnlyList<string> parameters, Unit unit,
+        IReadOnlyList<string> variants, Func<int, double[]> sample, int? repetitions = null)
     {
         int reps = repetitions ?? options.Repetitions;
-        string at = parameter.Length > 0 ? $"{parameter} " : "";
-        Func<double>[] entries = [.. variants.Select((_, e) => (Func<double>)(() => sample(e)))];
-        double[][] samples = Sampler.Interleaved(reps, entries,
+        string at = label.Length > 0 ? $"{label} " : "";
+        Func<double[]>[] entries = [.. variants.Select((_, e) => (Func<double[]>)(() => sample(e)))];
+        double[][][] samples = Sampler.Interleaved(reps, entries,
             (r, e) => options.Report($"{Name}: {at}{variants[e]} {Sampler.RepLabel(r, reps)}"));
-        for (int e = 0; e < variants.Count; e++)
-            Rows.Add(Row.FromSamples(variants[e], parameter, unit, unit == Unit.NanosecondsPerOp ? [.. samples[e].Select(s => 1e9 / s)] : samples[e]));
+        for (int p = 0; p < parameters.Count; p++)
+        {
+            for (int e = 0; e < variants.Count; e++) Rows.Add(Row.FromSamples(variants[e], parameters[p], unit, [.. samples[e].Select(s => s[p])]));
+        }
         VariantsInterleaved = true;
     }
 

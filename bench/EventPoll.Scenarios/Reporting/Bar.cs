@@ -1,17 +1,18 @@
 using System.Globalization;
 using EventPoll.Scenarios.Api;
 using EventPoll.Scenarios.Measurement;
+using EventPoll.Scenarios.Os;
 using EventPoll.Scenarios.Scenarios;
 
 namespace EventPoll.Scenarios.Reporting;
 
-/// <summary>One bar of issue 4, the figure measured for it, and whether it was met (null: its scenario did not run).</summary>
+/// <summary>One bar of issue 4 or 14, the figure measured for it, and whether it was met (null: its scenario did not run).</summary>
 internal sealed record Bar(string Requirement, string Measured, bool? Pass)
 {
     internal string Verdict => Pass switch { true => "PASS", false => "FAIL", null => "not run" };
 }
 
-/// <summary>Checks every bar of issue 4 against a run's results. A missed bar is reported as FAIL, never adjusted.</summary>
+/// <summary>Checks every bar of issues 4 and 14 against a run's results. A missed bar is reported as FAIL, never adjusted.</summary>
 internal static class BarCheck
 {
     private static readonly string Product = Variants.Label(Variant.Product);
@@ -52,16 +53,49 @@ internal static class BarCheck
         bars.Add(perWatch is null ? new Bar("memory: at most 128 bytes per watch", "", null)
             : new Bar("memory: at most 128 bytes per watch", $"{perWatch.Value:F1} bytes", perWatch.Value <= 128));
 
-        Row[] allocs = [.. Get(Alloc.Name)?.Rows.Where(r => r.Variant == Product) ?? []];
-        bars.Add(allocs.Length == 0 ? new Bar("alloc: 0 bytes per steady-state operation", "", null)
-            : new Bar("alloc: 0 bytes per steady-state operation",
-                string.Join(", ", allocs.Select(r => $"{r.Parameter} {r.Value.ToString("0.##", CultureInfo.InvariantCulture)} B")),
-                allocs.All(r => Math.Round(r.Value) == 0)));
+        bars.Add(ZeroBytes("alloc: 0 bytes per steady-state operation", [.. Get(Alloc.Name)?.Rows.Where(r => r.Variant == Product) ?? []]));
 
         bars.Add(AtLeast("alternatives: EventPoll >= 10x Task.WhenAny at N = 1,000",
             Get(Alternatives.Name)?.Find(Alternatives.EventPollAsync, "N=1000")?.VsBefore, 10));
+        AddOsBars(bars, Get(OsDescriptors.Name));
         return bars;
     }
+
+    /// <summary>Issue 14's bars: EventPoll's OS-descriptor costs against the same system calls made directly, its bytes per operation, and a mixed instance's system calls.</summary>
+    private static void AddOsBars(List<Bar> bars, ScenarioResult? os)
+    {
+        const double Bound = 1.05;
+        bars.Add(WithinOfKernel($"os: {OsDescriptors.AddDel} within {Bound}x of the raw system calls", os, [OsDescriptors.AddDel], Bound));
+        bars.Add(WithinOfKernel($"os: {OsDescriptors.SignalWaitConsume} within {Bound}x of the raw system calls", os, [OsDescriptors.SignalWaitConsume], Bound));
+        bars.Add(WithinOfKernel($"os: wait with 1 of N ready (N = {string.Join(" and ", OsDescriptors.Sizes.Select(n => n.ToString("N0", CultureInfo.InvariantCulture)))}) within {Bound}x of the raw system calls",
+            os, [.. OsDescriptors.Sizes.Select(OsDescriptors.WaitOneOf)], Bound));
+
+        bars.Add(ZeroBytes("os: 0 bytes per operation", [.. os?.Rows.Where(r => r.Variant == Product && r.Unit == Unit.Bytes) ?? []]));
+
+        Row[] calls = [.. os?.Rows.Where(r => r.Variant == Product && r.Unit == Unit.SystemCallsPerWait) ?? []];
+        Row Required(Row r) => os!.Find(MixedInstanceCalls.Required, r.Parameter)!;
+        bars.Add(calls.Length == 0 ? new Bar("os: a mixed instance's waits make no more system calls than their events require", "", null)
+            : new Bar("os: a mixed instance's waits make no more system calls than their events require",
+                string.Join(", ", calls.Select(r => $"{r.Parameter.Replace("mixed: ", "", StringComparison.Ordinal)} {Calls(r.Value)} vs {Calls(Required(r).Value)} per wait")),
+                calls.All(r => r.Value <= Required(r).Value)));
+    }
+
+    /// <summary>A bar met when EventPoll's time at every one of <paramref name="parameters"/> is within <paramref name="bound"/> times the kernel's (paired ratios).</summary>
+    private static Bar WithinOfKernel(string requirement, ScenarioResult? os, string[] parameters, double bound)
+    {
+        double?[] speedups = [.. parameters.Select(p => os?.Find(Product, p)?.VsKernel)];
+        if (os is null) return new Bar(requirement, "", null);
+        return new Bar(requirement,
+            string.Join(", ", parameters.Select((p, i) => $"{(parameters.Length > 1 ? p + " " : "")}{(speedups[i] is double s ? Ratio(1 / s) + " the time" : "not measured")}")),
+            speedups.All(s => s is double v && 1 / v <= bound));
+    }
+
+    /// <summary>A bar met when every one of <paramref name="rows"/> (bytes per operation) rounds to 0.</summary>
+    private static Bar ZeroBytes(string requirement, Row[] rows) => rows.Length == 0 ? new Bar(requirement, "", null)
+        : new Bar(requirement, string.Join(", ", rows.Select(r => $"{r.Parameter} {r.Value.ToString("0.##", CultureInfo.InvariantCulture)} B")),
+            rows.All(r => Math.Round(r.Value) == 0));
+
+    private static string Calls(double perWait) => perWait.ToString("0.###", CultureInfo.InvariantCulture);
 
     private static Bar AtLeast(string requirement, double? measured, double bar) =>
         measured is double m ? new Bar(requirement, Ratio(m), m >= bar) : new Bar(requirement, "", null);

@@ -57,7 +57,7 @@ internal static class JsonReport
             json.WriteStartObject();
             json.WriteString("variant", row.Variant);
             json.WriteString("parameter", row.Parameter);
-            json.WriteString("unit", row.Unit switch { Unit.OpsPerSecond => "ops/s", Unit.NanosecondsPerOp => "ns/op", _ => "bytes" });
+            json.WriteString("unit", row.Unit switch { Unit.OpsPerSecond => "ops/s", Unit.NanosecondsPerOp => "ns/op", Unit.SystemCallsPerWait => "syscalls/wait", _ => "bytes" });
             json.WriteNumber("value", row.Value);
             json.WriteStartArray("samples");
             foreach (double s in row.Samples) json.WriteNumberValue(s);

@@ -18,7 +18,7 @@ internal static class MarkdownReport
         text.AppendLine("\"vs reference (paired)\" pairs each sample with a reference sampled alternately with it.");
         foreach (ScenarioResult result in run.Results) AppendScenario(text, result);
         text.AppendLine();
-        text.AppendLine("## Bar check (issue 4)");
+        text.AppendLine("## Bar check (issues 4 and 14)");
         text.AppendLine();
         text.AppendLine("| bar | measured | result |");
         text.AppendLine("|---|---|---|");
@@ -58,6 +58,7 @@ internal static class MarkdownReport
     {
         Unit.OpsPerSecond => $"{Number(value)} ops/s",
         Unit.NanosecondsPerOp => $"{Number(value)} ns/op",
+        Unit.SystemCallsPerWait => $"{value.ToString("0.###", CultureInfo.InvariantCulture)} calls/wait",
         _ => $"{value.ToString("0.##", CultureInfo.InvariantCulture)} B",
     };
 

@@ -51,7 +51,7 @@ internal static class Alloc
     }
 
     /// <summary>Runs <paramref name="op"/> to warm up, then <paramref name="ops"/> times between two allocation counts.</summary>
-    private static Row Bytes(string variant, string parameter, int ops, Action op, bool processWide = false)
+    internal static Row Bytes(string variant, string parameter, int ops, Action op, bool processWide = false)
     {
         for (int i = 0; i < Math.Max(1_000, ops / 10); i++) op();
         long before = processWide ? GC.GetTotalAllocatedBytes(precise: true) : GC.GetAllocatedBytesForCurrentThread();

@@ -18,6 +18,7 @@ internal static class ScenarioCatalog
         new(Memory.Name, "bytes per watch at N watches, bytes per instance", Memory.Run),
         new(Alloc.Name, "GC bytes allocated per steady-state operation", Alloc.Run),
         new(Alternatives.Name, "Task.WhenAny and Channel<T> versus Epoll.WaitAsync, one of N sources signalled per round", Alternatives.Run),
+        new(OsDescriptors.Name, "OS eventfds: EventPoll vs raw system calls and vs a poller-thread design; wakeup latency; a mixed instance's system calls", OsDescriptors.Run),
     ];
 
     internal static Scenario? Find(string name) => All.FirstOrDefault(s => s.Name == name);

@@ -184,7 +184,9 @@ public sealed class Epoll : FileHandle
             osHandle.DangerousAddRef(ref held); // ObjectDisposedException once the handle is closed: never the reused number
             int osFd = (int)osHandle.DangerousGetHandle();
             using Use use = Enter();
-            EpollException.Check(Syscalls.EpollCtlOs(Table, Fd, (int)op, osFd, ev), $"{CtlCall(op)}, OS descriptor {osFd}", -1);
+            int result = Syscalls.EpollCtlOs(Table, Fd, (int)op, osFd, ev);
+            // The call's description is made only for an error: formatted on every call, it was each ctl's one allocation.
+            if (result < 0) EpollException.Throw((Errno)(-result), $"{CtlCall(op)}, OS descriptor {osFd}", -1);
         }
         finally
         {

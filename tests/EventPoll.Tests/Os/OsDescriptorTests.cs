@@ -217,6 +217,23 @@ public sealed class OsDescriptorTests : IDisposable
     }
 
     [LinuxFact]
+    public void AddModifyDelete_OfAnOsDescriptor_AllocateNothing()
+    {
+        using var ep = new Epoll(_table);
+        for (int i = 0; i < 100; i++) AddModifyDelete(ep); // warm-up (JIT, tiering, the kernel side)
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1_000; i++) AddModifyDelete(ep);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    private void AddModifyDelete(Epoll ep)
+    {
+        ep.Add(_mine, EpollEvents.In, 1);
+        ep.Modify(_mine, EpollEvents.Out, 2);
+        ep.Delete(_mine);
+    }
+
+    [LinuxFact]
     public void KernelErrors_AreTheKernels_WithTheirErrnoNames()
     {
         using var ep = new Epoll(_table);

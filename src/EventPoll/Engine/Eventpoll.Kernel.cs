@@ -123,7 +123,10 @@ internal sealed partial class Eventpoll
         {
             for (EpItem? item = FirstWatcher; item is not null; item = item.FileNext) watchers.Add(item);
         }
-        foreach (EpItem item in watchers) item.Ep.AdoptKernelWatched(item);
+        // Oldest first, the order they were made in (the list is newest first): a file's kernel wait queue wakes its
+        // newest waiter first (add_wait_queue puts each at the head), so a watcher holding this instance under several
+        // descriptors then sees them ready in the order the kernel would have woken the original registrations.
+        for (int i = watchers.Count - 1; i >= 0; i--) watchers[i].Ep.AdoptKernelWatched(watchers[i]);
     }
 
     /// <summary>Moves one registration (of a watched instance that has a kernel side) into this instance's kernel side.</summary>

@@ -6,7 +6,7 @@ namespace EventPoll.Tests.Os;
 
 /// <summary>
 /// An instance with a kernel side held in its watcher's kernel epoll under several descriptors (dups), as the kernel
-/// holds one file under several: each a registration of its own.
+/// holds one file under several: each a registration of its own, woken in the kernel's order.
 /// </summary>
 public sealed class OsNestingTests : IDisposable
 {
@@ -28,6 +28,19 @@ public sealed class OsNestingTests : IDisposable
         Assert.Equal(0, _px.EpollCtl(outer, Del, inner, null));
         Assert.Equal(1, _px.EpollWait(outer, events, 4, 0));
         Assert.Equal(2ul, events[0].Data);
+    }
+
+    [LinuxFact]
+    public void RegistrationsMovedIntoTheKernel_AreWokenInTheKernelsOrder()
+    {
+        int outer = _px.EpollCreate1(0), inner = _px.EpollCreate1(0), inner2 = _px.Dup(inner);
+        Assert.Equal(0, _px.EpollCtl(outer, Add, inner, new EpollEvent(EpollEvents.In, 1)));
+        Assert.Equal(0, _px.EpollCtl(outer, Add, inner2, new EpollEvent(EpollEvents.In, 2)));
+        Assert.Equal(0, _px.EpollCtlOs(inner, Add, _readable, new EpollEvent(EpollEvents.In, 3))); // moves both, then wakes them
+
+        var events = new EpollEvent[4];
+        Assert.Equal(2, _px.EpollWait(outer, events, 4, 0));
+        Assert.Equal([2ul, 1ul], events.Take(2).Select(e => e.Data)); // the kernel wakes a file's newest waiter first
     }
 
     public void Dispose()

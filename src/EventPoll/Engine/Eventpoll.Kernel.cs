@@ -47,6 +47,13 @@ internal sealed partial class Eventpoll
     private int _kernelWatchers;     // kernel epolls that hold this instance's kernel descriptor; interlocked
     private int _inProcessStreak;    // see the remarks
 
+    /// <summary>
+    /// How many events at the front of the latest batch came from the kernel side (the rest are in-process), for the
+    /// mixed trace backend, which holds each kind's order against the kernel's. Written by the harvesting thread
+    /// without synchronisation: meaningful to a single-threaded caller only.
+    /// </summary>
+    internal int LastBatchFromKernel;
+
     /// <summary>The kernel side, once the instance has one.</summary>
     internal KernelPoller? Kernel => Volatile.Read(ref _kernel);
 
@@ -250,6 +257,7 @@ internal sealed partial class Eventpoll
         if (_inProcessStreak >= OsFairnessBound || !EventsAvailable) return 0;
         int count = Harvest(buffer);
         if (count == 0) return 0;
+        LastBatchFromKernel = 0;
         _inProcessStreak++;
         RetractStaleSignal(k);
         return count;
@@ -261,6 +269,7 @@ internal sealed partial class Eventpoll
         int count = k.Wait(buffer, timeout);
         if (count < 0) return count;
         count = KeepUserEvents(buffer, count, k);
+        LastBatchFromKernel = count;
         _inProcessStreak = 0;
         if (count < buffer.Length && EventsAvailable) count += Harvest(buffer[count..]);
         RetractStaleSignal(k);

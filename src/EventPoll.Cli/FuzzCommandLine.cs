@@ -27,7 +27,8 @@ internal static class FuzzCommandLine
             "Run N random traces of L commands on the kernel and on the backends, with progress on standard error, and print a "
             + "summary line. The first divergence is shrunk to a minimal trace, printed, written to DIR, and the run exits 1. "
             + "Traces the kernel could not finish for want of descriptors are counted apart, not as divergences; so are mixed "
-            + "runs that parted from the kernel's (a batch rightly cut differently), compared up to that wait.")
+            + "runs that parted from the kernel's under the mixed rule (after which the two may rightly hold different events), "
+            + "compared up to there.")
         {
             seed, count, length, backend, outDir,
         };

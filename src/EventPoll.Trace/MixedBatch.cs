@@ -8,22 +8,29 @@ namespace EventPoll.Trace;
 internal static class MixedBatch
 {
     /// <summary>
-    /// Judges the engine's batch, <paramref name="os"/> (the events its kernel epoll gave, at the front) followed by
-    /// <paramref name="inProcess"/>, against the kernel's batch <paramref name="kernel"/> of a wait with
-    /// <paramref name="maxEvents"/>. Same: the kernel's batch is the engine's two kinds interleaved. Parted: a batch
-    /// cut differently (by maxevents, or by a wait the engine served from in-process events alone without asking the
-    /// kernel, <paramref name="kernelAsked"/> false) that returned only what the kernel had ready, each kind in the
-    /// kernel's order and as many as the engine's wait could take; the runs hold different events from here on.
-    /// <paramref name="ready"/> gives everything the kernel had ready, in its order, when its batch may have been cut.
+    /// Judges the engine's batch, made as <paramref name="origin"/> says (its kernel epoll's events at the front), against
+    /// the kernel's batch <paramref name="kernel"/> of a wait with <paramref name="maxEvents"/>. Same: the kernel's batch
+    /// is the engine's two kinds interleaved. Parted: a batch cut differently (by maxevents, or by a wait the engine
+    /// served from in-process events alone without asking the kernel) that returned only what the kernel had ready,
+    /// each kind in the kernel's order and as many as the engine's wait could take; or a same batch of an instance
+    /// holding both kinds that left one of its two ready lists unscanned (a full batch, or the kernel not asked), where
+    /// the kernel's one scan may have dropped items no longer ready that the engine kept, or the other way round (a
+    /// dropped item is queued at the tail when it is ready again, a kept one keeps its place). From a parting on the runs
+    /// may hold different events. <paramref name="ready"/> gives all the kernel had ready, in its order, when its batch
+    /// may have been cut.
     /// </summary>
-    internal static Verdict Judge(IReadOnlyList<string> kernel, IReadOnlyList<string> os, IReadOnlyList<string> inProcess,
-        bool kernelAsked, int maxEvents, Func<IReadOnlyList<string>> ready)
+    internal static Verdict Judge(IReadOnlyList<string> kernel, string[] engine, BatchOrigin origin, int maxEvents,
+        Func<IReadOnlyList<string>> ready)
     {
-        int count = os.Count + inProcess.Count;
-        if (count == kernel.Count && FromReady(os, inProcess, kernel)) return Verdict.Same;
+        string[] os = engine[..origin.FromKernel], inProcess = engine[origin.FromKernel..];
+        if (engine.Length == kernel.Count && FromReady(os, inProcess, kernel))
+        {
+            bool unscanned = engine.Length == maxEvents || !origin.KernelAsked;
+            return origin.BothKinds && unscanned ? Verdict.Parted : Verdict.Same;
+        }
         IReadOnlyList<string> all = kernel.Count < maxEvents ? kernel : ready();
-        bool full = count == Math.Min(maxEvents, all.Count);
-        return (full || !kernelAsked) && FromReady(os, inProcess, all) ? Verdict.Parted : Verdict.Differs;
+        bool full = engine.Length == Math.Min(maxEvents, all.Count);
+        return (full || !origin.KernelAsked) && FromReady(os, inProcess, all) ? Verdict.Parted : Verdict.Differs;
     }
 
     /// <summary>Whether both kinds' events are among <paramref name="ready"/>, each kind in its order.</summary>

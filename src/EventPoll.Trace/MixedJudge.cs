@@ -18,11 +18,11 @@ internal sealed class MixedJudge(string path, Func<ITraceBackend> reference, OsB
     /// </summary>
     internal Verdict Judge(TraceCommand c, string expected, string actual)
     {
-        Verdict verdict = expected == actual ? (c.Kind == CommandKind.Ctl && mixed.MovedQueued ? Verdict.Parted : Verdict.Same)
-            : c.Kind == CommandKind.Wait && Batch(expected) is { } kernel && Batch(actual) is { } engine
-                ? MixedBatch.Judge(kernel, engine[..mixed.LastBatch.FromKernel], engine[mixed.LastBatch.FromKernel..],
-                    mixed.LastBatch.KernelAsked, c.MaxEvents, () => AllReady(c))
-                : Verdict.Differs;
+        Verdict verdict = c.Kind == CommandKind.Wait && Batch(expected) is { } kernel && Batch(actual) is { } engine
+            ? MixedBatch.Judge(kernel, engine, mixed.LastBatch, c.MaxEvents, () => AllReady(c))
+            : expected != actual ? Verdict.Differs
+            : c.Kind == CommandKind.Ctl && mixed.MovedQueued ? Verdict.Parted
+            : Verdict.Same;
         _before.Add(c);
         return verdict;
     }

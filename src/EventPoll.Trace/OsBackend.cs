@@ -41,11 +41,8 @@ internal sealed class OsBackend : ITraceBackend
     /// <summary>Each source in the OS or in-process by <see cref="MixedPlacement.InOs"/> (<c>--backend mixed</c>).</summary>
     internal static OsBackend Mixed(int seed) => new(name => MixedPlacement.InOs(name, seed));
 
-    /// <summary>
-    /// How the latest successful wait on an instance made its batch: how many events at its front came from the
-    /// instance's kernel epoll (the rest are in-process), and whether it asked the kernel at all.
-    /// </summary>
-    internal (int FromKernel, bool KernelAsked) LastBatch { get; private set; }
+    /// <summary>How the latest successful wait on an instance made its batch.</summary>
+    internal BatchOrigin LastBatch { get; private set; }
 
     /// <summary>
     /// Whether the latest ctl moved a registration that was queued in-process into its instance's kernel epoll (an
@@ -100,14 +97,15 @@ internal sealed class OsBackend : ITraceBackend
 
     public int Wait(int epfd, int maxEvents, int timeoutMs, Span<EpollEvent> events)
     {
-        if (IsOs(epfd)) return _os.Wait(Os(epfd), maxEvents, timeoutMs, events);
+        if (IsOs(epfd)) return _os.Wait(Os(epfd), maxEvents, timeoutMs, events); // never an epoll: refused before any event
         if (Syscalls.PinInstance(_engine.Table, epfd, out Eventpoll? ep) < 0) return _engine.Wait(epfd, maxEvents, timeoutMs, events);
         try
         {
             long asked = ep!.Kernel?.WaitCalls ?? 0;
             int n = _engine.Wait(epfd, maxEvents, timeoutMs, events);
-            if (ep.Kernel is { } kernel) LastBatch = (ep.LastBatchFromKernel, kernel.WaitCalls != asked);
-            else LastBatch = (0, false);
+            LastBatch = ep.Kernel is { } kernel
+                ? new BatchOrigin(ep.LastBatchFromKernel, kernel.WaitCalls != asked, ep.SnapshotItems().Any(item => item.KernelTag == 0))
+                : default;
             return n;
         }
         finally

@@ -7,8 +7,9 @@ internal enum Verdict
     Same,
 
     /// <summary>
-    /// The mixed rule's parting: a wait whose batch was rightly cut differently, after which the two runs hold different
-    /// events, so nothing later can be compared. Not a divergence.
+    /// The mixed rule's parting: a command after which the two runs may rightly hold different events (a batch cut
+    /// differently, a ready list left unscanned, a queued registration moved into a kernel epoll), so nothing later can
+    /// be compared. Not a divergence.
     /// </summary>
     Parted,
 

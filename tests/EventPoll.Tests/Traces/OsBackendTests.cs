@@ -56,11 +56,11 @@ public class OsBackendTests
         Assert.Equal(0, backend.Ctl(ep, Add, local, EpollEvents.In, 2));
         var events = new EpollEvent[2];
         Assert.Equal(1, backend.Wait(ep, 2, 0, events));
-        Assert.Equal((1, true), backend.LastBatch);
+        Assert.Equal(new BatchOrigin(1, KernelAsked: true, BothKinds: true), backend.LastBatch);
 
         Assert.Equal(8, backend.Write(local, BitConverter.GetBytes(1UL)));
         Assert.Equal(1, backend.Wait(ep, 2, 0, events)); // in-process events found: the kernel is not asked
-        Assert.Equal((0, false), backend.LastBatch);
+        Assert.Equal(new BatchOrigin(0, KernelAsked: false, BothKinds: true), backend.LastBatch);
     }
 
     [LinuxFact]

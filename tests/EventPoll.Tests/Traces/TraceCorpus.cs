@@ -17,8 +17,8 @@ internal static class TraceCorpus
     /// <summary>As <see cref="OsEngineBugs"/>, for the mixed backend.</summary>
     public static readonly string[] MixedEngineBugs =
     [
-        .. OsEngineBugs, "nest-et-consumed-stays-consumed.trace", "nest-et-edge-per-wakeup.trace", "nest-poll-stale-signal.trace",
-        "nest-signal-takes-no-slot.trace",
+        .. OsEngineBugs, "nest-et-consumed-stays-consumed.trace", "nest-et-edge-per-wakeup.trace", "nest-poll-prunes-stale-items.trace",
+        "nest-poll-stale-signal.trace", "nest-signal-takes-no-slot.trace",
     ];
 
     /// <summary>Every corpus file name but <paramref name="except"/>, for [MemberData].</summary>

@@ -32,6 +32,25 @@ internal static class CliOptions
         CustomParser = result => Number(result, min),
     };
 
+    /// <summary>
+    /// An option whose value is one of <paramref name="values"/>, offered as completions; anything else is refused with
+    /// the list. The check is on the token, not the value: a missing value is the parser's to report, once.
+    /// </summary>
+    internal static Option<string> Choice(string name, string[] values, string description)
+    {
+        string list = values.Length == 1 ? values[0] : $"{string.Join(", ", values[..^1])} or {values[^1]}";
+        Option<string> option = Text(name, string.Join('|', values), $"a value ({list})", description);
+        option.CompletionSources.Add(values);
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens is [{ Value: { Length: > 0 } value }] && !values.Contains(value))
+            {
+                result.AddError($"unknown {name.TrimStart('-')} '{Echo.Of(value)}' (expected {list})");
+            }
+        });
+        return option;
+    }
+
     private static string? Single(ArgumentResult result, string what)
     {
         string value = result.Tokens.Count == 0 ? "" : result.Tokens[0].Value;

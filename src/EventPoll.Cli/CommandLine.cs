@@ -23,7 +23,7 @@ internal static class CommandLine
         try
         {
             var io = new StandardStreams(stdin, new GuardedWriter(stdout, "standard output"), new GuardedWriter(stderr, "standard error"), terminal ?? Terminal.None);
-            return Invoke(Root(io, Backends.Kernel, Backends.Managed), args, io);
+            return Invoke(Root(io, Backends.Kernel, Contender.All), args, io);
         }
         catch (OutputFailedException e)
         {
@@ -46,15 +46,15 @@ internal static class CommandLine
         }
     }
 
-    /// <summary>The <c>eventpoll</c> command, with <c>fuzz</c> comparing <paramref name="fuzzReference"/> and <paramref name="fuzzCandidate"/>.</summary>
-    internal static RootCommand Root(StandardStreams io, Func<ITraceBackend> fuzzReference, Func<ITraceBackend> fuzzCandidate) =>
+    /// <summary>The <c>eventpoll</c> command, with <c>fuzz</c> holding <paramref name="fuzzContenders"/> against <paramref name="fuzzReference"/>.</summary>
+    internal static RootCommand Root(StandardStreams io, Func<ITraceBackend> fuzzReference, IReadOnlyList<Contender> fuzzContenders) =>
         new("Run epoll trace files on the EventPoll engine and the Linux kernel, fuzz one against the other, and benchmark them. "
             + "Exit status: 0 success (also when the only differences were the kernel running out of descriptors), 1 divergence, "
             + "2 usage error or malformed trace, 3 output that could not be written (standard output, standard error, or the "
             + "files of --out), 4 an internal error (one line names the exception and the file that holds its stack trace).")
         {
             TraceCommandLine.Create(io),
-            FuzzCommandLine.Create(io, fuzzReference, fuzzCandidate),
+            FuzzCommandLine.Create(io, fuzzReference, fuzzContenders),
             BenchCommandLine.Create(io),
         };
 

@@ -5,15 +5,13 @@ using EventPoll.Trace;
 namespace EventPoll.Cli;
 
 /// <summary>
-/// <c>eventpoll trace FILE... [--backend managed|kernel|both]</c>: each file is parsed and run as it is read, line
-/// by line, and each command's result is printed as soon as it is known.
+/// <c>eventpoll trace FILE... [--backend managed|kernel|os|mixed|both|all] [--mix-seed S]</c>: each file is parsed and
+/// run as it is read, line by line, and each command's result is printed as soon as it is known.
 /// </summary>
 internal static class TraceCommandLine
 {
     /// <summary>What <c>-</c> (standard input) is called in the <c>==</c> header and in <c>FILE:LINE</c> messages.</summary>
     internal const string StdinName = "<stdin>";
-
-    private static readonly string[] BackendNames = ["managed", "kernel", "both"];
 
     internal static Command Create(StandardStreams io)
     {
@@ -23,23 +21,17 @@ internal static class TraceCommandLine
             // Checked by the command's validator, which says what is missing in this CLI's words.
             Arity = ArgumentArity.ZeroOrMore,
         };
-        Option<string> backend = CliOptions.Text("--backend", "managed|kernel|both", "a value (managed, kernel or both)",
-            "managed: the EventPoll engine; kernel: the running kernel's system calls; both: both, printing the kernel's "
-            + "output, reporting the first differing line of each file that diverges and exiting 1 (a kernel that runs "
-            + "out of descriptors first, EMFILE or ENFILE, is an environment limit, not a divergence) [default: managed].");
-        backend.CompletionSources.Add(BackendNames);
-        // On the token, not the value: a missing value is the parser's to report, once.
-        backend.Validators.Add(result =>
-        {
-            if (result.Tokens is [{ Value: { Length: > 0 } value }] && !BackendNames.Contains(value))
-            {
-                result.AddError($"unknown backend '{Echo.Of(value)}' (expected managed, kernel or both)");
-            }
-        });
+        Option<string> backend = CliOptions.Choice("--backend", ["managed", "kernel", "os", "mixed", "both", "all"],
+            "managed: the EventPoll engine; kernel: the running kernel's system calls; os: engine instances watching real OS "
+            + "sources; mixed: engine instances, each source in-process or in the OS by its name and --mix-seed; both: kernel and "
+            + "managed, printing the kernel's output, reporting the first differing line of each file that diverges and "
+            + "exiting 1 (a kernel that runs out of descriptors first, EMFILE or ENFILE, is an environment limit, not a "
+            + "divergence); all: as both, against managed, os and mixed (mixed under the mixed rule) [default: managed].");
+        Option<int?> mixSeed = CliOptions.WholeNumber("--mix-seed", "S", min: 0, "The mixed backend's placement seed [default: 0].");
 
-        var command = new Command("trace", "Run trace files and print each command's result as it completes.") { files, backend };
+        var command = new Command("trace", "Run trace files and print each command's result as it completes.") { files, backend, mixSeed };
         command.Validators.Add(result => CheckFiles(result, result.GetValue(files) ?? []));
-        command.SetAction(parsed => Run(parsed.GetValue(files)!, parsed.GetValue(backend) ?? "managed", io));
+        command.SetAction(parsed => Run(parsed.GetValue(files)!, parsed.GetValue(backend) ?? "managed", parsed.GetValue(mixSeed) ?? 0, io));
         return command;
     }
 
@@ -62,15 +54,13 @@ internal static class TraceCommandLine
         : !File.Exists(file) ? $"'{Echo.Of(file)}': no such file"
         : null;
 
-    private static int Run(string[] files, string backend, StandardStreams io)
+    private static int Run(string[] files, string backend, int mixSeed, StandardStreams io)
     {
         (TextReader stdin, TextWriter stdout, TextWriter stderr) = (io.In, io.Out, io.Error);
-        Func<ITraceBackend>? single = backend switch
-        {
-            "managed" => Backends.Managed,
-            "kernel" => Backends.Kernel,
-            _ => null, // both
-        };
+        Func<ITraceBackend>? single = backend == "kernel" ? Backends.Kernel
+            : Contender.All.FirstOrDefault(c => c.Name == backend) is { } one ? () => one.Create(mixSeed)
+            : null; // both, all
+        IReadOnlyList<Contender> contenders = backend == "all" ? Contender.All : [Contender.Managed];
 
         string reading = "";
         try
@@ -86,7 +76,7 @@ internal static class TraceCommandLine
                     using ITraceBackend b = single();
                     TraceRunner.Run(reading, commands, b, line => stdout.WriteLine(line.Text));
                 }
-                else if (RunBoth(reading, commands, stdout, stderr))
+                else if (RunCompared(reading, commands, contenders, mixSeed, stdout, stderr))
                 {
                     diverged++;
                 }
@@ -116,24 +106,42 @@ internal static class TraceCommandLine
         }
     }
 
-    /// <summary>Runs one trace on the kernel and the engine in lockstep, printing the kernel's lines; true when they diverge.</summary>
-    private static bool RunBoth(string path, IEnumerable<TraceCommand> commands, TextWriter stdout, TextWriter stderr)
+    /// <summary>
+    /// Runs one trace on the kernel and the contenders in lockstep, printing the kernel's lines; true when one diverges.
+    /// A mixed run that parted under the mixed rule is noted, with the line up to which it was compared.
+    /// </summary>
+    private static bool RunCompared(string path, IEnumerable<TraceCommand> commands, IReadOnlyList<Contender> contenders, int mixSeed,
+        TextWriter stdout, TextWriter stderr)
     {
-        TraceDivergence? d = DifferentialRun.Run(path, commands, Backends.Kernel, Backends.Managed, line => stdout.WriteLine(line.Text));
-        if (d is null) return false;
-
+        List<DifferentialRun.Comparison> comparisons =
+            DifferentialRun.Run(path, commands, Backends.Kernel, contenders, mixSeed, line => stdout.WriteLine(line.Text));
         stdout.Flush();
-        string at = TraceException.Location(d.Path, d.SourceLine);
-        if (d.ReferenceOutOfDescriptors)
+        bool diverged = false, outOfDescriptors = false;
+        foreach ((Contender contender, TraceDivergence? d, int partedAt) in comparisons)
         {
-            // Reported once the run is over and the trace's descriptors are closed again, so the count is the process's own.
-            stderr.WriteLine($"{at}: the kernel backend ran out of descriptors ({ProcessDescriptors.Describe()}); not a divergence");
-            return false;
+            if (partedAt > 0)
+            {
+                stderr.WriteLine($"{TraceException.Location(path, partedAt)}: {contender.Name}: the runs part here under the mixed rule; compared up to this line");
+            }
+            if (d is null) continue;
+            if (d.ReferenceOutOfDescriptors)
+            {
+                outOfDescriptors = true;
+                continue;
+            }
+            diverged = true;
+            stderr.WriteLine($"{TraceException.Location(d.Path, d.SourceLine)}: backends diverge");
+            stderr.WriteLine($"  kernel:  {d.Reference ?? "(no more output)"}");
+            stderr.WriteLine($"  {contender.Name + ":",-8} {d.Candidate ?? "(no more output)"}");
         }
 
-        stderr.WriteLine($"{at}: backends diverge");
-        stderr.WriteLine($"  kernel:  {d.Reference ?? "(no more output)"}");
-        stderr.WriteLine($"  managed: {d.Candidate ?? "(no more output)"}");
-        return true;
+        if (outOfDescriptors)
+        {
+            // Reported once the run is over and the trace's descriptors are closed again, so the count is the process's own.
+            TraceDivergence first = comparisons.Select(c => c.Divergence).First(d => d is { ReferenceOutOfDescriptors: true })!;
+            stderr.WriteLine($"{TraceException.Location(path, first.SourceLine)}: the kernel backend ran out of descriptors ({ProcessDescriptors.Describe()}); not a divergence");
+        }
+
+        return diverged;
     }
 }

@@ -5,17 +5,19 @@ namespace EventPoll.Trace;
 /// as a value or <c>-errno</c>. Each method is meant to map onto exactly one call of the system under
 /// test, so that a divergence between two backends is a divergence of that call. Every descriptor a
 /// backend creates is non-blocking and close-on-exec; disposing the backend closes those still open.
+/// The calls that make a source also get the trace's name for it (<c>name</c>), which no system sees: a backend
+/// that places sources on different sides (<see cref="MixedPlacement"/>) chooses by it.
 /// </summary>
 internal interface ITraceBackend : IDisposable
 {
     /// <summary>eventfd(<paramref name="initial"/>): the new descriptor or <c>-errno</c>.</summary>
-    int EventFd(uint initial, bool semaphore);
+    int EventFd(string name, uint initial, bool semaphore);
 
-    /// <summary>pipe2: 0 or <c>-errno</c>; the ends are -1 on failure.</summary>
-    int Pipe(out int readFd, out int writeFd);
+    /// <summary>pipe2: 0 or <c>-errno</c>; the ends are -1 on failure. <paramref name="name"/> is the read end's.</summary>
+    int Pipe(string name, out int readFd, out int writeFd);
 
-    /// <summary>socketpair(AF_UNIX, SOCK_STREAM): 0 or <c>-errno</c>; the ends are -1 on failure.</summary>
-    int SocketPair(out int first, out int second);
+    /// <summary>socketpair(AF_UNIX, SOCK_STREAM): 0 or <c>-errno</c>; the ends are -1 on failure. <paramref name="name"/> is the first end's.</summary>
+    int SocketPair(string name, out int first, out int second);
 
     /// <summary>epoll_create1: the new descriptor or <c>-errno</c>.</summary>
     int EpollCreate();

@@ -29,10 +29,10 @@ internal sealed class KernelBackend : ITraceBackend
         }
     }
 
-    public int EventFd(uint initial, bool semaphore) =>
+    public int EventFd(string name, uint initial, bool semaphore) =>
         Own(LinuxSyscalls.EventFd(initial, Flags | (semaphore ? Posix.EFD_SEMAPHORE : 0)));
 
-    public int Pipe(out int readFd, out int writeFd)
+    public int Pipe(string name, out int readFd, out int writeFd)
     {
         int r = LinuxSyscalls.Pipe2(out readFd, out writeFd, Flags);
         Own(readFd);
@@ -40,7 +40,7 @@ internal sealed class KernelBackend : ITraceBackend
         return r;
     }
 
-    public int SocketPair(out int first, out int second)
+    public int SocketPair(string name, out int first, out int second)
     {
         int r = LinuxSyscalls.SocketPair(Posix.AF_UNIX, Posix.SOCK_STREAM | Flags, 0, out first, out second);
         Own(first);
@@ -51,6 +51,19 @@ internal sealed class KernelBackend : ITraceBackend
     public int EpollCreate() => Own(LinuxSyscalls.EpollCreate1(Posix.O_CLOEXEC));
 
     public int Dup(int fd) => Own(LinuxSyscalls.Fcntl(fd, LinuxSyscalls.FDupFdCloExec, 0));
+
+    /// <summary>
+    /// fcntl(F_DUPFD_CLOEXEC, <paramref name="number"/>) that must land on <paramref name="number"/> itself: the new
+    /// descriptor, or <c>-errno</c>. A number already held (the process's other descriptors have grown up to it) is
+    /// EMFILE: the process has no room left where the caller needs it.
+    /// </summary>
+    internal int DupExactly(int fd, int number)
+    {
+        int r = LinuxSyscalls.Fcntl(fd, LinuxSyscalls.FDupFdCloExec, number);
+        if (r < 0 || r == number) return Own(r);
+        LinuxSyscalls.Close(r);
+        return -(int)Errno.EMFILE;
+    }
 
     public int Close(int fd)
     {

@@ -8,20 +8,29 @@ internal sealed class ManagedBackend : ITraceBackend
 {
     private const int Flags = Posix.O_NONBLOCK | Posix.O_CLOEXEC;
 
-    private readonly Posix _posix = new(new DescriptorTable(), new WatchAccount());
+    private readonly Posix _posix;
 
     // Successful ADDs so far: an upper bound on the events one wait can return (see KernelBackend).
     private int _adds;
 
-    public int EventFd(uint initial, bool semaphore) => Result(_posix.EventFd(initial, Flags | (semaphore ? Posix.EFD_SEMAPHORE : 0)));
+    /// <summary>A backend over a private descriptor table with the process's limit.</summary>
+    public ManagedBackend() : this(new DescriptorTable()) { }
 
-    public int Pipe(out int readFd, out int writeFd)
+    /// <summary>A backend over <paramref name="table"/>.</summary>
+    internal ManagedBackend(DescriptorTable table) => _posix = new Posix(table, new WatchAccount());
+
+    /// <summary>The engine's descriptor table.</summary>
+    internal DescriptorTable Table => _posix.Table;
+
+    public int EventFd(string name, uint initial, bool semaphore) => Result(_posix.EventFd(initial, Flags | (semaphore ? Posix.EFD_SEMAPHORE : 0)));
+
+    public int Pipe(string name, out int readFd, out int writeFd)
     {
         Span<int> fds = stackalloc int[2];
         return Pair(_posix.Pipe2(fds, Flags), fds, out readFd, out writeFd);
     }
 
-    public int SocketPair(out int first, out int second)
+    public int SocketPair(string name, out int first, out int second)
     {
         Span<int> fds = stackalloc int[2];
         return Pair(_posix.SocketPair(Posix.AF_UNIX, Posix.SOCK_STREAM | Flags, 0, fds), fds, out first, out second);
@@ -33,12 +42,12 @@ internal sealed class ManagedBackend : ITraceBackend
 
     public int Close(int fd) => Result(_posix.Close(fd));
 
-    public int Ctl(int epfd, int op, int fd, EpollEvents events, ulong data)
-    {
-        int r = Result(_posix.EpollCtl(epfd, op, fd, new EpollEvent(events, data)));
-        if (r == 0 && op == Posix.EPOLL_CTL_ADD) _adds++;
-        return r;
-    }
+    public int Ctl(int epfd, int op, int fd, EpollEvents events, ulong data) =>
+        Counted(op, Result(_posix.EpollCtl(epfd, op, fd, new EpollEvent(events, data))));
+
+    /// <summary>epoll_ctl of an OS descriptor (<see cref="Posix.EpollCtlOs"/>): 0 or <c>-errno</c>.</summary>
+    internal int CtlOs(int epfd, int op, int osFd, EpollEvents events, ulong data) =>
+        Counted(op, Result(_posix.EpollCtlOs(epfd, op, osFd, new EpollEvent(events, data))));
 
     public long Write(int fd, ReadOnlySpan<byte> data) => Result(_posix.Write(fd, data));
 
@@ -49,7 +58,7 @@ internal sealed class ManagedBackend : ITraceBackend
     public int Wait(int epfd, int maxEvents, int timeoutMs, Span<EpollEvent> events)
     {
         // Like the kernel, judge maxevents as given; the buffer only has to hold what can come back.
-        int capacity = Math.Clamp(Math.Min(maxEvents, _adds), 0, events.Length);
+        int capacity = Math.Clamp(Math.Min(maxEvents, Math.Max(_adds, 1)), 0, events.Length); // never empty: see TraceRunner
         return Syscalls.EpollWait(_posix.Table, epfd, events[..capacity], maxEvents, timeoutMs, default, checkBuffer: false);
     }
 
@@ -67,6 +76,12 @@ internal sealed class ManagedBackend : ITraceBackend
     public void Dispose()
     {
         foreach (int fd in _posix.Table.OpenDescriptors()) _posix.Close(fd);
+    }
+
+    private int Counted(int op, int result)
+    {
+        if (result == 0 && op == Posix.EPOLL_CTL_ADD) _adds++;
+        return result;
     }
 
     private static int Pair(int result, ReadOnlySpan<int> fds, out int first, out int second)

@@ -76,10 +76,10 @@ internal sealed class TraceRunner
 
         return c.Kind switch
         {
-            CommandKind.EventFd => Create(c, _backend.EventFd(c.Initial, c.Semaphore), FileKind.EventFd),
+            CommandKind.EventFd => Create(c, _backend.EventFd(c.Names[0], c.Initial, c.Semaphore), FileKind.EventFd),
             CommandKind.Epoll => Create(c, _backend.EpollCreate(), FileKind.Epoll),
-            CommandKind.Pipe => CreatePair(c, _backend.Pipe(out int r, out int w), r, w, FileKind.Pipe),
-            CommandKind.SocketPair => CreatePair(c, _backend.SocketPair(out int a, out int b), a, b, FileKind.Socket),
+            CommandKind.Pipe => CreatePair(c, _backend.Pipe(c.Names[0], out int r, out int w), r, w, FileKind.Pipe),
+            CommandKind.SocketPair => CreatePair(c, _backend.SocketPair(c.Names[0], out int a, out int b), a, b, FileKind.Socket),
             CommandKind.Dup => Dup(c),
             CommandKind.Close => Close(c),
             CommandKind.Ctl => Ctl(c),
@@ -172,7 +172,9 @@ internal sealed class TraceRunner
             throw new TraceException(_path, c.Line, "wait would block forever");
         }
 
-        var events = new EpollEvent[Math.Clamp(c.MaxEvents, 0, _adds)];
+        // Room for what can come back, and for one event at least, as any caller of epoll_wait has: an instance
+        // with a kernel side hands the buffer to the kernel, which refuses an empty one.
+        var events = new EpollEvent[Math.Clamp(c.MaxEvents, 0, Math.Max(_adds, 1))];
         int n = _backend.Wait(Fd(c, 0), c.MaxEvents, c.TimeoutMs, events);
         if (n < 0)
         {

@@ -5,9 +5,9 @@ namespace EventPoll.Trace.Fuzz;
 
 /// <summary>
 /// Generates random well-formed traces over every command: nested instances, dup/close, ET/ONESHOT/EXCLUSIVE
-/// and odd masks, full pipes, socket shutdowns and the error paths (closed names, wrong kinds, bad
-/// maxevents). Deterministic for a seed. Socket traffic stays small (the kernel's socket-buffer accounting
-/// is not part of the contract); pipe capacity is exercised in full. Every wait uses timeout 0.
+/// and odd masks, full pipes, socket shutdowns, the error paths (closed names, wrong kinds, bad maxevents) and data
+/// words an instance's kernel side must translate. Deterministic for a seed. Socket traffic stays small (the kernel's
+/// socket-buffer accounting is not part of the contract); pipe capacity is exercised in full. Every wait uses timeout 0.
 /// </summary>
 internal sealed class TraceGenerator(int seed)
 {
@@ -26,6 +26,7 @@ internal sealed class TraceGenerator(int seed)
     private readonly HashSet<string> _closed = [];          // names that stand for -1 (closed or failed)
     private readonly StringBuilder _text = new();
     private int _nextName;
+    private int _data; // data words used so far in this trace
 
     /// <summary>Generates one trace of <paramref name="length"/> commands.</summary>
     internal string Next(int length)
@@ -35,6 +36,7 @@ internal sealed class TraceGenerator(int seed)
         _added.Clear();
         _text.Clear();
         _nextName = 0;
+        _data = 0;
         Emit("epoll", Bind(Kind.Epoll));
         for (int i = 1; i < length; i++) EmitRandomCommand();
         return _text.ToString();
@@ -103,7 +105,17 @@ internal sealed class TraceGenerator(int seed)
         if (op == "add") _added.Add((epName, targetName));
     }
 
-    private string Data() => Number((ulong)_random.Next(1, 100));
+    /// <summary>
+    /// A data word no other ctl of the trace uses, so that every event names its registration (the mixed rule tells
+    /// registrations apart by what their events print). One in eight lies in the range an instance's kernel side
+    /// translates (<see cref="KernelDataWords"/>: the top 2^32 values, its signal's word ulong.MaxValue among them).
+    /// </summary>
+    private string Data()
+    {
+        ulong n = (ulong)++_data;
+        if (_random.Next(8) != 0) return Number(n);
+        return Number(_random.Next(2) == 0 ? ulong.MaxValue - n + 1 : KernelDataWords.ReservedBase + n);
+    }
 
     /// <summary>An open non-epoll object's name when there is one.</summary>
     private string PickObject()

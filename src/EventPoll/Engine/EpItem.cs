@@ -98,6 +98,13 @@ internal sealed class EpItem : WaitEntry
     /// </summary>
     internal ulong KernelTag;
 
+    /// <summary>
+    /// While <see cref="KernelTag"/> is set: the descriptor the owning instance's kernel epoll holds this registration
+    /// under, a dup of the watched instance's kernel epoll made for this item alone, closed with the registration.
+    /// Written under the owning instance's interest lock.
+    /// </summary>
+    internal int KernelFd = -1;
+
     /// <summary>1 while the item sits on the instance's ready structures (Linux: ep_is_linked).</summary>
     internal int Queued;
 

@@ -19,8 +19,9 @@ namespace EventPoll;
 /// first. Neither kind can starve the other: in-process events are looked at in every wait, OS events at least every
 /// <see cref="OsFairnessBound"/> + 1 waits (the count is per instance and, with several waiting threads, approximate).</para>
 /// <para><b>Nesting.</b> When a watched instance has a kernel side, its registration in a watcher is a kernel one too:
-/// the watcher's kernel epoll holds the watched one's descriptor, with the registration's own flags and a tag for
-/// its data (<see cref="KernelDataWords"/>), so the kernel orders, re-polls, edge-triggers and disarms it among the
+/// the watcher's kernel epoll holds the watched one's kernel epoll (under a dup of its descriptor per registration, as
+/// one instance may be registered under several descriptors), with the registration's own flags and a tag for its data
+/// (<see cref="KernelDataWords"/>), so the kernel orders, re-polls, edge-triggers and disarms it among the
 /// watcher's OS registrations exactly as it would a nested epoll. The watched instance's in-process readiness reaches
 /// the kernel through its signal eventfd, written while a kernel epoll watches it (<c>_kernelWatchers</c>); a
 /// harvest that reports such a registration checks the watched instance again when its signal is pending, since
@@ -45,6 +46,13 @@ internal sealed partial class Eventpoll
     private KernelDataWords? _words; // set with _kernel, before it is published
     private int _kernelWatchers;     // kernel epolls that hold this instance's kernel descriptor; interlocked
     private int _inProcessStreak;    // see the remarks
+
+    /// <summary>
+    /// How many events at the front of the latest batch came from the kernel side (the rest are in-process), for the
+    /// mixed trace backend, which holds each kind's order against the kernel's. Written by the harvesting thread
+    /// without synchronisation: meaningful to a single-threaded caller only.
+    /// </summary>
+    internal int LastBatchFromKernel;
 
     /// <summary>The kernel side, once the instance has one.</summary>
     internal KernelPoller? Kernel => Volatile.Read(ref _kernel);
@@ -102,7 +110,7 @@ internal sealed partial class Eventpoll
         Interlocked.CompareExchange(ref _words, new KernelDataWords(), null);
         if (Interlocked.CompareExchange(ref _kernel, made, null) is not null)
         {
-            made!.ReleaseUse(); // another thread's won
+            made!.Close(); // another thread's won
             return 0;
         }
         created = true;
@@ -122,7 +130,10 @@ internal sealed partial class Eventpoll
         {
             for (EpItem? item = FirstWatcher; item is not null; item = item.FileNext) watchers.Add(item);
         }
-        foreach (EpItem item in watchers) item.Ep.AdoptKernelWatched(item);
+        // Oldest first, the order they were made in (the list is newest first): a file's kernel wait queue wakes its
+        // newest waiter first (add_wait_queue puts each at the head), so a watcher holding this instance under several
+        // descriptors then sees them ready in the order the kernel would have woken the original registrations.
+        for (int i = watchers.Count - 1; i >= 0; i--) watchers[i].Ep.AdoptKernelWatched(watchers[i]);
     }
 
     /// <summary>Moves one registration (of a watched instance that has a kernel side) into this instance's kernel side.</summary>
@@ -136,29 +147,36 @@ internal sealed partial class Eventpoll
     }
 
     /// <summary>
-    /// Registers a watched instance's kernel descriptor in this instance's kernel epoll with the item's flags (caller
-    /// holds <c>_mtx</c>; both kernel sides exist). 0 or the kernel's <c>-errno</c> with nothing changed.
+    /// Registers a watched instance's kernel epoll in this instance's kernel epoll with the item's flags, under a dup of
+    /// its descriptor made for the item (<see cref="EpItem.KernelFd"/>): the kernel keys registrations by (file,
+    /// descriptor), so an instance held under two descriptors here (a dup) must be two registrations there too. Caller
+    /// holds <c>_mtx</c>; both kernel sides exist. 0 or <c>-errno</c> (the dup's or the kernel's) with nothing changed.
     /// </summary>
     private int RegisterInKernel(EpItem item)
     {
         Debug.Assert(_mtx.IsHeldByCurrentThread);
         var watched = (Eventpoll)item.File;
-        KernelPoller inner = watched._kernel!;
+        int fd = LinuxSyscalls.Fcntl(watched._kernel!.Descriptor, LinuxSyscalls.FDupFdCloExec, 0);
+        if (fd < 0) return Failure.Of((Errno)(-fd), "no descriptor was left for the watched instance's kernel epoll");
         int slot = _words!.TagForItem(item, out ulong tag);
-        if (slot < 0) return slot;
-        inner.AddUse();
+        if (slot < 0)
+        {
+            LinuxSyscalls.Close(fd);
+            return slot;
+        }
+        item.KernelFd = fd;
         Interlocked.Increment(ref watched._kernelWatchers);
         watched.SignalIfInProcessReady();
         // Published before the settings are read: a lock-free MOD that stored new settings re-reads the tag after a
         // full fence and re-syncs the kernel (under _mtx, so after this) if it sees it.
         Interlocked.Exchange(ref item.KernelTag, tag);
         (uint events, _) = item.ReadSettings();
-        int result = _kernel!.Ctl(CtlAdd, inner.Descriptor, new EpollEvent((EpollEvents)events, tag));
+        int result = _kernel!.Ctl(CtlAdd, fd, new EpollEvent((EpollEvents)events, tag));
         if (result >= 0) return 0;
         Volatile.Write(ref item.KernelTag, 0);
         _words.Free(tag, locked: false);
         Interlocked.Decrement(ref watched._kernelWatchers);
-        inner.ReleaseUse();
+        CloseKernelFd(item);
         return KernelRefused(result, CtlAdd);
     }
 
@@ -167,12 +185,17 @@ internal sealed partial class Eventpoll
     {
         Debug.Assert(_mtx.IsHeldByCurrentThread && item.KernelTag != 0);
         var watched = (Eventpoll)item.File;
-        KernelPoller inner = watched._kernel!;
-        _kernel!.Ctl(CtlDel, inner.Descriptor, null); // ENOENT only if the kernel dropped it first; nothing to undo
+        _kernel!.Ctl(CtlDel, item.KernelFd, null); // ENOENT only if the kernel dropped it first; nothing to undo
         _words!.Free(item.KernelTag, locked: false);
         Volatile.Write(ref item.KernelTag, 0);
         Interlocked.Decrement(ref watched._kernelWatchers);
-        inner.ReleaseUse();
+        CloseKernelFd(item);
+    }
+
+    private static void CloseKernelFd(EpItem item)
+    {
+        LinuxSyscalls.Close(item.KernelFd);
+        item.KernelFd = -1;
     }
 
     /// <summary>EPOLL_CTL_MOD of a kernel-held item (caller holds <c>_mtx</c>): the kernel takes the item's current settings.</summary>
@@ -181,7 +204,7 @@ internal sealed partial class Eventpoll
         Debug.Assert(_mtx.IsHeldByCurrentThread);
         if (item.KernelTag == 0 || item.Removed) return;
         (uint events, _) = item.ReadSettings();
-        _kernel!.Ctl(CtlMod, ((Eventpoll)item.File)._kernel!.Descriptor, new EpollEvent((EpollEvents)events, item.KernelTag));
+        _kernel!.Ctl(CtlMod, item.KernelFd, new EpollEvent((EpollEvents)events, item.KernelTag));
     }
 
     /// <summary>After in-process items were queued (full fence): tells the kernel side if a thread blocks there or a kernel epoll watches.</summary>
@@ -234,6 +257,7 @@ internal sealed partial class Eventpoll
         if (_inProcessStreak >= OsFairnessBound || !EventsAvailable) return 0;
         int count = Harvest(buffer);
         if (count == 0) return 0;
+        LastBatchFromKernel = 0;
         _inProcessStreak++;
         RetractStaleSignal(k);
         return count;
@@ -248,6 +272,7 @@ internal sealed partial class Eventpoll
         int count = k.Wait(buffer, timeout);
         if (count < 0) return count;
         count = KeepUserEvents(buffer, count, k, leading);
+        LastBatchFromKernel = count;
         _inProcessStreak = 0;
         if (count < buffer.Length && EventsAvailable) count += Harvest(buffer[count..]);
         RetractStaleSignal(k);
@@ -401,6 +426,6 @@ internal sealed partial class Eventpoll
         KernelPoller? k = Volatile.Read(ref _kernel);
         if (k is null) return;
         KernelWatcher.Forget(this);
-        k.ReleaseUse();
+        k.Close();
     }
 }

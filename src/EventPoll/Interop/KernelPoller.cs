@@ -22,9 +22,9 @@ namespace EventPoll.Interop;
 /// be consumed by another and never reach it. Other threads wait in user space and take over when the leader leaves.
 /// No lost wakeup (Dekker's pattern, full fences on both sides): the leader claims leadership and only then re-checks
 /// in-process readiness before blocking; a waker publishes that readiness and only then reads <see cref="HasLeader"/>.</para>
-/// <para><b>Lifetime</b>: the owner holds one use and each kernel epoll that has this one's descriptor registered
-/// holds another (<see cref="AddUse"/>), so the descriptor cannot be closed and its number reused while a watcher may
-/// still name it in an EPOLL_CTL_DEL; the last <see cref="ReleaseUse"/> closes both descriptors.</para>
+/// <para><b>Lifetime</b>: the owner closes both descriptors (<see cref="Close"/>). A kernel epoll that watches this one
+/// holds a dup of <see cref="Descriptor"/> of its own per registration (<see cref="EpItem.KernelFd"/>), so it never
+/// names a number this poller may have closed.</para>
 /// </remarks>
 internal sealed partial class KernelPoller
 {
@@ -35,9 +35,8 @@ internal sealed partial class KernelPoller
     private const uint EpollIn = 0x1, EpollEt = 1u << 31;
     private const short PollIn = 0x1;
 
-    private readonly int _epfd;     // owned: closed by the last ReleaseUse
-    private readonly int _signalFd; // owned: closed by the last ReleaseUse
-    private int _uses = 1;          // the owner plus one per kernel epoll watching this one; interlocked
+    private readonly int _epfd;     // owned: closed by Close
+    private readonly int _signalFd; // owned: closed by Close
     private int _leader;            // 1 while a thread may block in Wait; interlocked (full fences)
     private int _signalled;         // see the remarks; interlocked
     private long _signalWrites;     // eventfd writes made, for tests and diagnostics; interlocked
@@ -162,15 +161,9 @@ internal sealed partial class KernelPoller
         }
     }
 
-    /// <summary>One more kernel epoll holds this one's descriptor (see the remarks).</summary>
-    internal void AddUse() => Interlocked.Increment(ref _uses);
-
-    /// <summary>Drops a use; the last closes the kernel epoll and the eventfd.</summary>
-    internal void ReleaseUse()
+    /// <summary>Closes the kernel epoll and the eventfd (the owner's last call).</summary>
+    internal void Close()
     {
-        int left = Interlocked.Decrement(ref _uses);
-        Debug.Assert(left >= 0);
-        if (left != 0) return;
         LinuxSyscalls.Close(_signalFd);
         LinuxSyscalls.Close(_epfd);
     }

@@ -233,7 +233,7 @@ public sealed class KernelPollerTests : IDisposable
     public void Dispose()
     {
         foreach (int fd in _fds) LinuxSyscalls.Close(fd);
-        _poller.ReleaseUse();
+        _poller.Close();
     }
 
     private int OsEventFd()

@@ -26,8 +26,8 @@ public class CliMisuseTests
     [InlineData("eventpoll fuzz: --length must be a positive whole number, got '-3'", "fuzz", "--length=-3")]
     [InlineData("eventpoll fuzz: --out needs a directory", "fuzz", "--out")]
     [InlineData("eventpoll fuzz: unknown option '--frob' (see eventpoll fuzz --help)", "fuzz", "--frob", "1")]
-    [InlineData("eventpoll trace: --backend needs a value (managed, kernel or both)", "trace", "/dev/null", "--backend")]
-    [InlineData("eventpoll trace: unknown backend 'frob' (expected managed, kernel or both)", "trace", "/dev/null", "--backend=frob")]
+    [InlineData("eventpoll trace: --backend needs a value (managed, kernel, os, mixed, both or all)", "trace", "/dev/null", "--backend")]
+    [InlineData("eventpoll trace: unknown backend 'frob' (expected managed, kernel, os, mixed, both or all)", "trace", "/dev/null", "--backend=frob")]
     [InlineData("eventpoll trace: no trace FILE given (see eventpoll trace --help)", "trace")]
     [InlineData("eventpoll trace: unknown option '--frob' (see eventpoll trace --help)", "trace", "--frob")]
     [InlineData("eventpoll: no command given (commands: trace, fuzz, bench; see eventpoll --help)")]
@@ -62,7 +62,7 @@ public class CliMisuseTests
     public void Fuzz_WritableOutDoesNotExist_ProbeLeavesNothingBehind()
     {
         string dir = Path.Combine(CliRun.TempDirectory(), "failures");
-        int exit = Fuzz(["--count", "1", "--length", "5", "--out", dir], new StringWriter(), new StringWriter(), Managed);
+        int exit = Fuzz(["--count", "1", "--length", "5", "--out", dir], new StringWriter(), new StringWriter(), new Contender("managed", _ => Managed()));
         Assert.Equal(CommandLine.Ok, exit);
         Assert.False(Directory.Exists(dir));
     }
@@ -75,13 +75,12 @@ public class CliMisuseTests
         var stdout = new StringWriter { NewLine = "\n" };
         var stderr = new StringWriter { NewLine = "\n" };
 
-        // The recording backend answers every wait with 0 events and every poll with 0: the engine does not.
-        int exit = Fuzz(["--seed", "1", "--count", "1", "--length", "40", "--out", dir], stdout, stderr, () => new RecordingBackend());
+        int exit = Fuzz(["--seed", "1", "--count", "1", "--length", "40", "--out", dir], stdout, stderr, Recording);
 
         Assert.Equal(CommandLine.Diverged, exit);
         string[] printed = stdout.ToString().TrimEnd('\n').Split('\n');
-        Assert.StartsWith("# eventpoll fuzz --seed 1 --length 40: trace 0, shrunk to ", printed[0], StringComparison.Ordinal);
-        Assert.NotNull(new Trace.Fuzz.FuzzRun(Managed, () => new RecordingBackend()).Diverge("printed", printed[1..^1])); // the printed trace is the finding
+        Assert.StartsWith("# eventpoll fuzz --seed 1 --length 40 --backend managed: trace 0, shrunk to ", printed[0], StringComparison.Ordinal);
+        Assert.NotNull(new Trace.Fuzz.FuzzRun(Managed, []).Diverge("printed", printed[1..^1], Recording, 0)); // the printed trace is the finding
         Assert.Equal("fuzz: seed 1, 1 traces, 40 commands, 1 divergences", printed[^1]);
         Assert.Contains($"eventpoll fuzz: cannot write {dir}/fuzz-1-0.trace: ", stderr.ToString(), StringComparison.Ordinal);
     }
@@ -218,10 +217,13 @@ public class CliMisuseTests
 
     private static ITraceBackend Managed() => new ManagedBackend();
 
+    // The recording backend answers every wait with 0 events and every poll with 0: the engine does not.
+    private static readonly Contender Recording = new("managed", _ => new RecordingBackend());
+
     /// <summary><c>eventpoll fuzz ARGS</c> with the engine as the reference side and <paramref name="candidate"/> as the other.</summary>
-    private static int Fuzz(string[] args, StringWriter stdout, StringWriter stderr, Func<ITraceBackend> candidate)
+    private static int Fuzz(string[] args, StringWriter stdout, StringWriter stderr, Contender candidate)
     {
         var io = new StandardStreams(TextReader.Null, stdout, stderr, Terminal.None);
-        return CommandLine.Invoke(CommandLine.Root(io, Managed, candidate), ["fuzz", .. args], io);
+        return CommandLine.Invoke(CommandLine.Root(io, Managed, [candidate]), ["fuzz", .. args], io);
     }
 }

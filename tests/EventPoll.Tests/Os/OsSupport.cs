@@ -95,6 +95,12 @@ internal static partial class OsThreads
 {
     internal const int SysEpollPwait2 = 441, SigWinch = 28;
 
+    /// <summary>
+    /// Whether thread <paramref name="tid"/> is inside one of the epoll waits the kernel side makes: epoll_pwait2 for a
+    /// finite timeout, epoll_wait (glibc may issue it as epoll_pwait) for none (x86-64 numbers).
+    /// </summary>
+    internal static bool InEpollWait(int tid) => InSyscall(tid, SysEpollPwait2) || InSyscall(tid, 232) || InSyscall(tid, 281);
+
     /// <summary>Whether thread <paramref name="tid"/> is inside system call <paramref name="number"/> (/proc/self/task/TID/syscall).</summary>
     internal static bool InSyscall(int tid, int number)
     {

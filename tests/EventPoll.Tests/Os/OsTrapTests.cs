@@ -136,7 +136,7 @@ public sealed class OsTrapTests : HandleOwner
             Volatile.Write(ref tid, OsThreads.GetTid());
             return ep.Wait(new EpollEvent[4], timeout);
         });
-        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref tid) != 0 && OsThreads.InSyscall(tid, OsThreads.SysEpollPwait2), Failsafe.Limit));
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref tid) != 0 && OsThreads.InEpollWait(tid), Failsafe.Limit));
         long interrupted = kernel.Interruptions;
 
         Assert.Equal(0, OsThreads.TgKill(Environment.ProcessId, tid, OsThreads.SigWinch));
@@ -163,10 +163,10 @@ public sealed class OsTrapTests : HandleOwner
             Volatile.Write(ref tid, OsThreads.GetTid());
             return ep.Wait(events, -1);
         });
-        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref tid) != 0 && OsThreads.InSyscall(tid, OsThreads.SysEpollPwait2), Failsafe.Limit));
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref tid) != 0 && OsThreads.InEpollWait(tid), Failsafe.Limit));
         long interrupted = kernel.Interruptions;
         Assert.Equal(0, OsThreads.TgKill(Environment.ProcessId, tid, OsThreads.SigWinch));
-        Assert.True(SpinWait.SpinUntil(() => kernel.Interruptions > interrupted && OsThreads.InSyscall(tid, OsThreads.SysEpollPwait2), Failsafe.Limit),
+        Assert.True(SpinWait.SpinUntil(() => kernel.Interruptions > interrupted && OsThreads.InEpollWait(tid), Failsafe.Limit),
             "the interrupted wait did not block in the kernel again");
         Assert.False(wait.IsCompleted);
 
@@ -191,7 +191,7 @@ public sealed class OsTrapTests : HandleOwner
         if (!OperatingSystem.IsLinux()) return;
 
         Assert.Equal(0, KernelPoller.Create(out KernelPoller? poller));
-        poller!.ReleaseUse();
+        poller!.Close();
         if (LinuxSyscalls.EpollEventLayoutMatches) AssertTheKernelWrites12ByteRecords();
     }
 

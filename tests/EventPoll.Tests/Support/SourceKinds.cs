@@ -91,8 +91,12 @@ public abstract class SourceEnd : IDisposable
         public override string ToString() => handle.ToString();
     }
 
-    /// <summary>An OS end: a SafeHandle of the process's descriptor.</summary>
-    private sealed class OsEnd(SafeHandle handle) : SourceEnd
+    /// <summary>
+    /// An OS end: a SafeHandle of the process's descriptor, and the object that owns it when that is not the handle
+    /// itself (a <see cref="System.Net.Sockets.Socket"/>, whose finalizer would close the descriptor under the test
+    /// once the socket object became unreachable, and the number could then be reused by another test).
+    /// </summary>
+    private sealed class OsEnd(SafeHandle handle, IDisposable? owner = null) : SourceEnd
     {
         private int Fd => (int)handle.DangerousGetHandle();
 
@@ -117,7 +121,11 @@ public abstract class SourceEnd : IDisposable
 
         public override SourceEnd Duplicate() => new OsEnd(Os.OsFd.Dup(handle));
 
-        public override void Dispose() => handle.Dispose();
+        public override void Dispose()
+        {
+            owner?.Dispose();
+            handle.Dispose();
+        }
 
         public override string ToString() => $"OS fd {Fd}";
     }
@@ -152,7 +160,7 @@ public abstract class SourceEnd : IDisposable
         public (SourceEnd A, SourceEnd B) SocketPair(DescriptorTable table)
         {
             (System.Net.Sockets.Socket a, System.Net.Sockets.Socket b) = Os.OsFd.SocketPair();
-            return (new OsEnd(a.SafeHandle), new OsEnd(b.SafeHandle));
+            return (new OsEnd(a.SafeHandle, a), new OsEnd(b.SafeHandle, b));
         }
 
         public (SourceEnd Reader, SourceEnd Writer) Pipe(DescriptorTable table)

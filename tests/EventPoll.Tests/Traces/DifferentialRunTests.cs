@@ -37,9 +37,9 @@ public class DifferentialRunTests
 
     private sealed class ThrowingBackend : ITraceBackend
     {
-        public int EventFd(uint initial, bool semaphore) => throw new NotSupportedException("no eventfd");
-        public int Pipe(out int readFd, out int writeFd) => throw new NotSupportedException();
-        public int SocketPair(out int first, out int second) => throw new NotSupportedException();
+        public int EventFd(string name, uint initial, bool semaphore) => throw new NotSupportedException("no eventfd");
+        public int Pipe(string name, out int readFd, out int writeFd) => throw new NotSupportedException();
+        public int SocketPair(string name, out int first, out int second) => throw new NotSupportedException();
         public int EpollCreate() => throw new NotSupportedException();
         public int Dup(int fd) => throw new NotSupportedException();
         public int Close(int fd) => throw new NotSupportedException();

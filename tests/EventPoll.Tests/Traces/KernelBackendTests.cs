@@ -44,7 +44,7 @@ public class KernelBackendTests
         int ep = backend.EpollCreate();
         for (int i = 0; i < 3; i++)
         {
-            Assert.Equal(0, backend.Ctl(ep, 1, backend.EventFd(1, false), EpollEvents.In, (ulong)i));
+            Assert.Equal(0, backend.Ctl(ep, 1, backend.EventFd("e", 1, false), EpollEvents.In, (ulong)i));
         }
 
         return ep;

@@ -9,15 +9,15 @@ internal sealed class RecordingBackend : ITraceBackend
 
     public List<string> Calls { get; } = [];
 
-    public int EventFd(uint initial, bool semaphore) => Record($"eventfd({initial})", _next++);
+    public int EventFd(string name, uint initial, bool semaphore) => Record($"eventfd({initial})", _next++);
 
-    public int Pipe(out int readFd, out int writeFd)
+    public int Pipe(string name, out int readFd, out int writeFd)
     {
         (readFd, writeFd) = (_next++, _next++);
         return Record("pipe", 0);
     }
 
-    public int SocketPair(out int first, out int second)
+    public int SocketPair(string name, out int first, out int second)
     {
         (first, second) = (_next++, _next++);
         return Record("socketpair", 0);

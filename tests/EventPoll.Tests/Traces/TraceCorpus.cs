@@ -8,17 +8,36 @@ internal static class TraceCorpus
 {
     private static string Directory => Path.Combine(AppContext.BaseDirectory, "traces");
 
-    /// <summary>Every corpus file name, for [MemberData].</summary>
-    public static TheoryData<string> Files()
+    /// <summary>
+    /// Corpus traces on which the os backend diverges from the kernel because of engine bugs that are reported and not
+    /// fixed yet (each trace's comment says what the kernel does): run by a skipped theory until they are.
+    /// </summary>
+    public static readonly string[] OsEngineBugs = ["nest-rdnorm-only-never-woken.trace"];
+
+    /// <summary>As <see cref="OsEngineBugs"/>, for the mixed backend.</summary>
+    public static readonly string[] MixedEngineBugs =
+    [
+        .. OsEngineBugs, "nest-et-consumed-stays-consumed.trace", "nest-et-edge-per-wakeup.trace", "nest-poll-prunes-stale-items.trace",
+        "nest-poll-stale-signal.trace", "nest-signal-takes-no-slot.trace",
+    ];
+
+    /// <summary>Every corpus file name but <paramref name="except"/>, for [MemberData].</summary>
+    public static TheoryData<string> Files(params string[] except) => [.. Names().Except(except)];
+
+    /// <summary>The corpus with each placement seed in <paramref name="seeds"/>, but for <see cref="MixedEngineBugs"/>, for [MemberData].</summary>
+    public static TheoryData<string, int> FilesAndSeeds(params int[] seeds)
     {
-        var data = new TheoryData<string>();
-        foreach (string path in System.IO.Directory.GetFiles(Directory, "*.trace").Order(StringComparer.Ordinal))
+        var data = new TheoryData<string, int>();
+        foreach (string name in Names().Except(MixedEngineBugs))
         {
-            data.Add(Path.GetFileName(path));
+            foreach (int seed in seeds) data.Add(name, seed);
         }
 
         return data;
     }
+
+    private static IEnumerable<string> Names() =>
+        System.IO.Directory.GetFiles(Directory, "*.trace").Order(StringComparer.Ordinal).Select(Path.GetFileName)!;
 
     /// <summary>Runs one corpus trace on a fresh backend and compares it with the recorded kernel output.</summary>
     public static void Check(string name, Func<ITraceBackend> backend)
@@ -35,5 +54,13 @@ internal static class TraceCorpus
         var recorded = expected.Select(text => new TraceLine(0, text)).ToList();
         TraceDivergence? d = TraceDivergence.Find(path, recorded, actual);
         Assert.True(d is null, d is null ? "" : $"{name}: first difference\n  expected: {d.Reference}\n  actual:   {d.Candidate}");
+    }
+
+    /// <summary>Runs one corpus trace on the kernel and the mixed backend in lockstep: no divergence under the mixed rule.</summary>
+    public static void CheckMixed(string name, int seed)
+    {
+        TraceFile trace = TraceParser.Load(Path.Combine(Directory, name));
+        DifferentialRun.Comparison c = DifferentialRun.Run(trace.Path, trace.Commands, () => new KernelBackend(), [Contender.Mixed], seed, _ => { })[0];
+        Assert.True(c.Divergence is null, $"{name} (placement seed {seed}): first difference\n  kernel: {c.Divergence?.Reference}\n  mixed:  {c.Divergence?.Candidate}");
     }
 }

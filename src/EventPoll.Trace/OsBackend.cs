@@ -104,7 +104,7 @@ internal sealed class OsBackend : ITraceBackend
             long asked = ep!.Kernel?.WaitCalls ?? 0;
             int n = _engine.Wait(epfd, maxEvents, timeoutMs, events);
             LastBatch = ep.Kernel is { } kernel
-                ? new BatchOrigin(ep.LastBatchFromKernel, kernel.WaitCalls != asked, ep.SnapshotItems().Any(item => item.KernelTag == 0))
+                ? new BatchOrigin(ep.LastBatchFromKernel, kernel.WaitCalls != asked, ep.SnapshotItems().Any(item => !item.KernelHeld))
                 : default;
             return n;
         }
@@ -146,7 +146,7 @@ internal sealed class OsBackend : ITraceBackend
             if (Syscalls.PinInstance(_engine.Table, fd, out Eventpoll? ep) < 0) continue;
             foreach (EpItem item in ep!.SnapshotItems())
             {
-                if (Volatile.Read(ref item.KernelTag) != 0 && Volatile.Read(ref item.Queued) != 0) found |= _movedQueued.Add(item);
+                if (item.KernelHeld && Volatile.Read(ref item.Queued) != 0) found |= _movedQueued.Add(item);
             }
             ep.Release();
         }

@@ -92,18 +92,12 @@ internal sealed class EpItem : WaitEntry
     private void UnlockSettings() => Volatile.Write(ref _settingsLock, 0);
 
     /// <summary>
-    /// Nonzero while the watched file is an instance with a kernel side and this registration is held in the owning
-    /// instance's kernel epoll under this tag (<see cref="KernelDataWords"/>); in-process wakeups then leave the item
-    /// alone, since the kernel reports it. Written under the owning instance's interest lock, read without it.
+    /// True while the watched file is an instance with a kernel side and this registration is held in the owning
+    /// instance's kernel epoll (its tag and descriptor are the owner's to keep, see Eventpoll.Kernel.cs); in-process
+    /// wakeups then leave the item alone, since the kernel reports it. A bool, so it fits in the object's padding: an
+    /// item's size is the memory bar's (issue 4). Written under the owning instance's interest lock, read without it.
     /// </summary>
-    internal ulong KernelTag;
-
-    /// <summary>
-    /// While <see cref="KernelTag"/> is set: the descriptor the owning instance's kernel epoll holds this registration
-    /// under, a dup of the watched instance's kernel epoll made for this item alone, closed with the registration.
-    /// Written under the owning instance's interest lock.
-    /// </summary>
-    internal int KernelFd = -1;
+    internal volatile bool KernelHeld;
 
     /// <summary>1 while the item sits on the instance's ready structures (Linux: ep_is_linked).</summary>
     internal int Queued;

@@ -54,9 +54,17 @@ internal sealed partial class Eventpoll
     private int CtlChecked(int op, OpenFile target, int fd, uint events, ulong data)
     {
         // MOD of a registered item needs no interest lock (see the class remarks); a miss is checked under it.
-        if (op == (int)EpollOp.Mod && _items.FindWithoutLock(target, fd) is EpItem found && !found.Removed && Volatile.Read(ref found.KernelTag) == 0)
+        if (op == (int)EpollOp.Mod && _items.FindWithoutLock(target, fd) is EpItem found && !found.Removed && !found.KernelHeld)
         {
             return ModifyItem(found, events, data, locked: false);
+        }
+        if (op == (int)EpollOp.Add && target is Eventpoll { Kernel: not null } && Kernel is null)
+        {
+            // Watching an instance with a kernel side needs one here: made, and this instance's own registrations in
+            // its watchers moved into theirs, while it still holds nothing, so the moves queue nothing (see
+            // RegisterInKernel); the ADD below then wakes the watchers as Linux's would.
+            int made = EnsureKernel();
+            if (made < 0) return made;
         }
         bool hadKernel = Kernel is not null;
         int result = CtlCheckedSlow(op, target, fd, events, data);
@@ -143,7 +151,7 @@ internal sealed partial class Eventpoll
             // The watched instance has a kernel side: the registration is held in this one's (see Eventpoll.Kernel.cs),
             // whose ADD polls it. Its watchers learn of a kernel side made here once the lock is left (CtlChecked).
             int registered = CreateKernel(out _);
-            if (registered >= 0) registered = RegisterInKernel(item);
+            if (registered >= 0) registered = RegisterInKernel(item, moving: false);
             if (registered >= 0) return 0;
             RemoveLocked(item, force: true);
             PutRef();
@@ -173,7 +181,7 @@ internal sealed partial class Eventpoll
     {
         item.WriteSettings(events, data);
         Interlocked.MemoryBarrier(); // pairs with the wakeup path: the new mask is seen, or the poll sees the state
-        if (Volatile.Read(ref item.KernelTag) != 0)
+        if (item.KernelHeld)
         {
             // Held in the kernel (or moved there since the lock-free lookup): the kernel takes the settings and polls.
             if (locked) item.Ep.ModifyInKernel(item); else item.Ep.ReArmInKernel(item);

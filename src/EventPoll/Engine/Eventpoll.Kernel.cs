@@ -33,7 +33,7 @@ namespace EventPoll;
 /// woken through <see cref="KernelWatcher"/>, one process-wide thread.</para>
 /// <para>Fields: <c>_kernel</c> and <c>_words</c> are set once (compare-and-swap) and read without locks;
 /// <c>_kernelWatchers</c> is interlocked; <c>_inProcessStreak</c> is racy on purpose (a fairness hint);
-/// <see cref="EpItem.KernelTag"/> is written under the owning instance's <c>_mtx</c>.</para>
+/// <c>_held</c> and <see cref="EpItem.KernelHeld"/> are written under <c>_mtx</c>.</para>
 /// </remarks>
 internal sealed partial class Eventpoll
 {
@@ -46,6 +46,10 @@ internal sealed partial class Eventpoll
     private KernelDataWords? _words; // set with _kernel, before it is published
     private int _kernelWatchers;     // kernel epolls that hold this instance's kernel descriptor; interlocked
     private int _inProcessStreak;    // see the remarks
+    private Dictionary<EpItem, KernelHold>? _held; // under _mtx: the registrations held in the kernel epoll
+
+    /// <summary>How this instance's kernel epoll holds a watched instance's registration: its data word and descriptor.</summary>
+    private readonly record struct KernelHold(ulong Tag, int Fd);
 
     /// <summary>
     /// How many events at the front of the latest batch came from the kernel side (the rest are in-process), for the
@@ -136,23 +140,34 @@ internal sealed partial class Eventpoll
         for (int i = watchers.Count - 1; i >= 0; i--) watchers[i].Ep.AdoptKernelWatched(watchers[i]);
     }
 
-    /// <summary>Moves one registration (of a watched instance that has a kernel side) into this instance's kernel side.</summary>
+    /// <summary>
+    /// Moves one in-process registration (of a watched instance that has a kernel side now) into this instance's kernel
+    /// side. The move is no wakeup: the kernel registration starts queued only if the in-process one was.
+    /// </summary>
     private void AdoptKernelWatched(EpItem item)
     {
-        if (Volatile.Read(ref item.KernelTag) != 0 || EnsureKernel() < 0) return;
+        if (item.KernelHeld || EnsureKernel() < 0) return;
         using (EnterMtx())
         {
-            if (!item.Removed && item.KernelTag == 0) RegisterInKernel(item);
+            if (!item.Removed && !item.KernelHeld) RegisterInKernel(item, moving: true);
         }
     }
 
     /// <summary>
     /// Registers a watched instance's kernel epoll in this instance's kernel epoll with the item's flags, under a dup of
-    /// its descriptor made for the item (<see cref="EpItem.KernelFd"/>): the kernel keys registrations by (file,
-    /// descriptor), so an instance held under two descriptors here (a dup) must be two registrations there too. Caller
-    /// holds <c>_mtx</c>; both kernel sides exist. 0 or <c>-errno</c> (the dup's or the kernel's) with nothing changed.
+    /// its descriptor made for the item: the kernel keys registrations by (file, descriptor), so an instance held under
+    /// two descriptors here (a dup) must be two registrations there too. Caller holds <c>_mtx</c>; both kernel sides
+    /// exist. 0 or <c>-errno</c> (the dup's or the kernel's) with nothing changed.
     /// </summary>
-    private int RegisterInKernel(EpItem item)
+    /// <remarks>
+    /// The kernel's ADD polls the watched epoll, which is readable for in-process readiness only while its signal is
+    /// pending. A new registration (ADD) must see that readiness, so the signal is raised first if the watched
+    /// instance has in-process items queued. A <paramref name="moving"/> registration must not: the kernel would queue
+    /// it though Linux had not (an edge-triggered item already consumed, a RDNORM-only one never woken); the watched
+    /// instance's kernel side is new then and holds nothing, so the ADD queues nothing, and an item that was queued
+    /// in-process is queued in the kernel by one signal write after it.
+    /// </remarks>
+    private int RegisterInKernel(EpItem item, bool moving)
     {
         Debug.Assert(_mtx.IsHeldByCurrentThread);
         var watched = (Eventpoll)item.File;
@@ -164,54 +179,65 @@ internal sealed partial class Eventpoll
             LinuxSyscalls.Close(fd);
             return slot;
         }
-        item.KernelFd = fd;
+        bool wasQueued = Volatile.Read(ref item.Queued) != 0;
+        (_held ??= new(ReferenceEqualityComparer.Instance))[item] = new KernelHold(tag, fd);
         Interlocked.Increment(ref watched._kernelWatchers);
-        watched.SignalIfInProcessReady();
-        // Published before the settings are read: a lock-free MOD that stored new settings re-reads the tag after a
-        // full fence and re-syncs the kernel (under _mtx, so after this) if it sees it.
-        Interlocked.Exchange(ref item.KernelTag, tag);
+        // Linux's ADD polls the watched instance, which drops its queued items found not ready: so does this scan.
+        if (!moving && watched.PollInProcess() != EpollEvents.None) watched.SignalIfInProcessReady();
+        // Published before the settings are read, with a full fence: a lock-free MOD that stored new settings re-reads
+        // the flag after a full fence and re-syncs the kernel (under _mtx, so after this) if it sees it.
+        item.KernelHeld = true;
+        Interlocked.MemoryBarrier();
         (uint events, _) = item.ReadSettings();
         int result = _kernel!.Ctl(CtlAdd, fd, new EpollEvent((EpollEvents)events, tag));
-        if (result >= 0) return 0;
-        Volatile.Write(ref item.KernelTag, 0);
-        _words.Free(tag, locked: false);
-        Interlocked.Decrement(ref watched._kernelWatchers);
-        CloseKernelFd(item);
+        if (result >= 0)
+        {
+            if (moving && wasQueued) watched._kernel.Pulse();
+            return 0;
+        }
+        ForgetKernelHold(item, watched);
         return KernelRefused(result, CtlAdd);
     }
 
     /// <summary>Undoes <see cref="RegisterInKernel"/> for an item being removed (caller holds <c>_mtx</c>).</summary>
     private void UnregisterFromKernel(EpItem item)
     {
-        Debug.Assert(_mtx.IsHeldByCurrentThread && item.KernelTag != 0);
-        var watched = (Eventpoll)item.File;
-        _kernel!.Ctl(CtlDel, item.KernelFd, null); // ENOENT only if the kernel dropped it first; nothing to undo
-        _words!.Free(item.KernelTag, locked: false);
-        Volatile.Write(ref item.KernelTag, 0);
-        Interlocked.Decrement(ref watched._kernelWatchers);
-        CloseKernelFd(item);
+        Debug.Assert(_mtx.IsHeldByCurrentThread && item.KernelHeld);
+        _kernel!.Ctl(CtlDel, _held![item].Fd, null); // ENOENT only if the kernel dropped it first; nothing to undo
+        ForgetKernelHold(item, (Eventpoll)item.File);
     }
 
-    private static void CloseKernelFd(EpItem item)
+    private void ForgetKernelHold(EpItem item, Eventpoll watched)
     {
-        LinuxSyscalls.Close(item.KernelFd);
-        item.KernelFd = -1;
+        _held!.Remove(item, out KernelHold hold);
+        item.KernelHeld = false;
+        _words!.Free(hold.Tag, locked: false);
+        Interlocked.Decrement(ref watched._kernelWatchers);
+        LinuxSyscalls.Close(hold.Fd);
     }
 
     /// <summary>EPOLL_CTL_MOD of a kernel-held item (caller holds <c>_mtx</c>): the kernel takes the item's current settings.</summary>
     private void ModifyInKernel(EpItem item)
     {
         Debug.Assert(_mtx.IsHeldByCurrentThread);
-        if (item.KernelTag == 0 || item.Removed) return;
+        if (!item.KernelHeld || item.Removed) return;
+        KernelHold hold = _held![item];
         (uint events, _) = item.ReadSettings();
-        _kernel!.Ctl(CtlMod, item.KernelFd, new EpollEvent((EpollEvents)events, item.KernelTag));
+        _kernel!.Ctl(CtlMod, hold.Fd, new EpollEvent((EpollEvents)events, hold.Tag));
     }
 
-    /// <summary>After in-process items were queued (full fence): tells the kernel side if a thread blocks there or a kernel epoll watches.</summary>
+    /// <summary>
+    /// After in-process items were queued or woken (full fence): tells the kernel side. While kernel epolls watch this
+    /// instance every wakeup writes the eventfd, since each is a wakeup of this instance for them as in Linux (an
+    /// edge-triggered watcher sees one edge per wakeup); otherwise a write only wakes a thread blocked in the kernel,
+    /// and one pending write is enough.
+    /// </summary>
     private void SignalIfInProcessReady()
     {
         KernelPoller? k = Volatile.Read(ref _kernel);
-        if (k is not null && (k.HasLeader || Volatile.Read(ref _kernelWatchers) != 0) && EventsAvailable) k.Signal();
+        if (k is null || !EventsAvailable) return;
+        if (Volatile.Read(ref _kernelWatchers) != 0) k.Pulse();
+        else if (k.HasLeader) k.Signal();
     }
 
     /// <summary>
@@ -237,7 +263,28 @@ internal sealed partial class Eventpoll
             k.Drain();
             SignalIfInProcessReady();
         }
+        RetractWatchedStaleSignals();
         return k.PollReadable();
+    }
+
+    /// <summary>
+    /// Before this kernel epoll is polled: the watched instances it holds whose signal is pending are checked again
+    /// (their own <see cref="Poll"/> takes a stale signal back), since the kernel's poll of them would take a stale
+    /// signal for readiness where Linux re-polls their items. Only instances with such registrations pay for it.
+    /// </summary>
+    private void RetractWatchedStaleSignals()
+    {
+        EpItem[] held;
+        using (EnterMtx())
+        {
+            if (_held is not { Count: > 0 }) return;
+            held = [.. _held.Keys];
+        }
+        foreach (EpItem item in held)
+        {
+            var watched = (Eventpoll)item.File;
+            if (watched._kernel is { Signalled: true }) watched.Poll(null);
+        }
     }
 
     /// <summary>

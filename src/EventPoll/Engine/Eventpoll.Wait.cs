@@ -19,6 +19,15 @@ internal sealed partial class Eventpoll
     public override EpollEvents Poll(PollTable? table)
     {
         table?.Register(PollWait);
+        EpollEvents result = PollInProcess();
+        // The OS side, outside the lock: its poll(2) and signal bookkeeping need none.
+        if (result == EpollEvents.None && Volatile.Read(ref _kernel) is KernelPoller k && KernelReadable(k)) result = EpollEvents.In | EpollEvents.RdNorm;
+        return result;
+    }
+
+    /// <summary>The in-process half of <see cref="Poll"/>: the scan of the ready list, which drops items found not ready.</summary>
+    private EpollEvents PollInProcess()
+    {
         EpollEvents result = EpollEvents.None;
         using (EnterMtx())
         {
@@ -26,15 +35,13 @@ internal sealed partial class Eventpoll
             while (_ready.Pop() is EpItem item)
             {
                 Interlocked.Exchange(ref item.Queued, 0); // a callback from here on queues it again
-                if (item.KernelTag != 0 || PollItem(item, item.Events, null) == 0) continue;
+                if (item.KernelHeld || PollItem(item, item.Events, null) == 0) continue;
                 if (Interlocked.CompareExchange(ref item.Queued, 1, 0) == 0) _ready.PushFront(item);
                 result = EpollEvents.In | EpollEvents.RdNorm;
                 break;
             }
             _ready.DoneScan(null, null);
         }
-        // The OS side, outside the lock: its poll(2) and signal bookkeeping need none.
-        if (result == EpollEvents.None && Volatile.Read(ref _kernel) is KernelPoller k && KernelReadable(k)) result = EpollEvents.In | EpollEvents.RdNorm;
         return result;
     }
 
@@ -53,7 +60,7 @@ internal sealed partial class Eventpoll
             while (count < events.Length && _ready.Pop() is EpItem item)
             {
                 Interlocked.Exchange(ref item.Queued, 0); // full fence before the poll: see ReadyList
-                if (item.KernelTag != 0) continue; // queued before the kernel took it over: the kernel reports it now
+                if (item.KernelHeld) continue; // queued before the kernel took it over: the kernel reports it now
                 // A MOD may run concurrently (it takes no interest lock): report and act on one consistent pair.
                 (uint settings, ulong data) = item.ReadSettings();
                 uint revents = PollItem(item, settings, null);

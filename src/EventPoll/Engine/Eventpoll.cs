@@ -106,7 +106,7 @@ internal sealed partial class Eventpoll : OpenFile
     {
         // The locked "before" design runs the whole callback under the ready list's lock, the disabled-item check
         // included, as Linux did before the wfcqueue series (ep->lock); the product design takes no lock here.
-        if (Volatile.Read(ref item.KernelTag) != 0) return true; // held in the kernel epoll, which reports it
+        if (item.KernelHeld) return true; // held in the kernel epoll, which reports it
         ShortLock? gate = _ready.Gate;
         gate?.Enter();
         bool consumed;
@@ -206,7 +206,7 @@ internal sealed partial class Eventpoll : OpenFile
     {
         Debug.Assert(_mtx.IsHeldByCurrentThread);
         UnregisterPollWait(item);
-        if (item.KernelTag != 0) UnregisterFromKernel(item); // the item goes either way (a dying one by its file's release)
+        if (item.KernelHeld) UnregisterFromKernel(item); // the item goes either way (a dying one by its file's release)
         using (item.File.LockWatchers())
         {
             if (item.Dying && !force) return false;

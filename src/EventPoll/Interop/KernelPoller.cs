@@ -23,7 +23,7 @@ namespace EventPoll.Interop;
 /// No lost wakeup (Dekker's pattern, full fences on both sides): the leader claims leadership and only then re-checks
 /// in-process readiness before blocking; a waker publishes that readiness and only then reads <see cref="HasLeader"/>.</para>
 /// <para><b>Lifetime</b>: the owner closes both descriptors (<see cref="Close"/>). A kernel epoll that watches this one
-/// holds a dup of <see cref="Descriptor"/> of its own per registration (<see cref="EpItem.KernelFd"/>), so it never
+/// holds a dup of <see cref="Descriptor"/> of its own per registration (see Eventpoll.Kernel.cs), so it never
 /// names a number this poller may have closed.</para>
 /// </remarks>
 internal sealed partial class KernelPoller
@@ -117,10 +117,22 @@ internal sealed partial class KernelPoller
     internal void Signal()
     {
         if (Volatile.Read(ref _signalled) != 0 || Interlocked.Exchange(ref _signalled, 1) != 0) return;
+        Write();
+    }
+
+    private void Write()
+    {
         Span<byte> one = stackalloc byte[sizeof(ulong)];
         BitConverter.TryWriteBytes(one, 1UL);
-        LinuxSyscalls.Write(_signalFd, one); // EAGAIN only at a counter of 2^64-2, which the transition rule rules out
+        LinuxSyscalls.Write(_signalFd, one); // EAGAIN only at a counter of 2^64-2: each write is drained or seen long before
         Interlocked.Increment(ref _signalWrites);
+    }
+
+    /// <summary>Writes the eventfd whether or not a signal is pending: one more wakeup, an edge for an edge-triggered watcher.</summary>
+    internal void Pulse()
+    {
+        Interlocked.Exchange(ref _signalled, 1);
+        Write();
     }
 
     /// <summary>An epoll_wait returned the signal's event: the edge is consumed, so the next signal writes again.</summary>

@@ -9,17 +9,10 @@ internal static class TraceCorpus
     private static string Directory => Path.Combine(AppContext.BaseDirectory, "traces");
 
     /// <summary>
-    /// Corpus traces on which the os backend diverges from the kernel because of engine bugs that are reported and not
-    /// fixed yet (each trace's comment says what the kernel does): run by a skipped theory until they are.
+    /// Corpus traces on which the mixed backend diverges from the kernel because of an engine bug that is reported and
+    /// not fixed yet (the trace's comment says what the kernel does): run by a skipped theory until it is.
     /// </summary>
-    public static readonly string[] OsEngineBugs = ["nest-rdnorm-only-never-woken.trace"];
-
-    /// <summary>As <see cref="OsEngineBugs"/>, for the mixed backend.</summary>
-    public static readonly string[] MixedEngineBugs =
-    [
-        .. OsEngineBugs, "nest-et-consumed-stays-consumed.trace", "nest-et-edge-per-wakeup.trace", "nest-poll-prunes-stale-items.trace",
-        "nest-poll-stale-signal.trace", "nest-signal-takes-no-slot.trace",
-    ];
+    public static readonly string[] MixedEngineBugs = ["nest-signal-takes-no-slot.trace"];
 
     /// <summary>Every corpus file name but <paramref name="except"/>, for [MemberData].</summary>
     public static TheoryData<string> Files(params string[] except) => [.. Names().Except(except)];

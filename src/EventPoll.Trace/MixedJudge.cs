@@ -14,7 +14,9 @@ internal sealed class MixedJudge(string path, Func<ITraceBackend> reference, OsB
     /// <summary>
     /// Judges the lines of <paramref name="c"/>, the command after those judged so far. A ctl that moved a queued
     /// registration into a kernel epoll (<see cref="OsBackend.MovedQueued"/>) parts the runs once its own line agrees:
-    /// the kernel orders that registration from the move, not from its wakeup, which no later wait can be held to.
+    /// the kernel orders that registration from the move, not from its wakeup, which no later wait can be held to. A
+    /// poll that dropped in-process items beside a kernel side (<see cref="OsBackend.PollDroppedBesideKernel"/>) parts
+    /// too: Linux's one scan may have stopped before those items and kept them queued in their old place.
     /// </summary>
     internal Verdict Judge(TraceCommand c, string expected, string actual)
     {
@@ -22,6 +24,7 @@ internal sealed class MixedJudge(string path, Func<ITraceBackend> reference, OsB
             ? MixedBatch.Judge(kernel, engine, mixed.LastBatch, c.MaxEvents, () => AllReady(c))
             : expected != actual ? Verdict.Differs
             : c.Kind == CommandKind.Ctl && mixed.MovedQueued ? Verdict.Parted
+            : c.Kind == CommandKind.Poll && mixed.PollDroppedBesideKernel ? Verdict.Parted
             : Verdict.Same;
         _before.Add(c);
         return verdict;

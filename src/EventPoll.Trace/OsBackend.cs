@@ -114,7 +114,22 @@ internal sealed class OsBackend : ITraceBackend
         }
     }
 
-    public int Poll(int fd, EpollEvents events) => IsOs(fd) ? _os.Poll(Os(fd), events) : _engine.Poll(fd, events);
+    public int Poll(int fd, EpollEvents events)
+    {
+        if (IsOs(fd)) return _os.Poll(Os(fd), events);
+        int result = _engine.Poll(fd, events);
+        PollDroppedBesideKernel = false;
+        if (Syscalls.PinInstance(_engine.Table, fd, out Eventpoll? ep) < 0) return result;
+        PollDroppedBesideKernel = ep!.Kernel is not null && ep.LastPollDropped != 0;
+        ep.Release();
+        return result;
+    }
+
+    /// <summary>
+    /// Whether the latest <see cref="Poll"/> was of an instance with a kernel side that dropped in-process items found not
+    /// ready: Linux scans the two kinds as one list and may have stopped before them, so later orders can differ.
+    /// </summary>
+    public bool PollDroppedBesideKernel { get; private set; }
 
     public int FdInfo(int epfd, List<FdInfoItem> items)
     {

@@ -54,7 +54,7 @@ internal sealed class FuzzRun(Func<ITraceBackend> reference, IReadOnlyList<Conte
     }
 
     /// <summary>The placement seed of trace <paramref name="n"/> of a run from <paramref name="seed"/> (the mixed backend's, see <see cref="OsBackend.Mixed"/>).</summary>
-    internal static int PlacementSeed(int seed, int n) => unchecked((seed * 1_000_003) + n);
+    internal static int PlacementSeed(int seed, int n) => unchecked((seed * 1_000_003) + n) & int.MaxValue; // non-negative: --mix-seed takes it back
 
     /// <summary>Runs the lines on the reference and <paramref name="contender"/>; null when they agree or the lines are not a well-formed trace.</summary>
     internal TraceDivergence? Diverge(string name, IReadOnlyList<string> lines, Contender contender, int placement) =>

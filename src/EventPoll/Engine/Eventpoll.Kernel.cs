@@ -58,6 +58,12 @@ internal sealed partial class Eventpoll
     /// </summary>
     internal int LastBatchFromKernel;
 
+    /// <summary>
+    /// Queued in-process items the latest <see cref="Poll"/> found not ready and dropped, for the mixed trace backend:
+    /// with a kernel side, Linux's single scan may have stopped before reaching them. Unsynchronised, as above.
+    /// </summary>
+    internal int LastPollDropped;
+
     /// <summary>The kernel side, once the instance has one.</summary>
     internal KernelPoller? Kernel => Volatile.Read(ref _kernel);
 
@@ -182,8 +188,7 @@ internal sealed partial class Eventpoll
         bool wasQueued = Volatile.Read(ref item.Queued) != 0;
         (_held ??= new(ReferenceEqualityComparer.Instance))[item] = new KernelHold(tag, fd);
         Interlocked.Increment(ref watched._kernelWatchers);
-        // Linux's ADD polls the watched instance, which drops its queued items found not ready: so does this scan.
-        if (!moving && watched.PollInProcess() != EpollEvents.None) watched.SignalIfInProcessReady();
+        if (!moving) watched.ShowInProcessReadiness();
         // Published before the settings are read, with a full fence: a lock-free MOD that stored new settings re-reads
         // the flag after a full fence and re-syncs the kernel (under _mtx, so after this) if it sees it.
         item.KernelHeld = true;
@@ -221,6 +226,7 @@ internal sealed partial class Eventpoll
     {
         Debug.Assert(_mtx.IsHeldByCurrentThread);
         if (!item.KernelHeld || item.Removed) return;
+        ((Eventpoll)item.File).ShowInProcessReadiness(); // the MOD polls the watched instance, as the ADD does
         KernelHold hold = _held![item];
         (uint events, _) = item.ReadSettings();
         _kernel!.Ctl(CtlMod, hold.Fd, new EpollEvent((EpollEvents)events, hold.Tag));
@@ -241,12 +247,34 @@ internal sealed partial class Eventpoll
     }
 
     /// <summary>
+    /// Before the kernel polls this instance for a watcher's ADD or MOD (Linux's poll of the watched instance, which also
+    /// drops its queued items found not ready, as this scan does): raises the signal if in-process items are ready, so
+    /// the kernel sees them. One pending write is enough here; a new one would be a wakeup Linux does not make.
+    /// </summary>
+    private void ShowInProcessReadiness()
+    {
+        if (PollInProcess() != EpollEvents.None) _kernel!.Signal();
+    }
+
+    /// <summary>
     /// After a harvest: a signal left pending for watchers while no in-process item is queued any more is taken back,
     /// so the kernel stops reporting this instance readable (then re-checked, as a wakeup may have raced the drain).
     /// </summary>
     private void RetractStaleSignal(KernelPoller k)
     {
         if (!k.Signalled || k.HasLeader || Volatile.Read(ref _kernelWatchers) == 0 || EventsAvailable) return;
+        k.Drain();
+        SignalIfInProcessReady();
+    }
+
+    /// <summary>
+    /// Before a kernel wait that found no in-process event: a pending signal announces nothing this thread will harvest
+    /// and would take one of the batch's slots, so it is taken back first (unless another thread leads: it may be
+    /// that thread's wakeup). Watched or not.
+    /// </summary>
+    private void RetractSignalBeforeKernelWait(KernelPoller k, bool leading)
+    {
+        if (!k.Signalled || (k.HasLeader && !leading) || EventsAvailable) return;
         k.Drain();
         SignalIfInProcessReady();
     }
@@ -316,6 +344,7 @@ internal sealed partial class Eventpoll
     /// </summary>
     private int HarvestKernelThenInProcess(Span<EpollEvent> buffer, KernelPoller k, TimeSpan timeout, bool leading)
     {
+        RetractSignalBeforeKernelWait(k, leading);
         int count = k.Wait(buffer, timeout);
         if (count < 0) return count;
         count = KeepUserEvents(buffer, count, k, leading);

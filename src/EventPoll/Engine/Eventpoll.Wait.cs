@@ -29,19 +29,26 @@ internal sealed partial class Eventpoll
     private EpollEvents PollInProcess()
     {
         EpollEvents result = EpollEvents.None;
+        int dropped = 0;
         using (EnterMtx())
         {
             _ready.StartScan();
             while (_ready.Pop() is EpItem item)
             {
                 Interlocked.Exchange(ref item.Queued, 0); // a callback from here on queues it again
-                if (item.KernelHeld || PollItem(item, item.Events, null) == 0) continue;
+                if (item.KernelHeld) continue;
+                if (PollItem(item, item.Events, null) == 0)
+                {
+                    dropped++;
+                    continue;
+                }
                 if (Interlocked.CompareExchange(ref item.Queued, 1, 0) == 0) _ready.PushFront(item);
                 result = EpollEvents.In | EpollEvents.RdNorm;
                 break;
             }
             _ready.DoneScan(null, null);
         }
+        LastPollDropped = dropped;
         return result;
     }
 

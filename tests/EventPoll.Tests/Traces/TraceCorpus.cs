@@ -8,20 +8,14 @@ internal static class TraceCorpus
 {
     private static string Directory => Path.Combine(AppContext.BaseDirectory, "traces");
 
-    /// <summary>
-    /// Corpus traces on which the mixed backend diverges from the kernel because of an engine bug that is reported and
-    /// not fixed yet (the trace's comment says what the kernel does): run by a skipped theory until it is.
-    /// </summary>
-    public static readonly string[] MixedEngineBugs = ["nest-signal-takes-no-slot.trace"];
-
     /// <summary>Every corpus file name but <paramref name="except"/>, for [MemberData].</summary>
     public static TheoryData<string> Files(params string[] except) => [.. Names().Except(except)];
 
-    /// <summary>The corpus with each placement seed in <paramref name="seeds"/>, but for <see cref="MixedEngineBugs"/>, for [MemberData].</summary>
+    /// <summary>The corpus with each placement seed in <paramref name="seeds"/>, for [MemberData].</summary>
     public static TheoryData<string, int> FilesAndSeeds(params int[] seeds)
     {
         var data = new TheoryData<string, int>();
-        foreach (string name in Names().Except(MixedEngineBugs))
+        foreach (string name in Names())
         {
             foreach (int seed in seeds) data.Add(name, seed);
         }

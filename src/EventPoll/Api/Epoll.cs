@@ -98,7 +98,9 @@ public sealed class Epoll : FileHandle
         using Use use = Enter();
         ThrowIfEmpty(events.Length);
         var cancellation = new WaitCancellation(cancellationToken, DisposalToken);
-        int result = Syscalls.EpollWait(Table, Fd, events, events.Length, timeoutMs, cancellation);
+        // Straight to the instance: the handle's use keeps its descriptor, and so the instance, open for the call, so
+        // the descriptor lookup and pin of the system-call layer (EBADF, EINVAL for a non-epoll) have nothing to find.
+        int result = _instance!.Wait(events, events.Length, timeoutMs, cancellation);
         if (result == -(int)Errno.EINTR)
         {
             Failure.Take(Errno.EINTR);

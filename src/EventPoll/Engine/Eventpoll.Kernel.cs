@@ -77,6 +77,12 @@ internal sealed partial class Eventpoll
         if (made < 0) return made;
         KernelPoller k = _kernel!;
         KernelDataWords words = _words!;
+        if ((op == CtlDel || !KernelDataWords.IsReserved(data)) && !words.HasRecords)
+        {
+            // The common case: the data word goes to the kernel as it is and no slot is recorded, so nothing to keep.
+            int direct = k.Ctl(op, osFd, op == CtlDel ? null : new EpollEvent((EpollEvents)events, data));
+            return direct < 0 ? KernelRefused(direct, op) : 0;
+        }
         using (words.Enter())
         {
             ulong tag = data;

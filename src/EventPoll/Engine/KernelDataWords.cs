@@ -34,6 +34,7 @@ internal sealed class KernelDataWords
     private int _used;                   // under _lock: slots ever handed out (the rest of the array is unused)
     private int _freeHead = -1;          // under _lock
     private Dictionary<int, int>? _byFd; // under _lock: number -> slot of its current registration's user data
+    private int _records;                 // _byFd's count, written under _lock, read without it (HasRecords)
 
     private struct Slot
     {
@@ -46,6 +47,13 @@ internal sealed class KernelDataWords
 
     /// <summary>Whether <paramref name="word"/> is in the reserved range.</summary>
     internal static bool IsReserved(ulong word) => word >= ReservedBase;
+
+    /// <summary>
+    /// Whether any number has a slot recorded. Without one, a ctl whose data word is not reserved has no bookkeeping
+    /// to do and needs no lock; a colliding registration racing it on the same number can at worst leave a slot that
+    /// no kernel item names until the instance closes.
+    /// </summary>
+    internal bool HasRecords => Volatile.Read(ref _records) != 0;
 
     /// <summary>Holds the lock for a ctl and its bookkeeping.</summary>
     internal Lock.Scope Enter() => _lock.EnterScope();
@@ -85,6 +93,7 @@ internal sealed class KernelDataWords
         Debug.Assert(_lock.IsHeldByCurrentThread);
         if (_byFd is not null && _byFd.Remove(fd, out int previous) && op != EpollOp.Add) FreeLocked(TagOf(previous));
         if (op != EpollOp.Del && IsReserved(tag)) (_byFd ??= [])[fd] = IndexOf(tag);
+        Volatile.Write(ref _records, _byFd?.Count ?? 0);
     }
 
     /// <summary>

@@ -23,7 +23,7 @@ internal static unsafe partial class LinuxSyscalls
     internal const int CloneFiles = 0x400;
 
     /// <summary>True when <see cref="EpollEvent"/> has the kernel's <c>struct epoll_event</c> layout here.</summary>
-    internal static bool EpollEventLayoutMatches =>
+    internal static readonly bool EpollEventLayoutMatches = // a static readonly field: the JIT folds the branch on it
         OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.X86;
 
     /// <summary>

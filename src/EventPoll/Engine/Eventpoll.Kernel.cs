@@ -259,7 +259,9 @@ internal sealed partial class Eventpoll
     /// </summary>
     private void ShowInProcessReadiness()
     {
+        RetractWatchedStaleSignals(); // nor may a stale signal below show readiness Linux would not find
         if (PollInProcess() != EpollEvents.None) _kernel!.Signal();
+        else if (_kernel is { Signalled: true, HasLeader: false } k) k.Drain();
     }
 
     /// <summary>
@@ -302,9 +304,9 @@ internal sealed partial class Eventpoll
     }
 
     /// <summary>
-    /// Before this kernel epoll is polled: the watched instances it holds whose signal is pending are checked again
-    /// (their own <see cref="Poll"/> takes a stale signal back), since the kernel's poll of them would take a stale
-    /// signal for readiness where Linux re-polls their items. Only instances with such registrations pay for it.
+    /// Before this kernel epoll is polled: stale signals of the watched instances it holds, at every depth, are taken
+    /// back (deepest first), since the kernel's poll of them would take a stale signal for readiness where Linux
+    /// re-polls their items. Only instances with such registrations pay for it; without a pending signal, no system call.
     /// </summary>
     private void RetractWatchedStaleSignals()
     {
@@ -314,11 +316,16 @@ internal sealed partial class Eventpoll
             if (_held is not { Count: > 0 }) return;
             held = [.. _held.Keys];
         }
-        foreach (EpItem item in held)
-        {
-            var watched = (Eventpoll)item.File;
-            if (watched._kernel is { Signalled: true }) watched.Poll(null);
-        }
+        foreach (EpItem item in held) ((Eventpoll)item.File).RetractStaleSignalsDeep();
+    }
+
+    /// <summary>This instance's part of <see cref="RetractWatchedStaleSignals"/>: the instances it holds first, then its own signal.</summary>
+    private void RetractStaleSignalsDeep()
+    {
+        RetractWatchedStaleSignals();
+        if (Volatile.Read(ref _kernel) is not { Signalled: true, HasLeader: false } k || PollInProcess() != EpollEvents.None) return;
+        k.Drain();
+        SignalIfInProcessReady();
     }
 
     /// <summary>
@@ -397,7 +404,7 @@ internal sealed partial class Eventpoll
         }
         (uint settings, ulong itemData) = item.ReadSettings();
         var watched = (Eventpoll)item.File;
-        if (watched._kernel!.Signalled && !watched.ReadyForWatcher())
+        if (!watched.ReadyForWatcher()) // a stale signal anywhere below can have made the kernel report it
         {
             // The kernel saw a stale signal: Linux would have found the instance not ready and kept a ONESHOT armed.
             if ((settings & (uint)EpollEvents.OneShot) != 0) ReArmInKernel(item);

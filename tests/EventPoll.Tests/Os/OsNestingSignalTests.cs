@@ -53,6 +53,25 @@ public sealed class OsNestingSignalTests : IDisposable
         Assert.Equal(new EpollEvent(EpollEvents.In, 3), events[0]);
     }
 
+    /// <summary>
+    /// Fuzz seed 7310: a stale signal two levels down (an in-process item of the bottom instance, deleted) must not make
+    /// the top instance report the middle one, nor poll readable.
+    /// </summary>
+    [LinuxFact]
+    public void AStaleSignalTwoLevelsDown_IsNoReadiness()
+    {
+        int top = _px.EpollCreate1(0), middle = _px.EpollCreate1(0), bottom = _px.EpollCreate1(0);
+        int writable = _px.EventFd(0, Posix.O_NONBLOCK);
+        Assert.Equal(0, _px.EpollCtl(middle, Add, bottom, new EpollEvent(EpollEvents.In, 1)));
+        Assert.Equal(0, _px.EpollCtlOs(bottom, Add, _osIdle, new EpollEvent(EpollEvents.In, 2))); // moves middle's registration
+        Assert.Equal(0, _px.EpollCtl(bottom, Add, writable, new EpollEvent(EpollEvents.Out | EpollEvents.EdgeTriggered, 3))); // signals
+        Assert.Equal(0, _px.EpollCtl(bottom, Del, writable, null)); // the signal is stale now
+        Assert.Equal(0, _px.EpollCtl(top, Add, middle, new EpollEvent(EpollEvents.In, 4)));
+
+        Assert.Equal(EpollEvents.None, _px.PollNow(top, EpollEvents.In));
+        Assert.Equal(0, _px.EpollWait(top, new EpollEvent[4], 4, 0));
+    }
+
     /// <summary>Each in-process wakeup of a watched instance is an edge for an edge-triggered watcher, as in Linux.</summary>
     [LinuxFact]
     public void EveryInProcessWakeup_IsAnEdge_ForAnEdgeTriggeredWatcher()

@@ -23,11 +23,14 @@ namespace EventPoll;
 /// one instance may be registered under several descriptors), with the registration's own flags and a tag for its data
 /// (<see cref="KernelDataWords"/>), so the kernel orders, re-polls, edge-triggers and disarms it among the
 /// watcher's OS registrations exactly as it would a nested epoll. The watched instance's in-process readiness reaches
-/// the kernel through its signal eventfd, written while a kernel epoll watches it (<c>_kernelWatchers</c>); a
-/// harvest that reports such a registration checks the watched instance again when its signal is pending, since
-/// the eventfd cannot tell a stale signal from a live one. The registration stays an <see cref="EpItem"/> too, so
-/// loop and path checks, fdinfo and the close paths are the in-process ones. A kernel side made while an instance
-/// is already watched is pushed up to its watchers (<see cref="AdoptKernelWatchers"/>).</para>
+/// the kernel through its signal eventfd: written on every in-process wakeup while a kernel epoll watches it
+/// (<c>_kernelWatchers</c>; one edge per wakeup, as Linux's), raised before the kernel polls it for a watcher's ADD
+/// or MOD, and taken back once stale, at every depth, before any poll of a kernel side that holds it. A harvest
+/// checks each reported registration against the watched instance's own poll, since an eventfd cannot tell a stale
+/// signal from a live one. The registration stays an <see cref="EpItem"/> too, so loop and path checks, fdinfo and
+/// the close paths are the in-process ones. A kernel side made while an instance is already watched is pushed up to
+/// its watchers (<see cref="AdoptKernelWatchers"/>) while it holds nothing, so the moves queue nothing: a move is
+/// no wakeup, and a registration that was queued in-process is queued in the kernel by one write after it.</para>
 /// <para><b>Threads.</b> One thread at a time blocks in the kernel (<see cref="KernelPoller.TryLead"/>); the others
 /// wait in the waiter queue and are woken by in-process events and by the leader leaving. Asynchronous waits are
 /// woken through <see cref="KernelWatcher"/>, one process-wide thread.</para>

@@ -107,7 +107,7 @@ internal sealed partial class Eventpoll
 
     /// <summary>Passes on the kernel's errno with a sentence saying it was the kernel's answer.</summary>
     private static int KernelRefused(int result, int op) => Failure.Of((Errno)(-result),
-        $"the kernel refused EPOLL_CTL_{(EpollOp)op switch { EpollOp.Add => "ADD", EpollOp.Del => "DEL", EpollOp.Mod => "MOD", _ => op.ToString(System.Globalization.CultureInfo.InvariantCulture) }} of the OS descriptor");
+        $"the kernel refused EPOLL_CTL_{(EpollOp)op switch { EpollOp.Add => "ADD", EpollOp.Del => "DEL", EpollOp.Mod => "MOD", _ => op.ToString(CultureInfo.InvariantCulture) }} of the OS descriptor");
 
     /// <summary>Makes the kernel side if there is none and pushes it to the watchers. Called without locks. 0 or <c>-errno</c>.</summary>
     internal int EnsureKernel()

@@ -2,15 +2,20 @@ using Xunit;
 
 namespace EventPoll.Tests.Ported;
 
-/// <summary>Ports of LTP testcases/kernel/syscalls/epoll_ctl/epoll_ctl0[1-7].c, on the C-style <see cref="Posix"/> facade.</summary>
-public sealed class LtpEpollCtlTests : LtpTestBase
+/// <summary>
+/// Ports of LTP testcases/kernel/syscalls/epoll_ctl/epoll_ctl0[1-7].c, on the C-style <see cref="Posix"/> facade. The
+/// cases about the target descriptor run with both kinds of source: table descriptors (<see cref="LtpEpollCtlTests"/>)
+/// and OS descriptors (<see cref="Os.LtpEpollCtlOsTests"/>).
+/// </summary>
+public abstract class LtpEpollCtlCases : LtpTestBase
 {
-    private void Ctl(int epfd, int op, int fd, EpollEvents events, ulong data)
-        => Assert.True(Px.EpollCtl(epfd, op, fd, new EpollEvent(events, data)) == 0, $"epoll_ctl({op}) failed: {Posix.Errno}");
+    private protected void Ctl(int epfd, int op, int fd, EpollEvents events, ulong data)
+        => Assert.True(Ctl(epfd, op, fd, new EpollEvent(events, data)) == 0, $"epoll_ctl({op}) failed: {LastErrno}");
 
 
     // epoll_ctl01: after a write, wait until exactly the expected {fd, events} pairs were reported (no others).
-    private void CheckEpollCtl(int epfd, int[] fd, bool expectOut) => PortedSupport.ExpectPipeEvents(Px, epfd, fd, expectOut);
+    private void CheckEpollCtl(int epfd, int[] fd, bool expectOut)
+        => PortedSupport.ExpectPipeEvents(Px, epfd, fd, expectOut, (f, data) => Write(f, data), (f, buffer) => Read(f, buffer));
 
     [Fact]
     public void Ltp_epoll_ctl01_add_mod_del()
@@ -41,43 +46,27 @@ public sealed class LtpEpollCtlTests : LtpTestBase
     }
 
     /// <summary>
-    /// The EPERM case uses a directory in LTP; here the non-pollable file is a <see cref="MemoryFile"/> (the same
-    /// rule: the target has no poll operation).
+    /// One epoll_ctl02 case on an instance watching fd[0] of <paramref name="fd"/> for EPOLLIN, through
+    /// <paramref name="ctl"/>; <paramref name="notPollable"/> is a target without a poll operation.
     /// </summary>
-    [Theory]
-    [InlineData(Ctl02Case.EBADF_epfd, Errno.EBADF)]
-    [InlineData(Ctl02Case.EPERM_not_pollable, Errno.EPERM)]
-    [InlineData(Ctl02Case.EBADF_fd, Errno.EBADF)]
-    [InlineData(Ctl02Case.EINVAL_op, Errno.EINVAL)]
-    [InlineData(Ctl02Case.EINVAL_fd_is_epfd, Errno.EINVAL)]
-    [InlineData(Ctl02Case.EFAULT_event_null, Errno.EFAULT)]
-    [InlineData(Ctl02Case.ENOENT_del_unregistered, Errno.ENOENT)]
-    [InlineData(Ctl02Case.ENOENT_mod_unregistered, Errno.ENOENT)]
-    [InlineData(Ctl02Case.EEXIST_add_twice, Errno.EEXIST)]
-    public void Ltp_epoll_ctl02(Ctl02Case testCase, Errno expected)
+    private protected static int Ctl02Call(Ctl02Case testCase, int epfd, int[] fd, int notPollable, int badFd, Func<int, int, int, EpollEvent?, int> ctl)
     {
-        int epfd = Px.EpollCreate(2);
-        int[] fd = NewPipe();
         var inEvent = new EpollEvent(EpollEvents.In, (ulong)fd[0]);
         var outEvent = new EpollEvent(EpollEvents.Out, (ulong)fd[1]);
-        Assert.Equal(0, Px.EpollCtl(epfd, Posix.EPOLL_CTL_ADD, fd[0], inEvent));
-        using var regular = new MemoryFile(table: Table);
-
-        int result = testCase switch
+        Assert.Equal(0, ctl(epfd, Posix.EPOLL_CTL_ADD, fd[0], inEvent));
+        return testCase switch
         {
-            Ctl02Case.EBADF_epfd => Px.EpollCtl(-1, Posix.EPOLL_CTL_ADD, fd[1], outEvent),
-            Ctl02Case.EPERM_not_pollable => Px.EpollCtl(epfd, Posix.EPOLL_CTL_ADD, regular.Fd, outEvent),
-            Ctl02Case.EBADF_fd => Px.EpollCtl(epfd, Posix.EPOLL_CTL_ADD, -1, outEvent),
-            Ctl02Case.EINVAL_op => Px.EpollCtl(epfd, -1, fd[1], outEvent),
-            Ctl02Case.EINVAL_fd_is_epfd => Px.EpollCtl(epfd, Posix.EPOLL_CTL_ADD, epfd, outEvent),
-            Ctl02Case.EFAULT_event_null => Px.EpollCtl(epfd, Posix.EPOLL_CTL_ADD, fd[1], null),
-            Ctl02Case.ENOENT_del_unregistered => Px.EpollCtl(epfd, Posix.EPOLL_CTL_DEL, fd[1], outEvent),
-            Ctl02Case.ENOENT_mod_unregistered => Px.EpollCtl(epfd, Posix.EPOLL_CTL_MOD, fd[1], outEvent),
-            Ctl02Case.EEXIST_add_twice => Px.EpollCtl(epfd, Posix.EPOLL_CTL_ADD, fd[0], inEvent),
+            Ctl02Case.EBADF_epfd => ctl(-1, Posix.EPOLL_CTL_ADD, fd[1], outEvent),
+            Ctl02Case.EPERM_not_pollable => ctl(epfd, Posix.EPOLL_CTL_ADD, notPollable, outEvent),
+            Ctl02Case.EBADF_fd => ctl(epfd, Posix.EPOLL_CTL_ADD, badFd, outEvent),
+            Ctl02Case.EINVAL_op => ctl(epfd, -1, fd[1], outEvent),
+            Ctl02Case.EINVAL_fd_is_epfd => ctl(epfd, Posix.EPOLL_CTL_ADD, epfd, outEvent),
+            Ctl02Case.EFAULT_event_null => ctl(epfd, Posix.EPOLL_CTL_ADD, fd[1], null),
+            Ctl02Case.ENOENT_del_unregistered => ctl(epfd, Posix.EPOLL_CTL_DEL, fd[1], outEvent),
+            Ctl02Case.ENOENT_mod_unregistered => ctl(epfd, Posix.EPOLL_CTL_MOD, fd[1], outEvent),
+            Ctl02Case.EEXIST_add_twice => ctl(epfd, Posix.EPOLL_CTL_ADD, fd[0], inEvent),
             _ => throw new ArgumentOutOfRangeException(nameof(testCase)),
         };
-        Assert.Equal(-1, result);
-        Assert.Equal(expected, Posix.Errno);
     }
 
     [Fact]
@@ -98,8 +87,8 @@ public sealed class LtpEpollCtlTests : LtpTestBase
             {
                 if ((i & (1 << j)) != 0) events |= types[j];
             }
-            Assert.True(Px.EpollCtl(epfd, Posix.EPOLL_CTL_MOD, fds[0], new EpollEvent(events, (ulong)fds[0])) == 0,
-                $"EPOLL_CTL_MOD with events={(uint)events:x8} failed: {Posix.Errno}");
+            Assert.True(Ctl(epfd, Posix.EPOLL_CTL_MOD, fds[0], new EpollEvent(events, (ulong)fds[0])) == 0,
+                $"EPOLL_CTL_MOD with events={(uint)events:x8} failed: {LastErrno}");
         }
     }
 
@@ -140,6 +129,48 @@ public sealed class LtpEpollCtlTests : LtpTestBase
         Assert.Equal(Errno.ELOOP, Posix.Errno);
     }
 
+    /// <summary>epoll_ctl06: EPOLL_CTL_ADD of a descriptor of <paramref name="type"/>; its result, and errno on failure.</summary>
+    private protected (int Result, Errno Errno) AddByFdType(LtpFdType type) => AddByFdType(type, out _);
+
+    /// <summary>The same, with the descriptor added.</summary>
+    private protected (int Result, Errno Errno) AddByFdType(LtpFdType type, out int fd)
+    {
+        int efd = Px.EpollCreate1(0); // first, so that it cannot take the number the closed-descriptor case frees
+        fd = OpenFd(type);
+        int result = CtlSource(efd, Posix.EPOLL_CTL_ADD, fd, new EpollEvent(EpollEvents.In, (ulong)fd));
+        Errno errno = result < 0 ? LastErrno : Errno.None;
+        Assert.Equal(0, Px.Close(efd));
+        return (result, errno);
+    }
+}
+
+/// <summary>The epoll_ctl cases with table descriptors, and those about instances only.</summary>
+public sealed class LtpEpollCtlTests : LtpEpollCtlCases
+{
+    /// <summary>
+    /// The EPERM case uses a directory in LTP; here the non-pollable file is a <see cref="MemoryFile"/> (the same
+    /// rule: the target has no poll operation).
+    /// </summary>
+    [Theory]
+    [InlineData(Ctl02Case.EBADF_epfd, Errno.EBADF)]
+    [InlineData(Ctl02Case.EPERM_not_pollable, Errno.EPERM)]
+    [InlineData(Ctl02Case.EBADF_fd, Errno.EBADF)]
+    [InlineData(Ctl02Case.EINVAL_op, Errno.EINVAL)]
+    [InlineData(Ctl02Case.EINVAL_fd_is_epfd, Errno.EINVAL)]
+    [InlineData(Ctl02Case.EFAULT_event_null, Errno.EFAULT)]
+    [InlineData(Ctl02Case.ENOENT_del_unregistered, Errno.ENOENT)]
+    [InlineData(Ctl02Case.ENOENT_mod_unregistered, Errno.ENOENT)]
+    [InlineData(Ctl02Case.EEXIST_add_twice, Errno.EEXIST)]
+    public void Ltp_epoll_ctl02(Ctl02Case testCase, Errno expected)
+    {
+        int epfd = Px.EpollCreate(2);
+        int[] fd = NewPipe();
+        using var regular = new MemoryFile(table: Table);
+        int result = Ctl02Call(testCase, epfd, fd, regular.Fd, -1, Px.EpollCtl);
+        Assert.Equal(-1, result);
+        Assert.Equal(expected, Posix.Errno);
+    }
+
     /// <summary>
     /// LTP iterates over every fd type it knows. Mapped here: regular file (MemoryFile; the same EPERM rule as
     /// LTP's file, dir, /dev/zero, /proc maps and memfd), a descriptor that names no usable file (LTP's O_PATH /
@@ -157,19 +188,16 @@ public sealed class LtpEpollCtlTests : LtpTestBase
     [InlineData(LtpFdType.TimerFd, Errno.None)]
     public void Ltp_epoll_ctl06_add_by_fd_type(LtpFdType type, Errno expected)
     {
-        int efd = Px.EpollCreate1(0); // first, so that it cannot take the number the closed-descriptor case frees
-        int fd = OpenFd(type);
-        int result = Px.EpollCtl(efd, Posix.EPOLL_CTL_ADD, fd, new EpollEvent(EpollEvents.In, (ulong)fd));
+        (int result, Errno errno) = AddByFdType(type);
         if (expected == Errno.None)
         {
-            Assert.True(result == 0, $"epoll_ctl on {type} failed: {Posix.Errno}");
+            Assert.True(result == 0, $"epoll_ctl on {type} failed: {errno}");
         }
         else
         {
             Assert.Equal(-1, result);
-            Assert.Equal(expected, Posix.Errno);
+            Assert.Equal(expected, errno);
         }
-        Assert.Equal(0, Px.Close(efd));
     }
 
     [Fact]

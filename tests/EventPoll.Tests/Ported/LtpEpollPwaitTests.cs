@@ -9,9 +9,10 @@ namespace EventPoll.Tests.Ported;
 /// <see cref="Posix.EpollWait(int, Span{EpollEvent}, int, int, CancellationToken)"/> (millisecond timeout); the
 /// "pwait2" variant takes a <see cref="TimeSpan"/> (<see cref="Posix.EpollPwait2"/>, or
 /// <see cref="Epoll.Wait(Span{EpollEvent}, TimeSpan, CancellationToken)"/> where a signal is needed). A signal is a
-/// cancellation; a signal blocked by the sigmask is one the wait does not observe.
+/// cancellation; a signal blocked by the sigmask is one the wait does not observe. The cases run with both kinds of
+/// source: table descriptors (<see cref="LtpEpollPwaitTests"/>) and OS descriptors (<see cref="Os.LtpEpollPwaitOsTests"/>).
 /// </summary>
-public sealed class LtpEpollPwaitTests : LtpTestBase
+public abstract class LtpEpollPwaitCases : LtpTestBase
 {
     public enum Variant
     {
@@ -22,10 +23,9 @@ public sealed class LtpEpollPwaitTests : LtpTestBase
     /// <summary>An instance watching the first end of a new socket pair for EPOLLIN.</summary>
     private (Epoll Ep, int Efd, int[] Sfd) SetupSocketInstance()
     {
-        var sfd = new int[2];
-        Assert.Equal(0, Px.SocketPair(Posix.AF_UNIX, Posix.SOCK_STREAM, 0, sfd));
+        int[] sfd = NewSocketPair();
         var ep = new Epoll(Table);
-        Assert.Equal(0, Px.EpollCtl(ep.Fd, Posix.EPOLL_CTL_ADD, sfd[0], new EpollEvent(EpollEvents.In, 0)));
+        Assert.True(Ctl(ep.Fd, Posix.EPOLL_CTL_ADD, sfd[0], new EpollEvent(EpollEvents.In, 0)) == 0, $"epoll_ctl failed: {LastErrno}");
         return (ep, ep.Fd, sfd);
     }
 
@@ -63,10 +63,10 @@ public sealed class LtpEpollPwaitTests : LtpTestBase
         Task<(int, Errno)> waiter = RunThread(() => DoEpollPwait(variant, ep, CancellationToken.None));
         await WaitUntilBlocked(EngineOf(Table, efd), 1, waiter);
         await signal.CancelAsync(); // SIGUSR1, masked
-        Assert.Equal(1, Px.Write(sfd[1], "w"u8));
+        Assert.Equal(1, Write(sfd[1], "w"u8));
         (int result, _) = await waiter.WaitAsync(Generous);
         Assert.Equal(1, result);
-        Assert.Equal(1, Px.Read(sfd[0], new byte[1]));
+        Assert.Equal(1, Read(sfd[0], new byte[1]));
     }
 
     [Theory]
@@ -90,7 +90,7 @@ public sealed class LtpEpollPwaitTests : LtpTestBase
     public void Ltp_epoll_pwait02_ready_socket(Variant variant)
     {
         (_, int efd, int[] sfd) = SetupSocketInstance();
-        Assert.Equal(1, Px.Write(sfd[1], "w"u8));
+        Assert.Equal(1, Write(sfd[1], "w"u8));
         var e = new EpollEvent[1];
         int result = variant == Variant.Pwait ? Px.EpollWait(efd, e, 1, -1) : Px.EpollPwait2(efd, e, 1, null);
         Assert.Equal(1, result);
@@ -126,11 +126,38 @@ public sealed class LtpEpollPwaitTests : LtpTestBase
     {
         Assert.NotEmpty(description);
         (_, int efd, int[] sfd) = SetupSocketInstance();
-        Assert.Equal(1, Px.Write(sfd[1], "w"u8));
+        Assert.Equal(1, Write(sfd[1], "w"u8));
         Assert.Equal(-1, Px.EpollPwait2(efd, new EpollEvent[1], 1, TimeSpan.FromTicks(ticks)));
         Assert.Equal(Errno.EINVAL, Posix.Errno);
     }
 
+    /// <summary>epoll_pwait06: an instance watching a descriptor of <paramref name="type"/> for EPOLLIN; every small timeout returns.</summary>
+    private protected void SmallTimeoutsReturn(Variant variant, LtpFdType type)
+    {
+        int efd = Px.EpollCreate1(0);
+        int fd = OpenFd(type);
+        Assert.True(Ctl(efd, Posix.EPOLL_CTL_ADD, fd, new EpollEvent(EpollEvents.In, 0)) == 0, $"epoll_ctl failed: {LastErrno}");
+        var e = new EpollEvent[1];
+        long nanoseconds = 1_000_000_000;
+        do
+        {
+            nanoseconds /= 10;
+            var clock = Stopwatch.StartNew();
+            int result = variant == Variant.Pwait
+                ? Px.EpollWait(efd, e, 1, (int)((nanoseconds + 999_999) / 1_000_000)) // timespec rounded up to ms
+                : Px.EpollPwait2(efd, e, 1, TimeSpan.FromTicks((nanoseconds + 99) / 100)); // ns rounded up to a tick
+            clock.Stop();
+            Assert.True(result >= 0, $"{nanoseconds} ns: failed with {Posix.Errno}");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"{nanoseconds} ns: took {clock.Elapsed.TotalMilliseconds} ms (alarm)");
+        }
+        while (nanoseconds != 0);
+        Assert.True(Ctl(efd, Posix.EPOLL_CTL_DEL, fd, null) == 0, $"epoll_ctl failed: {LastErrno}");
+    }
+}
+
+/// <summary>The epoll_pwait cases with table descriptors.</summary>
+public sealed class LtpEpollPwaitTests : LtpEpollPwaitCases
+{
     /// <summary>
     /// Timeouts of 100 ms, 10 ms, ... 1 ns and 0 must all return (LTP guards each with alarm(1): a timeout
     /// misread as infinite). Per pollable fd type the library has.
@@ -148,25 +175,5 @@ public sealed class LtpEpollPwaitTests : LtpTestBase
     [InlineData(Variant.Pwait2, LtpFdType.Epoll)]
     [InlineData(Variant.Pwait2, LtpFdType.EventFd)]
     [InlineData(Variant.Pwait2, LtpFdType.TimerFd)]
-    public void Ltp_epoll_pwait06_small_timeouts_return(Variant variant, LtpFdType type)
-    {
-        int efd = Px.EpollCreate1(0);
-        int fd = OpenFd(type);
-        Assert.Equal(0, Px.EpollCtl(efd, Posix.EPOLL_CTL_ADD, fd, new EpollEvent(EpollEvents.In, 0)));
-        var e = new EpollEvent[1];
-        long nanoseconds = 1_000_000_000;
-        do
-        {
-            nanoseconds /= 10;
-            var clock = Stopwatch.StartNew();
-            int result = variant == Variant.Pwait
-                ? Px.EpollWait(efd, e, 1, (int)((nanoseconds + 999_999) / 1_000_000)) // timespec rounded up to ms
-                : Px.EpollPwait2(efd, e, 1, TimeSpan.FromTicks((nanoseconds + 99) / 100)); // ns rounded up to a tick
-            clock.Stop();
-            Assert.True(result >= 0, $"{nanoseconds} ns: failed with {Posix.Errno}");
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"{nanoseconds} ns: took {clock.Elapsed.TotalMilliseconds} ms (alarm)");
-        }
-        while (nanoseconds != 0);
-        Assert.Equal(0, Px.EpollCtl(efd, Posix.EPOLL_CTL_DEL, fd, null));
-    }
+    public void Ltp_epoll_pwait06_small_timeouts_return(Variant variant, LtpFdType type) => SmallTimeoutsReturn(variant, type);
 }

@@ -52,6 +52,7 @@ public abstract class LtpTestBase : IDisposable
     {
         foreach (int fd in fds)
         {
+            Assert.True(fd >= 0, $"creating an OS descriptor failed: {(Errno)(-fd)}");
             Assert.Null(EventPoll.Tests.Support.EngineAccess.FileAt(Table, fd)); // one number names one descriptor in these tests
             _osFds.Add(fd);
         }
@@ -76,6 +77,10 @@ public abstract class LtpTestBase : IDisposable
     /// <summary>epoll_ctl of a source (an OS descriptor through <see cref="Posix.EpollCtlOs"/>) or of a table descriptor.</summary>
     private protected int Ctl(int epfd, int op, int fd, EpollEvent? ev)
         => (int)InTable(IsOs(fd) ? Px.EpollCtlOs(epfd, op, fd, ev) : Px.EpollCtl(epfd, op, fd, ev));
+
+    /// <summary>epoll_ctl of a target of the kind under test, also one the test does not hold (a bad number): <see cref="Posix.EpollCtlOs"/> when <see cref="OsSources"/>.</summary>
+    private protected int CtlSource(int epfd, int op, int fd, EpollEvent? ev)
+        => (int)InTable(OsSources ? Px.EpollCtlOs(epfd, op, fd, ev) : Px.EpollCtl(epfd, op, fd, ev));
 
     private protected long Write(int fd, ReadOnlySpan<byte> data) => IsOs(fd) ? Os(LinuxSyscalls.Write(fd, data)) : InTable(Px.Write(fd, data));
 
@@ -109,9 +114,36 @@ public abstract class LtpTestBase : IDisposable
         return fd;
     }
 
+    /// <summary>
+    /// An OS descriptor of a regular file (a deleted temporary file): the kernel's EPERM target. Owned by the test
+    /// (a dup of the handle's descriptor), closed at <see cref="Dispose"/>.
+    /// </summary>
+    private protected int NewOsRegularFile()
+    {
+        string path = Path.GetTempFileName();
+        try
+        {
+            using Microsoft.Win32.SafeHandles.SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
+            int fd = LinuxSyscalls.Dup((int)handle.DangerousGetHandle());
+            Assert.True(fd >= 0, $"dup failed: {(Errno)(-fd)}");
+            return TrackOs([fd])[0];
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>
+    /// An OS number that names no open file: above any RLIMIT_NOFILE the kernel allows (fs.nr_open is at most
+    /// 2^30 - 64), so no other test can open it meanwhile (a closed number could be reused by a parallel test).
+    /// </summary>
+    private protected const int OsNumberNamingNothing = int.MaxValue;
+
     /// <summary>Opens a descriptor of <paramref name="type"/> (LTP's tst_fd kinds that have an equivalent here).</summary>
     private protected int OpenFd(LtpFdType type)
     {
+        if (OsSources) return OpenOsFd(type);
         var pair = new int[2];
         int fd = type switch
         {
@@ -133,6 +165,25 @@ public abstract class LtpTestBase : IDisposable
             Assert.Equal(0, Px.Close(open));
             return open; // a number that names no open file
         }
+    }
+
+    /// <summary>The OS descriptor of <paramref name="type"/> (the instance kind has none: it is always a table descriptor).</summary>
+    private int OpenOsFd(LtpFdType type)
+    {
+        const int flags = Posix.O_NONBLOCK | Posix.O_CLOEXEC; // EFD_ and TFD_NONBLOCK / CLOEXEC have the O_ values
+        int fd = type switch
+        {
+            LtpFdType.RegularFile => NewOsRegularFile(),
+            LtpFdType.ClosedDescriptor => OsNumberNamingNothing,
+            LtpFdType.PipeRead => NewPipe()[0],
+            LtpFdType.PipeWrite => NewPipe()[1],
+            LtpFdType.UnixSocket => NewSocketPair()[0],
+            LtpFdType.EventFd => TrackOs([LinuxSyscalls.EventFd(0, flags)])[0],
+            LtpFdType.TimerFd => TrackOs([LinuxSyscalls.TimerFdCreate(Posix.CLOCK_MONOTONIC, flags)])[0],
+            _ => throw new ArgumentOutOfRangeException(nameof(type), type, "no OS source of this kind"),
+        };
+        Assert.True(fd >= 0, $"opening an OS {type} failed: {(Errno)(-fd)}");
+        return fd;
     }
 }
 

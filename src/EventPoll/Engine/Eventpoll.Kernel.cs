@@ -264,7 +264,7 @@ internal sealed partial class Eventpoll
     {
         RetractWatchedStaleSignals(); // nor may a stale signal below show readiness Linux would not find
         if (PollInProcess() != EpollEvents.None) _kernel!.Signal();
-        else if (_kernel is { Signalled: true, HasLeader: false } k) k.Drain();
+        else if (_kernel is { Signalled: true, HasLeader: false } k) TakeBackSignal(k);
     }
 
     /// <summary>
@@ -274,8 +274,7 @@ internal sealed partial class Eventpoll
     private void RetractStaleSignal(KernelPoller k)
     {
         if (!k.Signalled || k.HasLeader || Volatile.Read(ref _kernelWatchers) == 0 || EventsAvailable) return;
-        k.Drain();
-        SignalIfInProcessReady();
+        TakeBackSignal(k);
     }
 
     /// <summary>
@@ -286,8 +285,7 @@ internal sealed partial class Eventpoll
     private void RetractSignalBeforeKernelWait(KernelPoller k, bool leading)
     {
         if (!k.Signalled || (k.HasLeader && !leading) || EventsAvailable) return;
-        k.Drain();
-        SignalIfInProcessReady();
+        TakeBackSignal(k);
     }
 
     /// <summary>
@@ -297,11 +295,7 @@ internal sealed partial class Eventpoll
     /// </summary>
     private bool KernelReadable(KernelPoller k)
     {
-        if (k.Signalled && !k.HasLeader)
-        {
-            k.Drain();
-            SignalIfInProcessReady();
-        }
+        if (k.Signalled && !k.HasLeader) TakeBackSignal(k);
         RetractWatchedStaleSignals();
         return k.PollReadable();
     }
@@ -327,6 +321,15 @@ internal sealed partial class Eventpoll
     {
         RetractWatchedStaleSignals();
         if (Volatile.Read(ref _kernel) is not { Signalled: true, HasLeader: false } k || PollInProcess() != EpollEvents.None) return;
+        TakeBackSignal(k);
+    }
+
+    /// <summary>
+    /// Takes a pending signal back (the eventfd read to 0), then signals again if in-process items were queued
+    /// meanwhile: a wakeup that saw the signal pending wrote nothing, so the re-check is what keeps it from being lost.
+    /// </summary>
+    private void TakeBackSignal(KernelPoller k)
+    {
         k.Drain();
         SignalIfInProcessReady();
     }

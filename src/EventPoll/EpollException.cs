@@ -67,6 +67,9 @@ public sealed class EpollException : IOException
         Errno.ENOTSOCK => "the descriptor is not a socket",
         Errno.ECONNRESET => "the peer closed the connection with unread data",
         Errno.ENOTCONN => "the socket is not connected",
+        Errno.EACCES => "permission denied",
+        Errno.EADDRINUSE => "the address is already in use",
+        Errno.EADDRNOTAVAIL => "the address is not available on this machine",
         _ => "the operation failed",
     };
 }

@@ -20,6 +20,8 @@ public enum Errno
     ENOMEM = 12,
     /// <summary>Bad address.</summary>
     EFAULT = 14,
+    /// <summary>Permission denied (a port below 1024 without the capability to bind it).</summary>
+    EACCES = 13,
     /// <summary>dup2 onto a number another call has reserved but not yet filled.</summary>
     EBUSY = 16,
     /// <summary>Already registered.</summary>
@@ -40,6 +42,10 @@ public enum Errno
     ENOTSOCK = 88,
     /// <summary>Operation not supported.</summary>
     EOPNOTSUPP = 95,
+    /// <summary>The address is in use (another socket listens on it without SO_REUSEPORT).</summary>
+    EADDRINUSE = 98,
+    /// <summary>The address is not one of this machine's.</summary>
+    EADDRNOTAVAIL = 99,
     /// <summary>Connection reset by peer.</summary>
     ECONNRESET = 104,
     /// <summary>Transport endpoint is not connected.</summary>

@@ -31,6 +31,9 @@ public sealed class Epoll : FileHandle
     // Null only in a handle whose constructor threw (EMFILE), which its finalizer still disposes.
     private readonly Eventpoll? _instance;
 
+    /// <summary>The engine instance behind this handle, for the library's own loops (the reactor) to call without the handle's checks.</summary>
+    internal Eventpoll Instance => _instance!;
+
     /// <summary>Creates an instance in <paramref name="table"/> (default: <see cref="DescriptorTable.Default"/>), charging its watches to <paramref name="account"/> (default: <see cref="WatchAccount.Default"/>).</summary>
     public Epoll(DescriptorTable? table = null, WatchAccount? account = null)
         : this(table ?? DescriptorTable.Default, new Eventpoll(account ?? WatchAccount.Default)) { }

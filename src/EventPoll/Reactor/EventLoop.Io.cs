@@ -1,0 +1,346 @@
+using EventPoll.Interop;
+
+namespace EventPoll.Reactor;
+
+/// <summary>
+/// The connection path: accept, receive, send, close. Connections are registered edge-triggered for input and
+/// read-hangup (nginx's choice: one registration for the connection's life and no re-arming). A receive shorter than
+/// the buffer means the socket was drained, since any later byte raises a new edge, so a request costs one recv,
+/// not a recv plus an EAGAIN. EPOLLOUT is added only the first time a send would block, and then kept.
+/// </summary>
+public sealed partial class EventLoop
+{
+    private const EpollEvents ConnectionEvents = EpollEvents.In | EpollEvents.RdHup | EpollEvents.EdgeTriggered;
+    private const int AcceptsPerEvent = 32; // then back to the wait, so one busy listener cannot starve the connections
+
+    private void AcceptReady()
+    {
+        for (int i = 0; i < AcceptsPerEvent && _listener >= 0; i++)
+        {
+            int fd = SocketCalls.Accept(_listener);
+            if (fd < 0) return; // EAGAIN (another loop took it, or none left), or a transient error: the listener stays registered
+            Connection connection = _connections.Take(fd);
+            _headerTimers.Arm(connection, _now);
+            if (!Opened(connection)) continue;
+            // With TCP_DEFER_ACCEPT the request is usually there already: read it before registering, so a one-request
+            // connection is answered and closed without ever entering the epoll set.
+            if (_options.DeferAccept) Receive(connection, untilDrained: false);
+            if (connection.IsOpen && !connection.Registered) Register(connection);
+        }
+    }
+
+    private void Register(Connection connection)
+    {
+        EpollEvents events = ConnectionEvents | (connection.Pending is null ? EpollEvents.None : EpollEvents.Out);
+        int r = _instance.CtlOs((int)EpollOp.Add, connection.Fd, (uint)events, ConnectionTable.Word(connection));
+        if (r < 0)
+        {
+            CloseNow(connection, CloseReason.Failed); // ENOMEM or ENOSPC (max_user_watches): the connection cannot be served
+            return;
+        }
+        connection.Registered = true;
+        connection.WatchesOutput = connection.Pending is not null;
+    }
+
+    /// <summary>
+    /// Reads until the socket is drained (a short read, or EAGAIN; to the end of stream when <paramref name="untilDrained"/>,
+    /// as after a hangup no further edge comes), handing the bytes to the handler as they come.
+    /// </summary>
+    private void Receive(Connection connection, bool untilDrained)
+    {
+        while (connection.IsOpen)
+        {
+            if (connection.Pending is not null)
+            {
+                connection.ReadDeferred = true; // the peer is not taking our output: stop reading until it does
+                return;
+            }
+            bool owned = connection.Input is not null;
+            Span<byte> target = owned ? connection.Input.AsSpan(connection.InputLength) : _receive;
+            if (target.IsEmpty)
+            {
+                CloseNow(connection, CloseReason.InputTooLong); // the handler let a partial request pass its limit
+                return;
+            }
+            int n = SocketCalls.Receive(connection.Fd, target);
+            if (n > 0)
+            {
+                ReadOnlySpan<byte> received = owned ? connection.Input.AsSpan(0, connection.InputLength + n) : _receive.AsSpan(0, n);
+                Deliver(connection, received, owned);
+                if (n < target.Length && !untilDrained) break;
+                continue;
+            }
+            if (n == 0)
+            {
+                // End of stream: what arrived before it was answered above; finish sending, then close.
+                if (connection.Pending is null) CloseNow(connection, CloseReason.PeerClosed);
+                else MarkCloseWhenFlushed(connection, CloseReason.PeerClosed);
+                return;
+            }
+            if (n == -(int)Errno.EAGAIN) break;
+            if (n == -(int)Errno.EINTR) continue;
+            CloseNow(connection, CloseReason.Failed); // ECONNRESET and the like
+            return;
+        }
+        if (connection.IsOpen) AfterInput(connection);
+    }
+
+    /// <summary>Hands <paramref name="received"/> to the handler, sends its answer, and keeps what it did not consume.</summary>
+    private void Deliver(Connection connection, ReadOnlySpan<byte> received, bool owned)
+    {
+        int consumed;
+        try
+        {
+            consumed = _handler.OnReceived(connection, received);
+        }
+        catch (Exception ex)
+        {
+            Report(ex);
+            CloseNow(connection, CloseReason.Aborted);
+            return;
+        }
+        if ((uint)consumed > (uint)received.Length)
+        {
+            Report(new InvalidOperationException($"the handler consumed {consumed} of {received.Length} bytes"));
+            CloseNow(connection, CloseReason.Aborted);
+            return;
+        }
+        if (consumed > 0) connection.HasConsumed = true;
+        FlushSendBuffer();
+        if (!connection.IsOpen) return;
+        KeepUnconsumed(connection, received[consumed..], owned);
+    }
+
+    /// <summary>Keeps <paramref name="rest"/> at the start of the connection's input buffer (renting or returning one as needed).</summary>
+    private void KeepUnconsumed(Connection connection, ReadOnlySpan<byte> rest, bool owned)
+    {
+        if (rest.IsEmpty)
+        {
+            if (owned) ReturnInput(connection);
+            return;
+        }
+        if (rest.Length > _inputBuffers.Size)
+        {
+            CloseNow(connection, CloseReason.InputTooLong);
+            return;
+        }
+        connection.Input ??= _inputBuffers.Rent();
+        rest.CopyTo(connection.Input); // overlapping moves (owned) are safe: CopyTo handles overlap
+        connection.InputLength = rest.Length;
+    }
+
+    private void ReturnInput(Connection connection)
+    {
+        if (connection.Input is null) return;
+        _inputBuffers.Return(connection.Input);
+        connection.Input = null;
+        connection.InputLength = 0;
+    }
+
+    /// <summary>After a round of input: the stop's "close when idle", and the timer that now applies.</summary>
+    private void AfterInput(Connection connection)
+    {
+        if (_stopping && IsIdle(connection))
+        {
+            CloseAfterFlush(connection, CloseReason.Stopped);
+            return;
+        }
+        // A partial request keeps the deadline its first byte started (slowloris gets no extension per byte); a
+        // connection between requests gets a fresh idle deadline; one that never sent a request stays on the header one.
+        if (connection.InputLength > 0 || !connection.HasConsumed)
+        {
+            if (connection.TimerList != _headerTimers) _headerTimers.Arm(connection, _now);
+        }
+        else
+        {
+            _idleTimers.Arm(connection, _now);
+        }
+    }
+
+    /// <summary>Between requests: no partial input and no output owed.</summary>
+    private bool IsIdle(Connection connection) => connection.InputLength == 0 && connection.Pending is null && _sendOwner != connection;
+
+    internal void Append(Connection connection, ReadOnlySpan<byte> data)
+    {
+        if (!connection.IsOpen || data.IsEmpty) return;
+        if (connection.Pending is not null)
+        {
+            AppendPending(connection, data); // already blocked: keep the order
+            return;
+        }
+        if (_sendOwner is not null && _sendOwner != connection) FlushSendBuffer();
+        if (data.Length > _send.Length - _sendLength)
+        {
+            FlushSendBuffer();
+            if (!connection.IsOpen) return;
+            if (data.Length > _send.Length)
+            {
+                SendOrKeep(connection, data);
+                return;
+            }
+        }
+        data.CopyTo(_send.AsSpan(_sendLength));
+        _sendLength += data.Length;
+        _sendOwner = connection;
+    }
+
+    /// <summary>Sends what the handler wrote for the connection that owns the send buffer.</summary>
+    private void FlushSendBuffer()
+    {
+        Connection? owner = _sendOwner;
+        if (owner is null) return;
+        int length = _sendLength;
+        _sendOwner = null;
+        _sendLength = 0;
+        SendOrKeep(owner, _send.AsSpan(0, length));
+        if (owner.IsOpen && owner.CloseWhenFlushed && owner.Pending is null) CloseNow(owner, owner.CloseReasonWhenFlushed);
+    }
+
+    /// <summary>One send; what the socket does not take waits in the connection's pending buffer for EPOLLOUT.</summary>
+    private void SendOrKeep(Connection connection, ReadOnlySpan<byte> data)
+    {
+        int sent = SocketCalls.Send(connection.Fd, data);
+        while (sent == -(int)Errno.EINTR) sent = SocketCalls.Send(connection.Fd, data);
+        if (sent == data.Length) return;
+        if (sent < 0 && sent != -(int)Errno.EAGAIN)
+        {
+            CloseNow(connection, CloseReason.Failed); // EPIPE, ECONNRESET: the peer is gone
+            return;
+        }
+        AppendPending(connection, data[Math.Max(sent, 0)..]);
+        WatchOutput(connection);
+    }
+
+    private void AppendPending(Connection connection, ReadOnlySpan<byte> data)
+    {
+        byte[]? pending = connection.Pending;
+        if (pending is null)
+        {
+            pending = connection.Pending = data.Length <= _outputBuffers.Size ? _outputBuffers.Rent() : new byte[data.Length];
+            connection.PendingStart = connection.PendingEnd = 0;
+        }
+        else if (pending.Length - connection.PendingEnd < data.Length)
+        {
+            // Compact, and grow past the pool's size if that is not enough (a handler writing faster than the peer reads).
+            int held = connection.PendingEnd - connection.PendingStart;
+            byte[] target = held + data.Length <= pending.Length ? pending : new byte[Math.Max(pending.Length * 2, held + data.Length)];
+            pending.AsSpan(connection.PendingStart, held).CopyTo(target);
+            if (target != pending) ReturnOutput(pending);
+            connection.Pending = pending = target;
+            connection.PendingStart = 0;
+            connection.PendingEnd = held;
+        }
+        data.CopyTo(pending.AsSpan(connection.PendingEnd));
+        connection.PendingEnd += data.Length;
+    }
+
+    private void WatchOutput(Connection connection)
+    {
+        if (!connection.IsOpen || connection.WatchesOutput || !connection.Registered) return; // Register adds it for a new one
+        int r = _instance.CtlOs((int)EpollOp.Mod, connection.Fd, (uint)(ConnectionEvents | EpollEvents.Out), ConnectionTable.Word(connection));
+        if (r < 0) CloseNow(connection, CloseReason.Failed);
+        else connection.WatchesOutput = true;
+    }
+
+    /// <summary>EPOLLOUT: sends the pending output; once it is all gone, reads what waited, or closes if asked to.</summary>
+    private void FlushPending(Connection connection)
+    {
+        byte[] pending = connection.Pending!;
+        while (connection.PendingStart < connection.PendingEnd)
+        {
+            int sent = SocketCalls.Send(connection.Fd, pending.AsSpan(connection.PendingStart, connection.PendingEnd - connection.PendingStart));
+            if (sent == -(int)Errno.EINTR) continue;
+            if (sent == -(int)Errno.EAGAIN) return;
+            if (sent < 0)
+            {
+                CloseNow(connection, CloseReason.Failed);
+                return;
+            }
+            connection.PendingStart += sent;
+        }
+        ReturnOutput(pending);
+        connection.Pending = null;
+        if (connection.CloseWhenFlushed)
+        {
+            CloseNow(connection, connection.CloseReasonWhenFlushed);
+            return;
+        }
+        if (connection.ReadDeferred)
+        {
+            connection.ReadDeferred = false;
+            Receive(connection, untilDrained: true); // no edge will come for bytes that arrived while we were not reading
+        }
+        else
+        {
+            AfterInput(connection);
+        }
+    }
+
+    private void ReturnOutput(byte[] buffer)
+    {
+        if (buffer.Length == _outputBuffers.Size) _outputBuffers.Return(buffer);
+    }
+
+    internal void CloseAfterFlush(Connection connection) => CloseAfterFlush(connection, CloseReason.Closed);
+
+    private void CloseAfterFlush(Connection connection, CloseReason reason)
+    {
+        if (!connection.IsOpen) return;
+        if (connection.Pending is null && _sendOwner != connection) CloseNow(connection, reason);
+        else MarkCloseWhenFlushed(connection, reason);
+    }
+
+    private static void MarkCloseWhenFlushed(Connection connection, CloseReason reason)
+    {
+        connection.CloseWhenFlushed = true;
+        connection.CloseReasonWhenFlushed = reason;
+    }
+
+    /// <summary>
+    /// Closes the descriptor (which also ends its kernel registration: the reactor never duplicates it), frees the
+    /// buffers and the slot, and tells the handler. Events already queued for it resolve to nothing (a new generation).
+    /// </summary>
+    internal void CloseNow(Connection connection, CloseReason reason)
+    {
+        if (!connection.IsOpen) return;
+        if (_sendOwner == connection)
+        {
+            _sendOwner = null;
+            _sendLength = 0;
+        }
+        connection.TimerList?.Remove(connection);
+        SocketCalls.Close(connection.Fd);
+        connection.Fd = -1;
+        ReturnInput(connection);
+        if (connection.Pending is byte[] pending)
+        {
+            ReturnOutput(pending);
+            connection.Pending = null;
+        }
+        _connections.Return(connection);
+        try
+        {
+            _handler.OnClosed(connection, reason);
+        }
+        catch (Exception ex)
+        {
+            Report(ex);
+        }
+    }
+
+    /// <summary>Tells the handler of a new connection; a throw is reported and aborts the connection. False when it threw.</summary>
+    private bool Opened(Connection connection)
+    {
+        try
+        {
+            _handler.OnOpened(connection);
+            return true;
+        }
+        catch (Exception ex)
+        {
+            Report(ex);
+            CloseNow(connection, CloseReason.Aborted);
+            return false;
+        }
+    }
+}

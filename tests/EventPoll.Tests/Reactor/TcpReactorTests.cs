@@ -168,4 +168,37 @@ public class TcpReactorTests
         Assert.Equal(new[] { CloseReason.Stopped, CloseReason.Stopped }, new[] { events.NextClose(), events.NextClose() });
         Assert.Throws<SocketException>(() => Connect(reactor)); // nothing listens any more
     }
+
+    [LinuxFact]
+    public void Requests_in_steady_state_allocate_nothing_on_the_loop_thread()
+    {
+        var (reactor, _) = Start(new ReactorOptions { Loops = 1 });
+        using (reactor)
+        using (Socket s = Connect(reactor))
+        {
+            byte[] request = "ping\n"u8.ToArray();
+            var reply = new byte[8];
+            void Exchange(int count)
+            {
+                for (int i = 0; i < count; i++)
+                {
+                    s.Send(request);
+                    for (int have = 0; have < reply.Length;) have += s.Receive(reply, have, reply.Length - have, SocketFlags.None);
+                }
+            }
+            Exchange(5_000); // warm-up: the loop's first requests compile its methods and fill its pools
+            long before = AllocatedOnLoopThread(reactor.Loops[0]);
+            Exchange(20_000);
+            long after = AllocatedOnLoopThread(reactor.Loops[0]);
+            Assert.Equal(0, after - before);
+        }
+    }
+
+    private static long AllocatedOnLoopThread(EventLoop loop)
+    {
+        var read = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        loop.Post(state => ((TaskCompletionSource<long>)state!).SetResult(GC.GetAllocatedBytesForCurrentThread()), read);
+        Assert.True(read.Task.Wait(TimeSpan.FromSeconds(10)), "the posted read did not run within 10 s");
+        return read.Task.Result;
+    }
 }

@@ -89,6 +89,16 @@ internal static unsafe partial class LinuxSyscalls
 
     internal static int TimerFdCreate(int clockId, int flags) => Result(NativeTimerFdCreate(clockId, flags));
 
+    /// <summary>timerfd_settime(fd, 0, {0, <paramref name="initial"/>}, NULL): a one-shot relative expiry (0 disarms).</summary>
+    internal static int TimerFdSetTime(int fd, TimeSpan initial)
+    {
+        long* spec = stackalloc long[4]; // struct itimerspec: it_interval {sec, nsec}, it_value {sec, nsec}
+        spec[0] = spec[1] = 0;
+        spec[2] = initial.Ticks / TimeSpan.TicksPerSecond;
+        spec[3] = initial.Ticks % TimeSpan.TicksPerSecond * 100;
+        return Result(NativeTimerFdSetTime(fd, 0, spec, null));
+    }
+
     internal static int Dup(int fd) => Result(NativeDup(fd));
 
     internal static int Dup2(int oldFd, int newFd) => Result(NativeDup2(oldFd, newFd));
@@ -229,6 +239,9 @@ internal static unsafe partial class LinuxSyscalls
 
     [LibraryImport(Libc, EntryPoint = "timerfd_create", SetLastError = true)]
     private static partial int NativeTimerFdCreate(int clockid, int flags);
+
+    [LibraryImport(Libc, EntryPoint = "timerfd_settime", SetLastError = true)]
+    private static partial int NativeTimerFdSetTime(int fd, int flags, long* newValue, long* oldValue);
 
     [LibraryImport(Libc, EntryPoint = "dup", SetLastError = true)]
     private static partial int NativeDup(int oldfd);

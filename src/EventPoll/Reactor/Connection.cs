@@ -25,6 +25,18 @@ public sealed class Connection
     /// <summary>Free for the handler's per-connection state (parser state, say); 0 when the connection opens.</summary>
     public long State { get; set; }
 
+    /// <summary>Free for the handler's per-connection object (a parser, say; pool them per loop to allocate nothing); null when the connection opens.</summary>
+    public object? Context { get; set; }
+
+    /// <summary>
+    /// A span of at least <paramref name="sizeHint"/> bytes (at most 64 KiB) to write output into without a copy;
+    /// commit with <see cref="Advance"/> before any other write. Bytes written past what was committed are not sent.
+    /// </summary>
+    public Span<byte> GetSpan(int sizeHint) => Loop.GetSpan(this, sizeHint);
+
+    /// <summary>Commits <paramref name="count"/> bytes of the span <see cref="GetSpan"/> gave, to be sent in order.</summary>
+    public void Advance(int count) => Loop.Advance(this, count);
+
     /// <summary>Queues <paramref name="data"/> to be sent, in order after what was written before. Ignored once closed.</summary>
     public void Write(ReadOnlySpan<byte> data) => Loop.Append(this, data);
 
@@ -67,6 +79,12 @@ public sealed class Connection
     internal bool CloseWhenFlushed;
     internal CloseReason CloseReasonWhenFlushed;
 
+    /// <summary>The handler closed with received bytes left unread: linger before closing (see EventLoop.Close.cs).</summary>
+    internal bool LingerOnClose;
+
+    /// <summary>Shut down for sending; input is read and dropped until the peer's end of stream or the linger timeout.</summary>
+    internal bool Lingering;
+
     /// <summary>Whether the handler has consumed any bytes (until then the header timeout applies).</summary>
     internal bool HasConsumed;
 
@@ -81,10 +99,13 @@ public sealed class Connection
     {
         Fd = fd;
         State = 0;
+        Context = null;
         Registered = false;
         WatchesOutput = false;
         ReadDeferred = false;
         CloseWhenFlushed = false;
+        LingerOnClose = false;
+        Lingering = false;
         HasConsumed = false;
     }
 }

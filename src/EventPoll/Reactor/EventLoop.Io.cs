@@ -50,6 +50,11 @@ public sealed partial class EventLoop
     {
         while (connection.IsOpen)
         {
+            if (connection.Lingering)
+            {
+                DrainLingering(connection);
+                return;
+            }
             if (connection.Pending is not null)
             {
                 connection.ReadDeferred = true; // the peer is not taking our output: stop reading until it does
@@ -82,7 +87,7 @@ public sealed partial class EventLoop
             CloseNow(connection, CloseReason.Failed); // ECONNRESET and the like
             return;
         }
-        if (connection.IsOpen) AfterInput(connection);
+        if (connection.IsOpen && !connection.CloseWhenFlushed) AfterInput(connection);
     }
 
     /// <summary>Hands <paramref name="received"/> to the handler, sends its answer, and keeps what it did not consume.</summary>
@@ -106,8 +111,9 @@ public sealed partial class EventLoop
             return;
         }
         if (consumed > 0) connection.HasConsumed = true;
+        if (connection.CloseWhenFlushed && consumed < received.Length) connection.LingerOnClose = true; // see EventLoop.Close.cs
         FlushSendBuffer();
-        if (!connection.IsOpen) return;
+        if (!connection.IsOpen || connection.CloseWhenFlushed) return;
         KeepUnconsumed(connection, received[consumed..], owned);
     }
 
@@ -158,175 +164,8 @@ public sealed partial class EventLoop
     }
 
     /// <summary>Between requests: no partial input and no output owed.</summary>
-    private bool IsIdle(Connection connection) => connection.InputLength == 0 && connection.Pending is null && _sendOwner != connection;
-
-    internal void Append(Connection connection, ReadOnlySpan<byte> data)
-    {
-        if (!connection.IsOpen || data.IsEmpty) return;
-        if (connection.Pending is not null)
-        {
-            AppendPending(connection, data); // already blocked: keep the order
-            return;
-        }
-        if (_sendOwner is not null && _sendOwner != connection) FlushSendBuffer();
-        if (data.Length > _send.Length - _sendLength)
-        {
-            FlushSendBuffer();
-            if (!connection.IsOpen) return;
-            if (data.Length > _send.Length)
-            {
-                SendOrKeep(connection, data);
-                return;
-            }
-        }
-        data.CopyTo(_send.AsSpan(_sendLength));
-        _sendLength += data.Length;
-        _sendOwner = connection;
-    }
-
-    /// <summary>Sends what the handler wrote for the connection that owns the send buffer.</summary>
-    private void FlushSendBuffer()
-    {
-        Connection? owner = _sendOwner;
-        if (owner is null) return;
-        int length = _sendLength;
-        _sendOwner = null;
-        _sendLength = 0;
-        SendOrKeep(owner, _send.AsSpan(0, length));
-        if (owner.IsOpen && owner.CloseWhenFlushed && owner.Pending is null) CloseNow(owner, owner.CloseReasonWhenFlushed);
-    }
-
-    /// <summary>One send; what the socket does not take waits in the connection's pending buffer for EPOLLOUT.</summary>
-    private void SendOrKeep(Connection connection, ReadOnlySpan<byte> data)
-    {
-        int sent = SocketCalls.Send(connection.Fd, data);
-        while (sent == -(int)Errno.EINTR) sent = SocketCalls.Send(connection.Fd, data);
-        if (sent == data.Length) return;
-        if (sent < 0 && sent != -(int)Errno.EAGAIN)
-        {
-            CloseNow(connection, CloseReason.Failed); // EPIPE, ECONNRESET: the peer is gone
-            return;
-        }
-        AppendPending(connection, data[Math.Max(sent, 0)..]);
-        WatchOutput(connection);
-    }
-
-    private void AppendPending(Connection connection, ReadOnlySpan<byte> data)
-    {
-        byte[]? pending = connection.Pending;
-        if (pending is null)
-        {
-            pending = connection.Pending = data.Length <= _outputBuffers.Size ? _outputBuffers.Rent() : new byte[data.Length];
-            connection.PendingStart = connection.PendingEnd = 0;
-        }
-        else if (pending.Length - connection.PendingEnd < data.Length)
-        {
-            // Compact, and grow past the pool's size if that is not enough (a handler writing faster than the peer reads).
-            int held = connection.PendingEnd - connection.PendingStart;
-            byte[] target = held + data.Length <= pending.Length ? pending : new byte[Math.Max(pending.Length * 2, held + data.Length)];
-            pending.AsSpan(connection.PendingStart, held).CopyTo(target);
-            if (target != pending) ReturnOutput(pending);
-            connection.Pending = pending = target;
-            connection.PendingStart = 0;
-            connection.PendingEnd = held;
-        }
-        data.CopyTo(pending.AsSpan(connection.PendingEnd));
-        connection.PendingEnd += data.Length;
-    }
-
-    private void WatchOutput(Connection connection)
-    {
-        if (!connection.IsOpen || connection.WatchesOutput || !connection.Registered) return; // Register adds it for a new one
-        int r = _instance.CtlOs((int)EpollOp.Mod, connection.Fd, (uint)(ConnectionEvents | EpollEvents.Out), ConnectionTable.Word(connection));
-        if (r < 0) CloseNow(connection, CloseReason.Failed);
-        else connection.WatchesOutput = true;
-    }
-
-    /// <summary>EPOLLOUT: sends the pending output; once it is all gone, reads what waited, or closes if asked to.</summary>
-    private void FlushPending(Connection connection)
-    {
-        byte[] pending = connection.Pending!;
-        while (connection.PendingStart < connection.PendingEnd)
-        {
-            int sent = SocketCalls.Send(connection.Fd, pending.AsSpan(connection.PendingStart, connection.PendingEnd - connection.PendingStart));
-            if (sent == -(int)Errno.EINTR) continue;
-            if (sent == -(int)Errno.EAGAIN) return;
-            if (sent < 0)
-            {
-                CloseNow(connection, CloseReason.Failed);
-                return;
-            }
-            connection.PendingStart += sent;
-        }
-        ReturnOutput(pending);
-        connection.Pending = null;
-        if (connection.CloseWhenFlushed)
-        {
-            CloseNow(connection, connection.CloseReasonWhenFlushed);
-            return;
-        }
-        if (connection.ReadDeferred)
-        {
-            connection.ReadDeferred = false;
-            Receive(connection, untilDrained: true); // no edge will come for bytes that arrived while we were not reading
-        }
-        else
-        {
-            AfterInput(connection);
-        }
-    }
-
-    private void ReturnOutput(byte[] buffer)
-    {
-        if (buffer.Length == _outputBuffers.Size) _outputBuffers.Return(buffer);
-    }
-
-    internal void CloseAfterFlush(Connection connection) => CloseAfterFlush(connection, CloseReason.Closed);
-
-    private void CloseAfterFlush(Connection connection, CloseReason reason)
-    {
-        if (!connection.IsOpen) return;
-        if (connection.Pending is null && _sendOwner != connection) CloseNow(connection, reason);
-        else MarkCloseWhenFlushed(connection, reason);
-    }
-
-    private static void MarkCloseWhenFlushed(Connection connection, CloseReason reason)
-    {
-        connection.CloseWhenFlushed = true;
-        connection.CloseReasonWhenFlushed = reason;
-    }
-
-    /// <summary>
-    /// Closes the descriptor (which also ends its kernel registration: the reactor never duplicates it), frees the
-    /// buffers and the slot, and tells the handler. Events already queued for it resolve to nothing (a new generation).
-    /// </summary>
-    internal void CloseNow(Connection connection, CloseReason reason)
-    {
-        if (!connection.IsOpen) return;
-        if (_sendOwner == connection)
-        {
-            _sendOwner = null;
-            _sendLength = 0;
-        }
-        connection.TimerList?.Remove(connection);
-        SocketCalls.Close(connection.Fd);
-        connection.Fd = -1;
-        ReturnInput(connection);
-        if (connection.Pending is byte[] pending)
-        {
-            ReturnOutput(pending);
-            connection.Pending = null;
-        }
-        _connections.Return(connection);
-        try
-        {
-            _handler.OnClosed(connection, reason);
-        }
-        catch (Exception ex)
-        {
-            Report(ex);
-        }
-    }
+    private bool IsIdle(Connection connection)
+        => connection.Lingering || connection.InputLength == 0 && connection.Pending is null && _sendOwner != connection;
 
     /// <summary>Tells the handler of a new connection; a throw is reported and aborts the connection. False when it threw.</summary>
     private bool Opened(Connection connection)

@@ -35,6 +35,7 @@ public sealed partial class EventLoop
     private readonly ConnectionTable _connections;
     private readonly DeadlineList _headerTimers;
     private readonly DeadlineList _idleTimers;
+    private readonly DeadlineList _lingerTimers = new(LingerTimeoutMs);
     private readonly BufferPool _inputBuffers;
     private readonly BufferPool _outputBuffers;
     private readonly byte[] _receive = new byte[64 * 1024];
@@ -169,7 +170,7 @@ public sealed partial class EventLoop
     /// <summary>Milliseconds until the earliest timer (or the stop deadline), -1 for none.</summary>
     private int WaitTimeout()
     {
-        long due = Math.Min(Math.Min(_headerTimers.Earliest, _idleTimers.Earliest), _stopDeadline);
+        long due = Math.Min(Math.Min(_headerTimers.Earliest, _idleTimers.Earliest), Math.Min(_lingerTimers.Earliest, _stopDeadline));
         if (due == long.MaxValue) return -1;
         long left = due - Environment.TickCount64;
         return left <= 0 ? 0 : (int)Math.Min(left, int.MaxValue);
@@ -179,6 +180,7 @@ public sealed partial class EventLoop
     {
         while (_headerTimers.TakeDue(_now) is Connection c) CloseNow(c, CloseReason.TimedOut);
         while (_idleTimers.TakeDue(_now) is Connection c) CloseNow(c, CloseReason.TimedOut);
+        while (_lingerTimers.TakeDue(_now) is Connection c) CloseNow(c, c.CloseReasonWhenFlushed); // the response was sent
         if (_now >= _stopDeadline)
         {
             foreach (Connection c in _connections.Open()) CloseNow(c, CloseReason.Stopped);

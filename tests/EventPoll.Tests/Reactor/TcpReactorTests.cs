@@ -61,6 +61,21 @@ public class TcpReactorTests
     }
 
     [LinuxFact]
+    public void Close_with_unread_input_lingers_so_the_answer_arrives_before_an_orderly_end_not_a_reset()
+    {
+        var (reactor, events) = Start(new ReactorOptions { Loops = 1 });
+        using (reactor)
+        using (Socket s = Connect(reactor))
+        {
+            Send(s, "x\nclose\nbytes the handler never reads");
+            Assert.Equal("ok:x\nok:close\n", Receive(s, 14));
+            Assert.Equal(0, s.Receive(new byte[16])); // end of stream; a reset would throw here
+            s.Shutdown(System.Net.Sockets.SocketShutdown.Send);         // the peer's end: the lingering server closes now
+            Assert.Equal(CloseReason.Closed, events.NextClose());
+        }
+    }
+
+    [LinuxFact]
     public void Header_timeout_closes_a_client_that_never_finishes_its_request()
     {
         var (reactor, events) = Start(new ReactorOptions { Loops = 1, HeaderTimeout = TimeSpan.FromMilliseconds(200) });

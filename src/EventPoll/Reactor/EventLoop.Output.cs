@@ -1,0 +1,187 @@
+using EventPoll.Interop;
+
+namespace EventPoll.Reactor;
+
+/// <summary>
+/// The output path. A handler's writes go into the loop's one send buffer, sent in one send(2) when the handler
+/// returns (or earlier, when another connection writes or the buffer fills); only what the socket refuses is copied
+/// into the connection's own pending buffer, which drains on EPOLLOUT while reading that connection pauses.
+/// </summary>
+public sealed partial class EventLoop
+{
+    // Where the span of the last GetSpan points, for Advance.
+    private enum WriteTarget : byte { None, SendBuffer, Pending, Discard }
+
+    private WriteTarget _writeTarget;
+    private byte[]? _discard; // the span given for writes to a closed connection (they are dropped)
+
+    /// <summary>Queues <paramref name="data"/> for <paramref name="connection"/> (see <see cref="Connection.Write"/>).</summary>
+    internal void Append(Connection connection, ReadOnlySpan<byte> data)
+    {
+        if (data.IsEmpty || !connection.IsOpen) return;
+        if (data.Length <= _send.Length)
+        {
+            data.CopyTo(GetSpan(connection, data.Length));
+            Advance(connection, data.Length);
+            return;
+        }
+        // Larger than the send buffer: straight to the socket, after what was written before.
+        if (_sendOwner is not null) FlushSendBuffer();
+        if (!connection.IsOpen) return;
+        if (connection.Pending is null) SendOrKeep(connection, data);
+        else KeepPending(connection, data);
+    }
+
+    /// <summary>A span of at least <paramref name="sizeHint"/> bytes to write into (see <see cref="Connection.GetSpan"/>).</summary>
+    internal Span<byte> GetSpan(Connection connection, int sizeHint)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(sizeHint, _send.Length);
+        sizeHint = Math.Max(sizeHint, 1);
+        if (connection.IsOpen && connection.Pending is null)
+        {
+            if (_sendOwner is not null && (_sendOwner != connection || _send.Length - _sendLength < sizeHint)) FlushSendBuffer();
+            if (connection.IsOpen && connection.Pending is null)
+            {
+                _sendOwner = connection;
+                _writeTarget = WriteTarget.SendBuffer;
+                return _send.AsSpan(_sendLength);
+            }
+        }
+        if (!connection.IsOpen)
+        {
+            _writeTarget = WriteTarget.Discard;
+            return _discard ??= new byte[_send.Length];
+        }
+        // The socket refused earlier output: write behind it, to be sent on EPOLLOUT.
+        ReservePending(connection, sizeHint);
+        _writeTarget = WriteTarget.Pending;
+        return connection.Pending.AsSpan(connection.PendingEnd);
+    }
+
+    /// <summary>Commits <paramref name="count"/> bytes written into the last <see cref="GetSpan"/>.</summary>
+    internal void Advance(Connection connection, int count)
+    {
+        WriteTarget target = _writeTarget;
+        _writeTarget = WriteTarget.None;
+        switch (target)
+        {
+            case WriteTarget.SendBuffer when _sendOwner == connection:
+                ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)count, (uint)(_send.Length - _sendLength), nameof(count));
+                _sendLength += count;
+                return;
+            case WriteTarget.Pending when connection.Pending is not null:
+                ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)count, (uint)(connection.Pending.Length - connection.PendingEnd), nameof(count));
+                connection.PendingEnd += count;
+                return;
+            case WriteTarget.Discard:
+                return;
+            default:
+                throw new InvalidOperationException("Advance must follow a GetSpan of the same connection, with no other write between them");
+        }
+    }
+
+    /// <summary>Sends what the handler wrote for the connection that owns the send buffer.</summary>
+    private void FlushSendBuffer()
+    {
+        Connection? owner = _sendOwner;
+        if (owner is null) return;
+        int length = _sendLength;
+        _sendOwner = null;
+        _sendLength = 0;
+        SendOrKeep(owner, _send.AsSpan(0, length));
+        if (owner.IsOpen && owner.CloseWhenFlushed && owner.Pending is null) Finish(owner);
+    }
+
+    /// <summary>One send; what the socket does not take waits in the connection's pending buffer for EPOLLOUT.</summary>
+    private void SendOrKeep(Connection connection, ReadOnlySpan<byte> data)
+    {
+        int sent = SocketCalls.Send(connection.Fd, data);
+        while (sent == -(int)Errno.EINTR) sent = SocketCalls.Send(connection.Fd, data);
+        if (sent == data.Length) return;
+        if (sent < 0 && sent != -(int)Errno.EAGAIN)
+        {
+            CloseNow(connection, CloseReason.Failed); // EPIPE, ECONNRESET: the peer is gone
+            return;
+        }
+        KeepPending(connection, data[Math.Max(sent, 0)..]);
+        WatchOutput(connection);
+    }
+
+    private void KeepPending(Connection connection, ReadOnlySpan<byte> data)
+    {
+        ReservePending(connection, data.Length);
+        data.CopyTo(connection.Pending.AsSpan(connection.PendingEnd));
+        connection.PendingEnd += data.Length;
+    }
+
+    /// <summary>
+    /// Makes room for <paramref name="length"/> more bytes at the end of the connection's pending output (renting its
+    /// buffer from the loop's pool, or compacting and growing it for a handler that writes faster than the peer reads).
+    /// Pending output exists only while the socket refuses more: it is sent on EPOLLOUT.
+    /// </summary>
+    private void ReservePending(Connection connection, int length)
+    {
+        byte[]? pending = connection.Pending;
+        if (pending is null)
+        {
+            connection.Pending = length <= _outputBuffers.Size ? _outputBuffers.Rent() : new byte[length];
+            connection.PendingStart = connection.PendingEnd = 0;
+            return;
+        }
+        if (pending.Length - connection.PendingEnd >= length) return;
+        int held = connection.PendingEnd - connection.PendingStart;
+        byte[] target = held + length <= pending.Length ? pending : new byte[Math.Max(pending.Length * 2, held + length)];
+        pending.AsSpan(connection.PendingStart, held).CopyTo(target);
+        if (target != pending) ReturnOutput(pending);
+        connection.Pending = target;
+        connection.PendingStart = 0;
+        connection.PendingEnd = held;
+    }
+
+    private void WatchOutput(Connection connection)
+    {
+        if (!connection.IsOpen || connection.WatchesOutput || !connection.Registered) return; // Register adds it for a new one
+        int r = _instance.CtlOs((int)EpollOp.Mod, connection.Fd, (uint)(ConnectionEvents | EpollEvents.Out), ConnectionTable.Word(connection));
+        if (r < 0) CloseNow(connection, CloseReason.Failed);
+        else connection.WatchesOutput = true;
+    }
+
+    /// <summary>EPOLLOUT: sends the pending output; once it is all gone, reads what waited, or closes if asked to.</summary>
+    private void FlushPending(Connection connection)
+    {
+        byte[] pending = connection.Pending!;
+        while (connection.PendingStart < connection.PendingEnd)
+        {
+            int sent = SocketCalls.Send(connection.Fd, pending.AsSpan(connection.PendingStart, connection.PendingEnd - connection.PendingStart));
+            if (sent == -(int)Errno.EINTR) continue;
+            if (sent == -(int)Errno.EAGAIN) return;
+            if (sent < 0)
+            {
+                CloseNow(connection, CloseReason.Failed);
+                return;
+            }
+            connection.PendingStart += sent;
+        }
+        ReturnOutput(pending);
+        connection.Pending = null;
+        if (connection.CloseWhenFlushed)
+        {
+            Finish(connection);
+            return;
+        }
+        if (connection.ReadDeferred)
+        {
+            connection.ReadDeferred = false;
+            Receive(connection, untilDrained: true); // no edge will come for bytes that arrived while we were not reading
+        }
+        else
+        {
+            AfterInput(connection);
+        }
+    }
+
+    private void ReturnOutput(byte[] buffer)
+    {
+        if (buffer.Length == _outputBuffers.Size) _outputBuffers.Return(buffer);
+    }
+}

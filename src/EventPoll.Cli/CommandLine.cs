@@ -56,6 +56,7 @@ internal static class CommandLine
             TraceCommandLine.Create(io),
             FuzzCommandLine.Create(io, fuzzReference, fuzzContenders),
             BenchCommandLine.Create(io),
+            EventPoll.Samples.Http.HttpServerCommand.Create(io.Out, io.Error),
         };
 
     /// <summary>

@@ -19,7 +19,7 @@ namespace EventPoll.Tests.Packaging;
 public sealed class PackedPackages : IDisposable
 {
     private static readonly string[] s_packedTree =
-        ["Directory.Build.props", "Directory.Build.targets", "README.md", "LICENSE", "src/EventPoll", "src/EventPoll.Trace", "src/EventPoll.Cli", "bench/EventPoll.Scenarios"];
+        ["Directory.Build.props", "Directory.Build.targets", "README.md", "LICENSE", "src/EventPoll", "src/EventPoll.Trace", "src/EventPoll.Cli", "bench/EventPoll.Scenarios", "samples/HttpServer"];
 
     public PackedPackages()
     {

@@ -7,11 +7,15 @@ namespace EventPoll.Scenarios.Reporting;
 /// <summary>A completed run: when, where, how big, what each scenario measured, and the bar check.</summary>
 internal sealed record BenchRun(DateTimeOffset Started, BenchSize Size, MachineInfo Machine, IReadOnlyList<ScenarioResult> Results, IReadOnlyList<Bar> Bars, TimeSpan Elapsed)
 {
-    /// <summary>Runs <paramref name="scenarios"/> in order, one after the other, in this process.</summary>
+    /// <summary>
+    /// Prepares every one of <paramref name="scenarios"/> (a <see cref="BenchSetupException"/> ends the run before anything
+    /// is measured), then runs them in order, one after the other, in this process.
+    /// </summary>
     internal static BenchRun Execute(IReadOnlyList<Scenario> scenarios, BenchOptions options)
     {
         DateTimeOffset started = DateTimeOffset.Now;
         var total = Stopwatch.StartNew();
+        foreach (Scenario scenario in scenarios) scenario.Prepare?.Invoke(options);
         var results = new List<ScenarioResult>();
         foreach (Scenario scenario in scenarios)
         {

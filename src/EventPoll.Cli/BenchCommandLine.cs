@@ -65,6 +65,8 @@ internal static class BenchCommandLine
         BenchRun run;
         try
         {
+            // Before the live display, so what it installs stays on the screen.
+            BenchRun.Prepare(chosen, options with { Progress = stderr.WriteLine });
             run = io.Terminal.Stderr ? RunLive(chosen, options, stderr) : BenchRun.Execute(chosen, options with { Progress = new PlainProgress(stderr).Show });
         }
         catch (BenchSetupException e)

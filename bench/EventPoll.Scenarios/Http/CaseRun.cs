@@ -88,7 +88,7 @@ internal sealed class CaseRun
         _progress.Run($"{server.Process.Name}, {_case.Label}, {(warmUp ? "warm-up" : $"run {r + 1}/{_load.Runs}")}", seconds);
         try
         {
-            Wrk.Outcome outcome = Wrk.Run(DebianTools.Find(DebianTools.Wrk)!, _case, seconds, server.Process);
+            Wrk.Outcome outcome = Wrk.Run(ProgramPath.Find(DebianTools.Wrk)!, _case, seconds, server.Process);
             if (!warmUp) server.Runs.Add(outcome);
             else if (outcome.Report.SocketErrors + outcome.Report.BadStatuses > 0)
                 _notes.Add($"{server.Process.Name}, {_case.Label}: its warm-up run had {outcome.Report.SocketErrors} socket errors and {outcome.Report.BadStatuses} non-2xx responses");

@@ -15,20 +15,13 @@ internal static class DebianTools
     private static readonly (string Program, string Package)[] Needed = [(Wrk, "wrk"), (Nginx, "nginx-light")];
     private static readonly TimeSpan AptLimit = TimeSpan.FromMinutes(10);
 
-    /// <summary>Where a program is: on PATH, or in /usr/sbin or /usr/bin (nginx's place is not on every user's PATH); null if nowhere.</summary>
-    internal static string? Find(string program) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Append("/usr/sbin").Append("/usr/bin")
-            .Select(dir => Path.Combine(dir, program))
-            .FirstOrDefault(File.Exists);
-
     /// <summary>Installs whichever of wrk and nginx is missing, saying so through <paramref name="say"/>; throws <see cref="BenchSetupException"/> if it cannot.</summary>
     internal static void EnsureInstalled(Action<string> say)
     {
-        (string Program, string Package)[] missing = [.. Needed.Where(n => Find(n.Program) is null)];
+        (string Program, string Package)[] missing = [.. Needed.Where(n => ProgramPath.Find(n.Program) is null)];
         if (missing.Length == 0) return;
         string packages = string.Join(' ', missing.Select(m => m.Package));
-        string[] sudo = Libc.IsRoot ? [] : Find("sudo") is not null ? ["sudo", "-n"] : throw new BenchSetupException(
+        string[] sudo = Libc.IsRoot ? [] : ProgramPath.Find("sudo") is not null ? ["sudo", "-n"] : throw new BenchSetupException(
             $"{string.Join(" and ", missing.Select(m => m.Program))} missing, and installing the Debian packages {packages} needs root: "
             + $"run as root, make sudo available, or install them first (apt-get install {packages})");
         say($"{string.Join(" and ", missing.Select(m => m.Program))} missing: installing the Debian packages {packages} (apt-get install -y)");
@@ -42,7 +35,7 @@ internal static class DebianTools
             (exit, last) = AptGet(sudo, install);
         }
         if (exit != 0) throw new BenchSetupException($"apt-get install {packages} failed with status {exit}: {last}");
-        string[] stillMissing = [.. missing.Where(m => Find(m.Program) is null).Select(m => m.Program)];
+        string[] stillMissing = [.. missing.Where(m => ProgramPath.Find(m.Program) is null).Select(m => m.Program)];
         if (stillMissing.Length > 0) throw new BenchSetupException($"apt-get installed {packages}, but {string.Join(" and ", stillMissing)} is still not found");
         say($"installed {packages}");
     }

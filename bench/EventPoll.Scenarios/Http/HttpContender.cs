@@ -29,5 +29,5 @@ internal abstract class HttpContender
 
     /// <summary>The .NET host that runs this process (so the servers run on the same runtime), else dotnet from PATH.</summary>
     private protected static string DotNet =>
-        Environment.ProcessPath is { } host && Path.GetFileNameWithoutExtension(host) == "dotnet" ? host : DebianTools.Find("dotnet") ?? "dotnet";
+        Environment.ProcessPath is { } host && Path.GetFileNameWithoutExtension(host) == "dotnet" ? host : ProgramPath.Find("dotnet") ?? "dotnet";
 }

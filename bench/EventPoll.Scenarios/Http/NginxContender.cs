@@ -18,7 +18,7 @@ internal sealed class NginxContender : HttpContender
         Directory.CreateDirectory(Path.Combine(dir, "tmp"));
         string config = Path.Combine(dir, "nginx.conf");
         File.WriteAllText(config, Config(dir, port, httpCase.Loops, keepAliveRequests: httpCase.KeepAlive ? 1_000_000 : 1));
-        string nginx = DebianTools.Find(DebianTools.Nginx) ?? throw new ContenderFailedException("nginx is not installed");
+        string nginx = ProgramPath.Find(DebianTools.Nginx) ?? throw new ContenderFailedException("nginx is not installed");
         // -e: the error log from the start, before the configuration (with its error_log) is read.
         return ServerProcess.Start(Label, [.. httpCase.Pin(HttpCase.ServerCpu), nginx, "-p", dir, "-c", config, "-e", Path.Combine(dir, "error.log")],
             port, Libc.SigQuit);

@@ -8,14 +8,19 @@ namespace EventPoll.Scenarios.Reporting;
 internal sealed record BenchRun(DateTimeOffset Started, BenchSize Size, MachineInfo Machine, IReadOnlyList<ScenarioResult> Results, IReadOnlyList<Bar> Bars, TimeSpan Elapsed)
 {
     /// <summary>
-    /// Prepares every one of <paramref name="scenarios"/> (a <see cref="BenchSetupException"/> ends the run before anything
-    /// is measured), then runs them in order, one after the other, in this process.
+    /// Gets what every one of <paramref name="scenarios"/> needs (<see cref="Scenario.Prepare"/>), before anything is
+    /// measured; throws <see cref="BenchSetupException"/> if something cannot be had.
     /// </summary>
+    internal static void Prepare(IReadOnlyList<Scenario> scenarios, BenchOptions options)
+    {
+        foreach (Scenario scenario in scenarios) scenario.Prepare?.Invoke(options);
+    }
+
+    /// <summary>Runs <paramref name="scenarios"/> in order, one after the other, in this process.</summary>
     internal static BenchRun Execute(IReadOnlyList<Scenario> scenarios, BenchOptions options)
     {
         DateTimeOffset started = DateTimeOffset.Now;
         var total = Stopwatch.StartNew();
-        foreach (Scenario scenario in scenarios) scenario.Prepare?.Invoke(options);
         var results = new List<ScenarioResult>();
         foreach (Scenario scenario in scenarios)
         {

@@ -41,7 +41,9 @@ internal static class HttpPanel
             {
                 if (rates.FirstOrDefault(r => r.Variant == servers[s] && HttpScenario.Split(r).Case == cases[c]) is not { } row) continue;
                 double x = x0 + group * c + group * 0.1 + bar * s, y = Y(row.Value);
-                svg.AppendLine(CultureInfo.InvariantCulture, $"<rect x=\"{x:F1}\" y=\"{y:F1}\" width=\"{bar:F1}\" height=\"{y0 + PlotHeight - y:F1}\" fill=\"{Colors[s % Colors.Length]}\"/>");
+                // The title is the bar's tooltip: its exact figure.
+                svg.AppendLine(CultureInfo.InvariantCulture, $"<rect x=\"{x:F1}\" y=\"{y:F1}\" width=\"{bar:F1}\" height=\"{y0 + PlotHeight - y:F1}\" fill=\"{Colors[s % Colors.Length]}\">"
+                    + $"<title>{Escape($"{servers[s]}, {cases[c]}: {MarkdownReport.Number(row.Value)} req/s")}</title></rect>");
             }
         }
         for (int s = 0; s < servers.Length; s++)

@@ -4,9 +4,9 @@ namespace EventPoll.Scenarios.Scenarios;
 
 /// <summary>
 /// A named scenario: what <c>eventpoll bench NAME</c> runs. <see cref="Prepare"/>, where there is one, gets what the
-/// scenario needs before any scenario of the run measures (throwing <see cref="BenchSetupException"/> if it cannot), so
-/// a run never fails for want of a tool after minutes of measuring. A scenario not <see cref="InDefaultRun"/> runs only
-/// when named.
+/// scenario needs before any scenario of the run measures (<see cref="Reporting.BenchRun.Prepare"/>; it throws
+/// <see cref="BenchSetupException"/> if it cannot), so a run never fails for want of a tool after minutes of measuring.
+/// A scenario not <see cref="InDefaultRun"/> runs only when named.
 /// </summary>
 internal sealed record Scenario(string Name, string Summary, Func<BenchOptions, ScenarioResult> Run)
 {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Xml.Linq;
 using EventPoll.Scenarios.Http;
 using EventPoll.Scenarios.Measurement;
 using EventPoll.Scenarios.Reporting;
@@ -48,6 +49,9 @@ public class HttpBenchTests
         Assert.Contains($"| {HttpScenario.Kestrel} | close, unpinned | ", MarkdownReport.Render(run), StringComparison.Ordinal);
         using JsonDocument json = JsonDocument.Parse(JsonReport.Render(run));
         Assert.Equal(HttpScenario.Name, json.RootElement.GetProperty("scenarios")[0].GetProperty("name").GetString());
+        // The chart's http panel: a bar per server and case (the rectangles with a tooltip, unlike frames and swatches).
+        XElement[] bars = [.. XDocument.Parse(SvgChart.Render(run)).Descendants().Where(e => e.Name.LocalName == "rect" && e.Elements().Any(t => t.Name.LocalName == "title"))];
+        Assert.Equal(result.Rows.Count(r => HttpScenario.Split(r).Figure == HttpScenario.Rate), bars.Length);
     }
 
     [HttpBenchFact]
@@ -80,7 +84,7 @@ public sealed class HttpBenchFactAttribute : FactAttribute
 {
     public HttpBenchFactAttribute()
     {
-        bool missing = DebianTools.Find(DebianTools.Wrk) is null || DebianTools.Find(DebianTools.Nginx) is null;
-        if (missing && !Libc.IsRoot && DebianTools.Find("sudo") is null) Skip = "wrk or nginx is missing, and apt-get cannot install them here (not root, no sudo)";
+        bool missing = ProgramPath.Find(DebianTools.Wrk) is null || ProgramPath.Find(DebianTools.Nginx) is null;
+        if (missing && !Libc.IsRoot && ProgramPath.Find("sudo") is null) Skip = "wrk or nginx is missing, and apt-get cannot install them here (not root, no sudo)";
     }
 }

@@ -46,7 +46,7 @@ internal static class HttpScenario
         if (cases.Count < 4) result.Notes.Add("one processor: no pinned cases (they put the server and wrk on CPUs 1 and 0)");
         HttpLoad load = HttpLoad.For(options.Size);
         var progress = new LoadProgress(options, load.Seconds * measured.Length * cases.Count);
-        DirectoryInfo work = Directory.CreateTempSubdirectory("eventpoll-bench-http-");
+        DirectoryInfo work = LaunchedProcesses.CreateDirectory("eventpoll-bench-http-");
         try
         {
             foreach (HttpCase httpCase in cases)
@@ -56,7 +56,7 @@ internal static class HttpScenario
         }
         finally
         {
-            work.Delete(recursive: true);
+            LaunchedProcesses.DeleteDirectory(work);
         }
         // Found at preparation or at a first start (a CLI without `serve`): said once, not per case.
         foreach (HttpContender contender in contenders.Where(c => c.Unavailable is not null)) result.Notes.Insert(0, $"{contender.Label}: not measured: {contender.Unavailable}");

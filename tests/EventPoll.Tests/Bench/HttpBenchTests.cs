@@ -23,6 +23,7 @@ public class HttpBenchTests
     [HttpBenchFact]
     public void Tiny_MeasuresEveryServerInEveryCase_AndStopsEveryProcessItStarted()
     {
+        string[] before = TemporaryDirectories();
         HttpScenario.Prepare(new BenchOptions(BenchSize.Tiny));
         ScenarioResult result = HttpScenario.Run(new BenchOptions(BenchSize.Tiny));
 
@@ -44,6 +45,7 @@ public class HttpBenchTests
         }
         Assert.Equal(0, LaunchedProcesses.Count);
         Assert.Equal([Environment.ProcessId], ProcFs.Tree(Environment.ProcessId).Where(HttpHarnessTests.Running)); // no server, wrk or build left
+        Assert.Empty(TemporaryDirectories().Except(before));
 
         var run = new BenchRun(DateTimeOffset.Now, BenchSize.Tiny, MachineInfo.Current(), [result], BarCheck.Evaluate([result]), TimeSpan.Zero);
         Assert.Contains($"| {HttpScenario.Kestrel} | close, unpinned | ", MarkdownReport.Render(run), StringComparison.Ordinal);
@@ -55,9 +57,10 @@ public class HttpBenchTests
     }
 
     [HttpBenchFact]
-    public void AnInterruptedRun_StopsTheServersAndWrkItStarted()
+    public void AnInterruptedRun_StopsTheServersAndWrkItStarted_AndDeletesItsTemporaryDirectory()
     {
         string dir = CliRun.TempDirectory();
+        string[] before = TemporaryDirectories();
         // Once a warm-up runs (servers up, wrk loading one), list the command's descendants, SIGTERM the command alone,
         // and print every listed process still running (a zombie is dead: only its parent has not yet reaped it).
         (int exit, string stdout, string stderr) = CliRun.Process($$"""
@@ -73,7 +76,11 @@ public class HttpBenchTests
         Assert.Contains("warm-up", File.ReadAllText(Path.Combine(dir, "progress")), StringComparison.Ordinal);
         Assert.Matches(@"started: ([3-9]|\d\d+)", stdout); // nginx's master and workers, Kestrel, wrk at least
         Assert.DoesNotContain("still running", stdout, StringComparison.Ordinal);
+        Assert.Empty(TemporaryDirectories().Except(before));
     }
+
+    /// <summary>The temporary directories of `bench http` runs (nginx's configuration and logs).</summary>
+    private static string[] TemporaryDirectories() => Directory.GetDirectories(Path.GetTempPath(), "eventpoll-bench-http-*");
 }
 
 /// <summary>

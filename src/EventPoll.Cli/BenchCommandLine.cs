@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using EventPoll.Scenarios.Http;
 using EventPoll.Scenarios.Measurement;
 using EventPoll.Scenarios.Reporting;
 using EventPoll.Scenarios.Scenarios;
@@ -9,18 +10,19 @@ using Spectre.Console;
 namespace EventPoll.Cli;
 
 /// <summary>
-/// <c>eventpoll bench [SCENARIO...] [--quick] [--out DIR] [--oneshot-count C]</c>: runs the scenarios of issues 4 and 14 in this process,
-/// prints a table per scenario and the bar check, and writes the markdown, JSON and SVG reports.
+/// <c>eventpoll bench [SCENARIO...] [--quick] [--out DIR] [--oneshot-count C]</c>: runs the scenarios of issues 4, 14 and 15 (in this
+/// process; http drives server processes with wrk), prints a table per scenario and the bar check, and writes the markdown, JSON and SVG reports.
 /// </summary>
 internal static class BenchCommandLine
 {
     private static readonly string ScenarioNames = string.Join(", ", ScenarioCatalog.All.Select(s => s.Name));
+    private static readonly string NamedOnly = string.Join(" and ", ScenarioCatalog.All.Where(s => !s.InDefaultRun).Select(s => s.Name));
 
     internal static Command Create(StandardStreams io)
     {
         var scenarios = new Argument<string[]>("SCENARIO")
         {
-            Description = $"The scenarios to run [default: all]: {ScenarioNames}.",
+            Description = $"The scenarios to run [default: all but {NamedOnly}, which installs wrk and nginx with apt-get if they are missing and runs only when named]: {ScenarioNames}.",
             HelpName = "SCENARIO",
             Arity = ArgumentArity.ZeroOrMore,
         };
@@ -40,8 +42,9 @@ internal static class BenchCommandLine
         Option<int?> oneShotCount = CliOptions.WholeNumber("--oneshot-count", "C", min: 1,
             "eponeshotmt's -c, waits per waiter [default: 100000, quick 1000; the seed used 1000000].");
         var command = new Command("bench",
-            "Measure the engine against its \"before\" designs and the kernel, side by side in this process, with progress "
-            + "on standard error; print a table per scenario and the bar check of issues 4 and 14, and write the reports to DIR.")
+            "Measure the engine against its \"before\" designs and the kernel, side by side in this process, and (http) EventPoll's HTTP "
+            + "server against nginx and Kestrel, with progress on standard error; print a table per scenario and the bar check of issues "
+            + "4, 14 and 15, and write the reports to DIR. Exit status 5: a scenario's tools are missing and could not be installed.")
         {
             scenarios, quick, outDir, oneShotCount,
         };
@@ -49,7 +52,7 @@ internal static class BenchCommandLine
         {
             List<Scenario> chosen = [.. parsed.GetValue(scenarios)!.Select(name => ScenarioCatalog.Find(name)!).Distinct()];
             var options = new BenchOptions(parsed.GetValue(quick) ? BenchSize.Quick : BenchSize.Full) { OneShotCount = parsed.GetValue(oneShotCount) };
-            return Run(chosen.Count == 0 ? ScenarioCatalog.All : chosen, options, parsed.GetValue(outDir) ?? DefaultResultsDirectory(), io);
+            return Run(chosen.Count == 0 ? ScenarioCatalog.Default : chosen, options, parsed.GetValue(outDir) ?? DefaultResultsDirectory(), io);
         });
         return command;
     }
@@ -59,7 +62,18 @@ internal static class BenchCommandLine
         OutputDirectory.Check("bench", "--out", dir);
         (TextWriter stdout, TextWriter stderr) = (io.Out, io.Error);
         stderr.WriteLine($"eventpoll bench ({(options.Size == BenchSize.Quick ? "quick" : "full")}): {string.Join(", ", chosen.Select(s => s.Name))}");
-        BenchRun run = io.Terminal.Stderr ? RunLive(chosen, options, stderr) : BenchRun.Execute(chosen, options with { Progress = new PlainProgress(stderr).Show });
+        BenchRun run;
+        try
+        {
+            // Before the live display, so what it installs stays on the screen.
+            BenchRun.Prepare(chosen, options with { Progress = stderr.WriteLine });
+            run = io.Terminal.Stderr ? RunLive(chosen, options, stderr) : BenchRun.Execute(chosen, options with { Progress = new PlainProgress(stderr).Show });
+        }
+        catch (BenchSetupException e)
+        {
+            stderr.WriteLine($"eventpoll bench: {e.Message}");
+            return CommandLine.SetupError;
+        }
 
         string report = MarkdownReport.Render(run);
         if (io.Terminal.Stdout) TerminalReport.Write(Terminal.Live(stdout), report);
@@ -89,14 +103,8 @@ internal static class BenchCommandLine
             });
 
     /// <summary>bench/results of the repository the command runs in (found from the current directory up), else ./bench-results.</summary>
-    private static string DefaultResultsDirectory()
-    {
-        for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "EventPoll.slnx"))) return Path.Combine(dir.FullName, "bench", "results");
-        }
-        return Path.Combine(Environment.CurrentDirectory, "bench-results");
-    }
+    private static string DefaultResultsDirectory() =>
+        Repository.RootAbove(Environment.CurrentDirectory) is { } root ? Path.Combine(root, "bench", "results") : Path.Combine(Environment.CurrentDirectory, "bench-results");
 
     /// <summary>Progress for logs and CI: one line per step on stderr, with the elapsed time.</summary>
     private sealed class PlainProgress(TextWriter stderr)

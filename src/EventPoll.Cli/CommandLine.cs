@@ -8,11 +8,11 @@ namespace EventPoll.Cli;
 /// <summary>
 /// The <c>eventpoll</c> entry point: the commands, their help, <c>--version</c> and the <c>[suggest]</c> directive
 /// come from System.CommandLine. Exit codes: 0 success, 1 a divergence between backends, 2 a usage error or a
-/// malformed trace, 3 output that could not be written, 4 an internal error.
+/// malformed trace, 3 output that could not be written, 4 an internal error, 5 a benchmark's tools missing and not installable.
 /// </summary>
 internal static class CommandLine
 {
-    internal const int Ok = 0, Diverged = 1, UsageError = 2, OutputError = 3, InternalError = 4;
+    internal const int Ok = 0, Diverged = 1, UsageError = 2, OutputError = 3, InternalError = 4, SetupError = 5;
 
     /// <summary>
     /// Runs a command on the process's standard streams. A failed write to standard output or standard error
@@ -51,7 +51,8 @@ internal static class CommandLine
         new("Run epoll trace files on the EventPoll engine and the Linux kernel, fuzz one against the other, and benchmark them. "
             + "Exit status: 0 success (also when the only differences were the kernel running out of descriptors), 1 divergence, "
             + "2 usage error or malformed trace, 3 output that could not be written (standard output, standard error, or the "
-            + "files of --out), 4 an internal error (one line names the exception and the file that holds its stack trace).")
+            + "files of --out), 4 an internal error (one line names the exception and the file that holds its stack trace), 5 a bench "
+            + "scenario's tools missing and not installable (bench http: wrk, nginx).")
         {
             TraceCommandLine.Create(io),
             FuzzCommandLine.Create(io, fuzzReference, fuzzContenders),

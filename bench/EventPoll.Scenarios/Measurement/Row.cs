@@ -11,6 +11,10 @@ internal enum Unit
     Bytes,
     /// <summary>System calls per wait (lower is better).</summary>
     SystemCallsPerWait,
+    /// <summary>Microseconds: a latency, or CPU time per request (lower is better).</summary>
+    Microseconds,
+    /// <summary>A count of things (errors, descriptors; lower is better), never compared as a ratio.</summary>
+    Count,
 }
 
 /// <summary>
@@ -22,6 +26,9 @@ internal sealed record Row(string Variant, string Parameter, double Value, Unit 
     internal double? VsKernel { get; set; }
 
     internal double? VsBefore { get; set; }
+
+    /// <summary>Speed-ups over other variants at the same parameter, by their label (<see cref="ScenarioResult.CompareWith"/>).</summary>
+    internal Dictionary<string, double> Versus { get; } = [];
 
     /// <summary>Samples of a reference taken alternately with this row's (sample i of each back to back), or null.</summary>
     internal double[]? ReferenceSamples { get; init; }

@@ -16,10 +16,10 @@ internal sealed class ScenarioResult(string name, string title)
     internal TimeSpan Elapsed { get; set; }
 
     /// <summary>
-    /// Whether the variants' samples were taken in turn (<see cref="AddInterleaved"/>): sample i of every
-    /// variant at one parameter back to back, so ratios can pair them.
+    /// Whether the variants' samples were taken in turn (<see cref="AddInterleaved"/>, or a scenario that samples in
+    /// turn itself): sample i of every variant at one parameter back to back, so ratios can pair them.
     /// </summary>
-    internal bool VariantsInterleaved { get; private set; }
+    internal bool VariantsInterleaved { get; set; }
 
     /// <summary>The variant <see cref="Row.VsBefore"/> compares with (a "before" design, or the alternative a user would pick), or null.</summary>
     internal string? BeforeLabel { get; private set; }
@@ -72,6 +72,27 @@ internal sealed class ScenarioResult(string name, string title)
             if (before is not null && Find(before, row.Parameter) is { } b && b != row) row.VsBefore = Speedup(row, b);
         }
     }
+
+    /// <summary>
+    /// Sets <see cref="Row.Versus"/> of every row against each of <paramref name="variants"/> at the same parameter, by
+    /// the rule of <see cref="ComputeRatios"/>; counts (<see cref="Unit.Count"/>) are not compared.
+    /// </summary>
+    internal void CompareWith(IReadOnlyList<string> variants)
+    {
+        ComparedWith = variants;
+        foreach (Row row in Rows.Where(r => r.Unit != Unit.Count))
+        {
+            foreach (string variant in variants)
+            {
+                // A zero figure (no CPU tick in a short run, say) has no finite ratio, and JSON cannot carry another.
+                if (Find(variant, row.Parameter) is { } reference && reference != row && Speedup(row, reference) is var ratio && double.IsFinite(ratio) && ratio > 0)
+                    row.Versus[variant] = ratio;
+            }
+        }
+    }
+
+    /// <summary>The variants <see cref="CompareWith"/> compared every row with, in order.</summary>
+    internal IReadOnlyList<string> ComparedWith { get; private set; } = [];
 
     private double Speedup(Row row, Row reference) =>
         VariantsInterleaved && row.Samples.Length == reference.Samples.Length ? row.PairedSpeedupOver(reference.Samples) : row.SpeedupOver(reference);

@@ -7,6 +7,15 @@ namespace EventPoll.Scenarios.Reporting;
 /// <summary>A completed run: when, where, how big, what each scenario measured, and the bar check.</summary>
 internal sealed record BenchRun(DateTimeOffset Started, BenchSize Size, MachineInfo Machine, IReadOnlyList<ScenarioResult> Results, IReadOnlyList<Bar> Bars, TimeSpan Elapsed)
 {
+    /// <summary>
+    /// Gets what every one of <paramref name="scenarios"/> needs (<see cref="Scenario.Prepare"/>), before anything is
+    /// measured; throws <see cref="BenchSetupException"/> if something cannot be had.
+    /// </summary>
+    internal static void Prepare(IReadOnlyList<Scenario> scenarios, BenchOptions options)
+    {
+        foreach (Scenario scenario in scenarios) scenario.Prepare?.Invoke(options);
+    }
+
     /// <summary>Runs <paramref name="scenarios"/> in order, one after the other, in this process.</summary>
     internal static BenchRun Execute(IReadOnlyList<Scenario> scenarios, BenchOptions options)
     {

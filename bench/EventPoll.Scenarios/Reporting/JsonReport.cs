@@ -57,13 +57,27 @@ internal static class JsonReport
             json.WriteStartObject();
             json.WriteString("variant", row.Variant);
             json.WriteString("parameter", row.Parameter);
-            json.WriteString("unit", row.Unit switch { Unit.OpsPerSecond => "ops/s", Unit.NanosecondsPerOp => "ns/op", Unit.SystemCallsPerWait => "syscalls/wait", _ => "bytes" });
+            json.WriteString("unit", row.Unit switch
+            {
+                Unit.OpsPerSecond => "ops/s",
+                Unit.NanosecondsPerOp => "ns/op",
+                Unit.SystemCallsPerWait => "syscalls/wait",
+                Unit.Microseconds => "us",
+                Unit.Count => "count",
+                _ => "bytes",
+            });
             json.WriteNumber("value", row.Value);
             json.WriteStartArray("samples");
             foreach (double s in row.Samples) json.WriteNumberValue(s);
             json.WriteEndArray();
             if (row.VsKernel is double k) json.WriteNumber("vsKernel", k);
             if (row.VsBefore is double b) json.WriteNumber("vsBefore", b);
+            if (row.Versus.Count > 0)
+            {
+                json.WriteStartObject("versus");
+                foreach ((string variant, double ratio) in row.Versus) json.WriteNumber(variant, ratio);
+                json.WriteEndObject();
+            }
             if (row.ReferenceSamples is { } reference)
             {
                 json.WriteStartArray("referenceSamples");

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using EventPoll.Scenarios.Measurement;
+using EventPoll.Scenarios.Scenarios;
 
 namespace EventPoll.Scenarios.Reporting;
 
@@ -18,7 +19,7 @@ internal static class MarkdownReport
         text.AppendLine("\"vs reference (paired)\" pairs each sample with a reference sampled alternately with it.");
         foreach (ScenarioResult result in run.Results) AppendScenario(text, result);
         text.AppendLine();
-        text.AppendLine("## Bar check (issues 4 and 14)");
+        text.AppendLine("## Bar check (issues 4, 14 and 15)");
         text.AppendLine();
         text.AppendLine("| bar | measured | result |");
         text.AppendLine("|---|---|---|");
@@ -31,6 +32,14 @@ internal static class MarkdownReport
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"## {result.Name}: {result.Title} ({result.Elapsed.TotalSeconds:F1} s)");
         text.AppendLine();
+        if (result.Name == HttpScenario.Name) HttpTable.Append(text, result);
+        else AppendRows(text, result);
+        foreach (string note in result.Notes) text.AppendLine().Append("Note: ").AppendLine(note);
+    }
+
+    /// <summary>The generic table: a line per row, its samples, and its ratios.</summary>
+    private static void AppendRows(StringBuilder text, ScenarioResult result)
+    {
         bool vsKernel = result.Rows.Any(r => r.VsKernel is not null), vsBefore = result.Rows.Any(r => r.VsBefore is not null);
         bool vsReference = result.Rows.Any(r => r.ReferenceSamples is not null);
         text.Append("| variant | parameter | figure | samples |");
@@ -51,7 +60,6 @@ internal static class MarkdownReport
             if (vsReference) text.Append(CultureInfo.InvariantCulture, $" {BarCheck.Ratio(row.VsReference)} |");
             text.AppendLine();
         }
-        foreach (string note in result.Notes) text.AppendLine().Append("Note: ").AppendLine(note);
     }
 
     internal static string Figure(double value, Unit unit) => unit switch
@@ -59,6 +67,8 @@ internal static class MarkdownReport
         Unit.OpsPerSecond => $"{Number(value)} ops/s",
         Unit.NanosecondsPerOp => $"{Number(value)} ns/op",
         Unit.SystemCallsPerWait => $"{value.ToString("0.###", CultureInfo.InvariantCulture)} calls/wait",
+        Unit.Microseconds => value >= 1000 ? $"{(value / 1000).ToString("0.00", CultureInfo.InvariantCulture)} ms" : $"{value.ToString("0.0", CultureInfo.InvariantCulture)} us",
+        Unit.Count => value.ToString("0", CultureInfo.InvariantCulture),
         _ => $"{value.ToString("0.##", CultureInfo.InvariantCulture)} B",
     };
 

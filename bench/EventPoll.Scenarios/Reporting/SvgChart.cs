@@ -7,22 +7,24 @@ namespace EventPoll.Scenarios.Reporting;
 
 /// <summary>
 /// The scaling chart, hand-written SVG (no plotting dependency): connrate ops/s against threads, and fanout
-/// time per wait against N, each on log-log axes so curves an order of magnitude apart stay readable.
+/// time per wait against N, each on log-log axes so curves an order of magnitude apart stay readable; and http's
+/// requests per second per case and server as bars on a linear axis (<see cref="HttpPanel"/>).
 /// </summary>
 internal static class SvgChart
 {
-    private const int PanelWidth = 440, PanelHeight = 320, Left = 70, Top = 40, PlotWidth = 340, PlotHeight = 220;
-    private static readonly string[] Colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"];
+    internal const int PanelWidth = 440, PanelHeight = 320, Left = 70, Top = 40, PlotWidth = 340, PlotHeight = 220;
+    internal static readonly string[] Colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"];
 
     private sealed record Series(string Label, IReadOnlyList<(double X, double Y)> Points);
 
     internal static string Render(BenchRun run)
     {
         var svg = new StringBuilder();
-        svg.AppendLine(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{2 * PanelWidth}\" height=\"{PanelHeight + 20}\" font-family=\"sans-serif\" font-size=\"11\">");
+        svg.AppendLine(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{3 * PanelWidth}\" height=\"{PanelHeight + 20}\" font-family=\"sans-serif\" font-size=\"11\">");
         svg.AppendLine(CultureInfo.InvariantCulture, $"<rect width=\"100%\" height=\"100%\" fill=\"white\"/>");
         Panel(svg, 0, "connrate: connections/s vs threads", "threads (T)", "ops/s", SeriesOf(run, ConnRate.Name));
         Panel(svg, PanelWidth, "fanout: ns per wait vs N watched", "N watched", "ns/wait", SeriesOf(run, Fanout.Name));
+        HttpPanel.Render(svg, 2 * PanelWidth, run.Results.FirstOrDefault(r => r.Name == HttpScenario.Name));
         svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"10\" y=\"{PanelHeight + 12}\" fill=\"#666\">{Escape(run.Machine.Describe())}, {run.Started:yyyy-MM-dd HH:mm}</text>");
         svg.AppendLine("</svg>");
         return svg.ToString();
@@ -83,5 +85,5 @@ internal static class SvgChart
         }
     }
 
-    private static string Escape(string s) => s.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
+    internal static string Escape(string s) => s.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
 }

@@ -2,10 +2,20 @@ using EventPoll.Scenarios.Measurement;
 
 namespace EventPoll.Scenarios.Scenarios;
 
-/// <summary>A named scenario: what <c>eventpoll bench NAME</c> runs.</summary>
-internal sealed record Scenario(string Name, string Summary, Func<BenchOptions, ScenarioResult> Run);
+/// <summary>
+/// A named scenario: what <c>eventpoll bench NAME</c> runs. <see cref="Prepare"/>, where there is one, gets what the
+/// scenario needs before any scenario of the run measures (<see cref="Reporting.BenchRun.Prepare"/>; it throws
+/// <see cref="BenchSetupException"/> if it cannot), so a run never fails for want of a tool after minutes of measuring.
+/// A scenario not <see cref="InDefaultRun"/> runs only when named.
+/// </summary>
+internal sealed record Scenario(string Name, string Summary, Func<BenchOptions, ScenarioResult> Run)
+{
+    internal Action<BenchOptions>? Prepare { get; init; }
 
-/// <summary>Every scenario, in the order a full run takes them (and the issue lists them).</summary>
+    internal bool InDefaultRun { get; init; } = true;
+}
+
+/// <summary>Every scenario, in the order a full run takes them (and the issues list them).</summary>
 internal static class ScenarioCatalog
 {
     internal static IReadOnlyList<Scenario> All { get; } =
@@ -19,7 +29,16 @@ internal static class ScenarioCatalog
         new(Alloc.Name, "GC bytes allocated per steady-state operation", Alloc.Run),
         new(Alternatives.Name, "Task.WhenAny and Channel<T> versus Epoll.WaitAsync, one of N sources signalled per round", Alternatives.Run),
         new(OsDescriptors.Name, "OS eventfds: EventPoll vs raw system calls and vs a poller-thread design; wakeup latency; a mixed instance's system calls", OsDescriptors.Run),
+        // Named only: it installs wrk and nginx with apt-get when they are missing, and its full form loads servers for ~9 minutes.
+        new(HttpScenario.Name, "EventPoll's HTTP server vs nginx and Kestrel under wrk: one request per connection and keep-alive, unpinned and pinned", HttpScenario.Run)
+        {
+            Prepare = HttpScenario.Prepare,
+            InDefaultRun = false,
+        },
     ];
+
+    /// <summary>What <c>eventpoll bench</c> runs when no scenario is named.</summary>
+    internal static IReadOnlyList<Scenario> Default { get; } = [.. All.Where(s => s.InDefaultRun)];
 
     internal static Scenario? Find(string name) => All.FirstOrDefault(s => s.Name == name);
 }

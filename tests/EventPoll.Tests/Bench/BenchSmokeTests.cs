@@ -86,9 +86,9 @@ public class BenchSmokeTests
     [Fact]
     public void EveryScenario_ProducesWellFormedRows_AndTheReportsParse()
     {
-        BenchRun run = BenchRun.Execute(ScenarioCatalog.All, Tiny);
+        BenchRun run = BenchRun.Execute(ScenarioCatalog.Default, Tiny);
 
-        Assert.Equal(ScenarioCatalog.All.Select(s => s.Name), run.Results.Select(r => r.Name));
+        Assert.Equal(ScenarioCatalog.Default.Select(s => s.Name), run.Results.Select(r => r.Name));
         foreach (ScenarioResult result in run.Results)
         {
             Assert.NotEmpty(result.Rows);
@@ -112,23 +112,31 @@ public class BenchSmokeTests
         if (KernelApi.IsAvailable)
             Assert.NotNull(run.Results.Single(r => r.Name == MicroCosts.Name).Find(Variants.Label(Variant.Product), MicroCosts.AddDel)!.VsKernel);
 
-        Assert.Equal(18, run.Bars.Count);
-        Assert.All(run.Bars, b => Assert.NotNull(b.Pass)); // every bar's scenario ran
+        Assert.Equal(18 + HttpBars.Count, run.Bars.Count);
+        Assert.All(run.Bars.Take(18), b => Assert.NotNull(b.Pass)); // every bar's scenario ran
+        Assert.All(run.Bars.Skip(18), b => Assert.Null(b.Pass));    // http's, named only, did not
 
         string markdown = MarkdownReport.Render(run);
         Assert.Contains("## Bar check", markdown, StringComparison.Ordinal);
-        foreach (Scenario s in ScenarioCatalog.All) Assert.Contains($"## {s.Name}:", markdown, StringComparison.Ordinal);
+        foreach (Scenario s in ScenarioCatalog.Default) Assert.Contains($"## {s.Name}:", markdown, StringComparison.Ordinal);
         using JsonDocument json = JsonDocument.Parse(JsonReport.Render(run));
-        Assert.Equal(ScenarioCatalog.All.Count, json.RootElement.GetProperty("scenarios").GetArrayLength());
+        Assert.Equal(ScenarioCatalog.Default.Count, json.RootElement.GetProperty("scenarios").GetArrayLength());
         Assert.False(string.IsNullOrEmpty(json.RootElement.GetProperty("machine").GetProperty("cpu").GetString()));
         Assert.Equal("svg", XDocument.Parse(SvgChart.Render(run)).Root!.Name.LocalName);
+    }
+
+    [Fact]
+    public void TheDefaultRun_IsEveryScenarioButHttp_WhichRunsOnlyWhenNamed()
+    {
+        Assert.Equal(ScenarioCatalog.All.Where(s => s.Name != HttpScenario.Name).Select(s => s.Name), ScenarioCatalog.Default.Select(s => s.Name));
+        Assert.NotNull(ScenarioCatalog.Find(HttpScenario.Name));
     }
 
     [Fact]
     public void BarCheck_WithoutResults_ReportsEveryBarAsNotRun()
     {
         IReadOnlyList<Bar> bars = BarCheck.Evaluate([]);
-        Assert.Equal(18, bars.Count);
+        Assert.Equal(18 + HttpBars.Count, bars.Count);
         Assert.All(bars, b => Assert.Equal("not run", b.Verdict));
     }
 }

@@ -20,7 +20,7 @@ public class CliMisuseTests
     [InlineData("eventpoll bench: --oneshot-count must be a positive whole number, got '-1'", "bench", "--oneshot-count", "-1")]
     [InlineData("eventpoll bench: --oneshot-count needs a positive whole number", "bench", "--oneshot-count")]
     [InlineData("eventpoll bench: --oneshot-count must be at most 2147483647, got '99999999999'", "bench", "--oneshot-count", "99999999999")]
-    [InlineData("eventpoll bench: unknown scenario or option 'yes' (scenarios: micro, connrate, oneshot, lt-single, fanout, memory, alloc, alternatives, os)", "bench", "--quick=yes")]
+    [InlineData("eventpoll bench: unknown scenario or option 'yes' (scenarios: micro, connrate, oneshot, lt-single, fanout, memory, alloc, alternatives, os, http)", "bench", "--quick=yes")]
     [InlineData("eventpoll fuzz: --seed must be a whole number, got 'x'", "fuzz", "--seed", "x")]
     [InlineData("eventpoll fuzz: --count must be a positive whole number, got '0'", "fuzz", "--count", "0")]
     [InlineData("eventpoll fuzz: --length must be a positive whole number, got '-3'", "fuzz", "--length=-3")]

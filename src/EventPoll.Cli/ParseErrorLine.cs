@@ -19,7 +19,7 @@ internal static class ParseErrorLine
         ParseError? onValue = parsed.Errors.FirstOrDefault(e => e.SymbolResult is OptionResult or ArgumentResult);
         string message = onValue is not null ? onValue.Message
             : parsed.UnmatchedTokens.FirstOrDefault() is { } token ? Unknown(command, token)
-            : command is RootCommand ? "no command given (commands: trace, fuzz, bench; see eventpoll --help)"
+            : command is RootCommand ? "no command given (commands: trace, fuzz, bench, serve; see eventpoll --help)"
             : parsed.Errors[0].Message;
         return $"{prefix}: {message}";
     }

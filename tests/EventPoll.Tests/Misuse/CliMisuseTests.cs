@@ -30,7 +30,7 @@ public class CliMisuseTests
     [InlineData("eventpoll trace: unknown backend 'frob' (expected managed, kernel, os, mixed, both or all)", "trace", "/dev/null", "--backend=frob")]
     [InlineData("eventpoll trace: no trace FILE given (see eventpoll trace --help)", "trace")]
     [InlineData("eventpoll trace: unknown option '--frob' (see eventpoll trace --help)", "trace", "--frob")]
-    [InlineData("eventpoll: no command given (commands: trace, fuzz, bench; see eventpoll --help)")]
+    [InlineData("eventpoll: no command given (commands: trace, fuzz, bench, serve; see eventpoll --help)")]
     public void Options_BadOrMissingValue_OneLineNamingTheOptionAndValue(string message, params string[] args)
     {
         (int exit, string stdout, string stderr) = CliRun.InProcess(null, args);

@@ -39,7 +39,7 @@ internal static class HttpScenario
     {
         var result = new ScenarioResult(Name, "EventPoll's HTTP server vs nginx and Kestrel under wrk on loopback (the seed patches' experiment)");
         DebianTools.EnsureInstalled(options.Report);
-        HttpContender[] contenders = [new EventPollContender(), new NginxContender(), new KestrelContender()];
+        HttpContender[] contenders = [new EventPollContender(), new EventPollContender(sharedListener: true), new NginxContender(), new KestrelContender()];
         foreach (HttpContender contender in contenders) contender.Prepare(options.Report);
         HttpContender[] measured = [.. contenders.Where(c => c.Unavailable is null)];
         IReadOnlyList<HttpCase> cases = HttpCase.All(Environment.ProcessorCount);
@@ -58,7 +58,7 @@ internal static class HttpScenario
         {
             LaunchedProcesses.DeleteDirectory(work);
         }
-        // Found at preparation or at a first start (a CLI without `serve`): said once, not per case.
+        // Found at preparation: said once, not per case.
         foreach (HttpContender contender in contenders.Where(c => c.Unavailable is not null)) result.Notes.Insert(0, $"{contender.Label}: not measured: {contender.Unavailable}");
         result.VariantsInterleaved = true; // run i of every server in a case was taken in one round, back to back
         result.CompareWith([Nginx, Kestrel]);

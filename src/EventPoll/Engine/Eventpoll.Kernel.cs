@@ -14,10 +14,15 @@ namespace EventPoll;
 /// so closing a descriptor removes its registration and a reused number cannot inherit it. A wait that finds
 /// in-process events makes no system call; one that finds none makes one epoll_wait (epoll_pwait2), blocking there
 /// with the remaining timeout; an in-process wakeup of a thread blocked there is one eventfd write.</para>
-/// <para><b>Order in a batch.</b> In-process events first, then OS events in the kernel's order, except that after
-/// <see cref="OsFairnessBound"/> waits in a row served from in-process events alone, the next wait asks the kernel
-/// first. Neither kind can starve the other: in-process events are looked at in every wait, OS events at least every
-/// <see cref="OsFairnessBound"/> + 1 waits (the count is per instance and, with several waiting threads, approximate).</para>
+/// <para><b>Order in a batch.</b> In-process events first, then OS events in the kernel's order, except on the kernel's
+/// turn: after <c>_osFairnessBound</c> waits in a row served from in-process events alone, the next wait asks the kernel
+/// first. The bound adapts, as tokio's event_interval does for its driver: it starts at <see cref="MinOsFairnessBound"/>,
+/// a turn that finds no OS event doubles it (up to <see cref="MaxOsFairnessBound"/>), and a kernel wait that finds
+/// OS events sets it back to <see cref="MinOsFairnessBound"/>. So idle OS descriptors cost one wasted epoll_wait in
+/// <see cref="MaxOsFairnessBound"/> + 1 in-process waits rather than one in five, and while OS events flow the kernel's
+/// turn comes every <see cref="MinOsFairnessBound"/> + 1 waits. Neither kind can starve the other: in-process events are
+/// looked at in every wait, OS events at least every <see cref="MaxOsFairnessBound"/> + 1 waits (the counts are per
+/// instance and, with several waiting threads, approximate).</para>
 /// <para><b>Nesting.</b> When a watched instance has a kernel side, its registration in a watcher is a kernel one too:
 /// the watcher's kernel epoll holds the watched one's kernel epoll (under a dup of its descriptor per registration, as
 /// one instance may be registered under several descriptors), with the registration's own flags and a tag for its data
@@ -35,20 +40,25 @@ namespace EventPoll;
 /// wait in the waiter queue and are woken by in-process events and by the leader leaving. Asynchronous waits are
 /// woken through <see cref="KernelWatcher"/>, one process-wide thread.</para>
 /// <para>Fields: <c>_kernel</c> and <c>_words</c> are set once (compare-and-swap) and read without locks;
-/// <c>_kernelWatchers</c> is interlocked; <c>_inProcessStreak</c> is racy on purpose (a fairness hint);
+/// <c>_kernelWatchers</c> is interlocked; <c>_inProcessStreak</c> and <c>_osFairnessBound</c> are racy on purpose
+/// (fairness hints: a lost update moves a kernel turn by a few waits, and each is read and written whole);
 /// <c>_held</c> and <see cref="EpItem.KernelHeld"/> are written under <c>_mtx</c>.</para>
 /// </remarks>
 internal sealed partial class Eventpoll
 {
-    /// <summary>Waits in a row served from in-process events alone, after which the next wait asks the kernel first.</summary>
-    internal const int OsFairnessBound = 4;
+    /// <summary>The fewest waits in a row served from in-process events alone after which the next asks the kernel first: the bound while OS events flow.</summary>
+    internal const int MinOsFairnessBound = 4;
+
+    /// <summary>The most such waits: the bound once kernel turns keep finding no OS event (tokio's event_interval is 61).</summary>
+    internal const int MaxOsFairnessBound = 64;
 
     private const int CtlAdd = (int)EpollOp.Add, CtlDel = (int)EpollOp.Del, CtlMod = (int)EpollOp.Mod;
 
     private KernelPoller? _kernel;   // set once by CreateKernel; lock-free reads
     private KernelDataWords? _words; // set with _kernel, before it is published
     private int _kernelWatchers;     // kernel epolls that hold this instance's kernel descriptor; interlocked
-    private int _inProcessStreak;    // see the remarks
+    private int _inProcessStreak;    // waits in a row served from in-process events alone; see the remarks
+    private int _osFairnessBound = MinOsFairnessBound; // the streak that gives the kernel its turn; see the remarks
     private Dictionary<EpItem, KernelHold>? _held; // under _mtx: the registrations held in the kernel epoll
 
     /// <summary>How this instance's kernel epoll holds a watched instance's registration: its data word and descriptor.</summary>
@@ -348,7 +358,7 @@ internal sealed partial class Eventpoll
     /// <summary>The in-process half, unless the kernel's turn has come: its count (0 when it did not run or found nothing).</summary>
     private int HarvestInProcessFirst(Span<EpollEvent> buffer, KernelPoller k)
     {
-        if (_inProcessStreak >= OsFairnessBound || !EventsAvailable) return 0;
+        if (_inProcessStreak >= _osFairnessBound || !EventsAvailable) return 0;
         int count = Harvest(buffer);
         if (count == 0) return 0;
         LastBatchFromKernel = 0;
@@ -363,15 +373,30 @@ internal sealed partial class Eventpoll
     /// </summary>
     private int HarvestKernelThenInProcess(Span<EpollEvent> buffer, KernelPoller k, TimeSpan timeout, bool leading)
     {
+        bool kernelsTurn = _inProcessStreak >= _osFairnessBound && EventsAvailable; // asked first though in-process events are ready
         RetractSignalBeforeKernelWait(k, leading);
         int count = k.Wait(buffer, timeout);
         if (count < 0) return count;
         count = KeepUserEvents(buffer, count, k, leading);
         LastBatchFromKernel = count;
         _inProcessStreak = 0;
+        AdaptOsFairnessBound(kernelsTurn, foundOsEvents: count != 0);
         if (count < buffer.Length && EventsAvailable) count += Harvest(buffer[count..]);
         RetractStaleSignal(k);
         return count;
+    }
+
+    /// <summary>
+    /// After a kernel wait (see the remarks): OS events set the bound back to its least; a kernel's turn that found none
+    /// doubles it, up to its most. Other waits that found none (the in-process list was empty) leave it as it is.
+    /// </summary>
+    private void AdaptOsFairnessBound(bool kernelsTurn, bool foundOsEvents)
+    {
+        if (foundOsEvents)
+        {
+            if (_osFairnessBound != MinOsFairnessBound) _osFairnessBound = MinOsFairnessBound; // no store per wait where it is already
+        }
+        else if (kernelsTurn) _osFairnessBound = Math.Min(_osFairnessBound * 2, MaxOsFairnessBound);
     }
 
     /// <summary>

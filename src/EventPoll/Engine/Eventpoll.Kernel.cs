@@ -352,7 +352,7 @@ internal sealed partial class Eventpoll
     {
         if (Volatile.Read(ref _kernel) is not KernelPoller k) return Harvest(buffer);
         int count = HarvestInProcessFirst(buffer, k);
-        return count != 0 ? count : HarvestKernelThenInProcess(buffer, k, TimeSpan.Zero, leading: false);
+        return count != 0 ? count : HarvestKernelThenInProcess(buffer, k, Deadline.Passed, leading: false);
     }
 
     /// <summary>The in-process half, unless the kernel's turn has come: its count (0 when it did not run or found nothing).</summary>
@@ -368,14 +368,14 @@ internal sealed partial class Eventpoll
     }
 
     /// <summary>
-    /// One epoll_wait with <paramref name="timeout"/>, then in-process events into the rest of the buffer;
-    /// <paramref name="leading"/> when the caller is the thread that leads in the kernel.
+    /// One epoll_wait until <paramref name="deadline"/>, then in-process events into the rest of the buffer;
+    /// <paramref name="leading"/> when the caller is the thread that leads in the kernel (only it may block).
     /// </summary>
-    private int HarvestKernelThenInProcess(Span<EpollEvent> buffer, KernelPoller k, TimeSpan timeout, bool leading)
+    private int HarvestKernelThenInProcess(Span<EpollEvent> buffer, KernelPoller k, Deadline deadline, bool leading)
     {
         bool kernelsTurn = _inProcessStreak >= _osFairnessBound && EventsAvailable; // asked first though in-process events are ready
         RetractSignalBeforeKernelWait(k, leading);
-        int count = k.Wait(buffer, timeout);
+        int count = k.Wait(buffer, deadline);
         if (count < 0) return count;
         count = KeepUserEvents(buffer, count, k, leading);
         LastBatchFromKernel = count;
@@ -466,28 +466,7 @@ internal sealed partial class Eventpoll
             int count = HarvestInProcessFirst(buffer, k);
             if (count != 0) return count;
             bool leading = !timedOut && !cancellation.IsCancellationRequested && k.TryLead();
-            if (leading)
-            {
-                try
-                {
-                    // Leading (a full fence) before these re-checks: an in-process wakeup or a handle's disposal from
-                    // here on signals the kernel (InterruptKernelWait); the caller's token does so through its callback.
-                    TimeSpan timeout = EventsAvailable || cancellation.IsCancellationRequested ? TimeSpan.Zero : deadline.RemainingTime();
-                    using CancellationTokenRegistration registration = timeout == TimeSpan.Zero
-                        ? default
-                        : cancellation.RegisterCaller(static state => ((KernelPoller)state!).Signal(), k);
-                    count = HarvestKernelThenInProcess(buffer, k, timeout, leading: true);
-                }
-                finally
-                {
-                    k.EndLead();
-                    if (_waiters.HasWaiters) _waiters.WakeOne(); // a waiting thread leads next
-                }
-            }
-            else
-            {
-                count = HarvestKernelThenInProcess(buffer, k, TimeSpan.Zero, leading: false);
-            }
+            count = leading ? LeadKernelWait(buffer, deadline, cancellation, k) : HarvestKernelThenInProcess(buffer, k, Deadline.Passed, leading: false);
             if (count != 0) return count;
             if (timedOut || deadline.HasPassed) return 0;
             if (cancellation.IsCancellationRequested) return Failure.Of(Errno.EINTR, "the wait was cancelled before any event arrived");
@@ -503,6 +482,29 @@ internal sealed partial class Eventpoll
                 timedOut = !signalled && deadline.HasPassed;
             }
             _waiters.Remove(waiter);
+        }
+    }
+
+    /// <summary>
+    /// The leader's harvest (after a successful <see cref="KernelPoller.TryLead"/>), blocking in the kernel until
+    /// <paramref name="deadline"/> unless events or a cancellation are there already; then it ends the lead, waking a
+    /// waiting thread to take it over.
+    /// </summary>
+    private int LeadKernelWait(Span<EpollEvent> buffer, Deadline deadline, WaitCancellation cancellation, KernelPoller k)
+    {
+        try
+        {
+            // Leading (a full fence) before these re-checks: an in-process wakeup or a handle's disposal from here on
+            // signals the kernel (InterruptKernelWait); the caller's token does so through its callback.
+            if (EventsAvailable || cancellation.IsCancellationRequested) return HarvestKernelThenInProcess(buffer, k, Deadline.Passed, leading: true);
+            if (!cancellation.Caller.CanBeCanceled) return HarvestKernelThenInProcess(buffer, k, deadline, leading: true);
+            using CancellationTokenRegistration registration = cancellation.RegisterCaller(static state => ((KernelPoller)state!).Signal(), k);
+            return HarvestKernelThenInProcess(buffer, k, deadline, leading: true);
+        }
+        finally
+        {
+            k.EndLead();
+            if (_waiters.HasWaiters) _waiters.WakeOne(); // a waiting thread leads next
         }
     }
 

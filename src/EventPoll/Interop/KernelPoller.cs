@@ -212,14 +212,14 @@ internal sealed partial class KernelPoller
 
         internal static int Wait(int epfd, Span<EpollEvent> events, TimeSpan timeout)
         {
-            if (timeout == Timeout.InfiniteTimeSpan) return LinuxSyscalls.EpollWait(epfd, events, events.Length, -1); // an event loop's usual wait
+            if (timeout == Timeout.InfiniteTimeSpan) return LinuxSyscalls.EpollWaitErrnoOnFailure(epfd, events, -1); // an event loop's usual wait
             if (!s_unavailable && timeout != TimeSpan.Zero)
             {
                 int r = Pwait2(epfd, events, timeout);
                 if (r != -Enosys && r != -(int)Errno.EPERM) return r;
                 s_unavailable = true;
             }
-            return LinuxSyscalls.EpollWait(epfd, events, events.Length, ToMilliseconds(timeout));
+            return LinuxSyscalls.EpollWaitErrnoOnFailure(epfd, events, ToMilliseconds(timeout));
         }
 
         private static int Pwait2(int epfd, Span<EpollEvent> events, TimeSpan timeout)

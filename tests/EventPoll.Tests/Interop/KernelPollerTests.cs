@@ -219,6 +219,18 @@ public sealed class KernelPollerTests : IDisposable
         Assert.Equal([new EpollEvent(EpollEvents.In | EpollEvents.Hup, ulong.MaxValue), new EpollEvent(EpollEvents.Out, 7)], copied);
     }
 
+    [LinuxFact]
+    public void TheWaitBoundWithoutSetLastError_StillReturnsTheKernelsErrno_AndNotAStaleOne()
+    {
+        var events = new EpollEvent[4];
+        int efd = OsEventFd();
+        Marshal.SetLastSystemError((int)Errno.EAGAIN); // a stale errno that a success must not report
+        Assert.Equal(0, LinuxSyscalls.EpollWaitErrnoOnFailure(_poller.Descriptor, events, 0));
+        Assert.Equal(-(int)Errno.EINVAL, LinuxSyscalls.EpollWaitErrnoOnFailure(efd, events, 0)); // not an epoll
+        Assert.Equal(-(int)Errno.EBADF, LinuxSyscalls.EpollWaitErrnoOnFailure(-1, events, 0));
+        Assert.Equal(LinuxSyscalls.EpollWait(-1, events, events.Length, 0), LinuxSyscalls.EpollWaitErrnoOnFailure(-1, events, 0));
+    }
+
     [Fact]
     public void ADeadline_TellsTheTimeLeft_NoneWithoutOne_NothingOncePassed()
     {

@@ -100,7 +100,7 @@ public sealed class Epoll : FileHandle
         var cancellation = new WaitCancellation(cancellationToken, DisposalToken);
         // Straight to the instance: the handle's use keeps its descriptor, and so the instance, open for the call, so
         // the descriptor lookup and pin of the system-call layer (EBADF, EINVAL for a non-epoll) have nothing to find.
-        int result = _instance!.Wait(events, events.Length, timeoutMs, cancellation);
+        int result = _instance!.Wait(events, events.Length, timeoutMs, in cancellation);
         if (result == -(int)Errno.EINTR)
         {
             Failure.Take(Errno.EINTR);

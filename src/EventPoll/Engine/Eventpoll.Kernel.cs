@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using EventPoll.Interop;
 
@@ -506,15 +507,26 @@ internal sealed partial class Eventpoll
             // Leading (a full fence) before these re-checks: an in-process wakeup or a handle's disposal from here on
             // signals the kernel (InterruptKernelWait); the caller's token does so through its callback.
             if (EventsAvailable || cancellation.IsCancellationRequested) return HarvestKernelThenInProcess(buffer, k, Deadline.Passed, leading: true);
-            if (!cancellation.Caller.CanBeCanceled) return HarvestKernelThenInProcess(buffer, k, deadline, leading: true);
-            using CancellationTokenRegistration registration = cancellation.RegisterCaller(static state => ((KernelPoller)state!).Signal(), k);
-            return HarvestKernelThenInProcess(buffer, k, deadline, leading: true);
+            return cancellation.Caller.CanBeCanceled
+                ? HarvestKernelCancellably(buffer, k, deadline, cancellation)
+                : HarvestKernelThenInProcess(buffer, k, deadline, leading: true);
         }
         finally
         {
             k.EndLead();
             if (_waiters.HasWaiters) _waiters.WakeOne(); // a waiting thread leads next
         }
+    }
+
+    /// <summary>
+    /// The leader's blocking harvest when the caller's token can be cancelled: its callback signals the kernel side. Out of
+    /// line, so the registration is no local of the usual wait's frame (which the JIT would zero on every call).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int HarvestKernelCancellably(Span<EpollEvent> buffer, KernelPoller k, Deadline deadline, in WaitCancellation cancellation)
+    {
+        using CancellationTokenRegistration registration = cancellation.RegisterCaller(static state => ((KernelPoller)state!).Signal(), k);
+        return HarvestKernelThenInProcess(buffer, k, deadline, leading: true);
     }
 
     /// <summary>

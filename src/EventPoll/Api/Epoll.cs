@@ -1,4 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -101,12 +103,18 @@ public sealed class Epoll : FileHandle
         // Straight to the instance: the handle's use keeps its descriptor, and so the instance, open for the call, so
         // the descriptor lookup and pin of the system-call layer (EBADF, EINVAL for a non-epoll) have nothing to find.
         int result = _instance!.Wait(events, events.Length, timeoutMs, in cancellation);
-        if (result == -(int)Errno.EINTR)
-        {
-            Failure.Take(Errno.EINTR);
-            throw cancellation.ToException();
-        }
-        return (int)EpollException.Check(result, "epoll_wait", Fd);
+        if (result >= 0) return result;
+        if (result == -(int)Errno.EINTR) ThrowCancelled(in cancellation);
+        return (int)EpollException.Throw((Errno)(-result), "epoll_wait", Fd);
+    }
+
+    /// <summary>Ends a cancelled wait (out of line, as every throw on the wait's path: the usual wait's frame stays small).</summary>
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowCancelled(in WaitCancellation cancellation)
+    {
+        Failure.Take(Errno.EINTR);
+        throw cancellation.ToException();
     }
 
     /// <summary>
@@ -166,8 +174,13 @@ public sealed class Epoll : FileHandle
 
     private void ThrowIfEmpty(int length)
     {
-        if (length == 0) throw new EpollException(Errno.EINVAL, $"the events buffer is empty: it must hold at least one event (epoll_wait, fd {Fd})");
+        if (length == 0) ThrowEmpty(Fd);
     }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)] // its message's formatting would widen every wait's frame
+    private static void ThrowEmpty(int fd) =>
+        throw new EpollException(Errno.EINVAL, $"the events buffer is empty: it must hold at least one event (epoll_wait, fd {fd})");
 
     private void Ctl(EpollOp op, FileHandle target, EpollEvent? ev)
     {

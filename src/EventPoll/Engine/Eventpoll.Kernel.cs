@@ -339,6 +339,7 @@ internal sealed partial class Eventpoll
     /// Takes a pending signal back (the eventfd read to 0), then signals again if in-process items were queued
     /// meanwhile: a wakeup that saw the signal pending wrote nothing, so the re-check is what keeps it from being lost.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // two system calls at most: its callers' checks stay inline, it does not
     private void TakeBackSignal(KernelPoller k)
     {
         k.Drain();
@@ -470,29 +471,49 @@ internal sealed partial class Eventpoll
     /// </summary>
     private int WaitWithKernel(Span<EpollEvent> buffer, Deadline deadline, bool timedOut, in WaitCancellation cancellation, KernelPoller k)
     {
+        // The usual wait, small enough to inline: in-process events, or this thread leads and the kernel has events. The
+        // rest is out of line, so its locals and calls are no part of the frame the usual wait runs in.
+        int count = HarvestInProcessFirst(buffer, k);
+        if (count != 0) return count;
+        if (timedOut || cancellation.IsCancellationRequested || !k.TryLead()) return WaitWithKernelAgain(buffer, deadline, timedOut, in cancellation, k, led: false);
+        count = LeadKernelWait(buffer, deadline, in cancellation, k);
+        return count != 0 ? count : WaitWithKernelAgain(buffer, deadline, timedOut, in cancellation, k, led: true);
+    }
+
+    /// <summary>
+    /// <see cref="WaitWithKernel"/> after its first attempt found nothing: <paramref name="led"/> when that attempt led
+    /// (its kernel wait ended empty), else it did not lead and the kernel is asked without blocking first. Then, until
+    /// events, the deadline or a cancellation: a thread that cannot lead sleeps until in-process events, the leader
+    /// leaving, or the deadline, and tries again.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int WaitWithKernelAgain(Span<EpollEvent> buffer, Deadline deadline, bool timedOut, in WaitCancellation cancellation, KernelPoller k, bool led)
+    {
+        bool leading = led;
+        int count = leading ? 0 : HarvestKernelThenInProcess(buffer, k, Deadline.Passed, leading: false);
         ThreadWaiter? waiter = null;
-        while (true)
+        while (count == 0)
         {
-            int count = HarvestInProcessFirst(buffer, k);
-            if (count != 0) return count;
-            bool leading = !timedOut && !cancellation.IsCancellationRequested && k.TryLead();
-            count = leading ? LeadKernelWait(buffer, deadline, in cancellation, k) : HarvestKernelThenInProcess(buffer, k, Deadline.Passed, leading: false);
-            if (count != 0) return count;
             if (timedOut || deadline.HasPassed) return 0;
             if (cancellation.IsCancellationRequested) return Failure.Of(Errno.EINTR, "the wait was cancelled before any event arrived");
-            if (leading) continue;
-
-            // Another thread leads: sleep until in-process events, the leader leaving, or the deadline.
-            waiter ??= ThreadWaiter.Current;
-            waiter.Reset();
-            _waiters.Add(waiter); // full fence: the leader either sees this waiter or this sees it gone
-            if (!EventsAvailable && k.HasLeader)
+            if (!leading)
             {
-                bool signalled = waiter.Block(deadline, cancellation);
-                timedOut = !signalled && deadline.HasPassed;
+                waiter ??= ThreadWaiter.Current;
+                waiter.Reset();
+                _waiters.Add(waiter); // full fence: the leader either sees this waiter or this sees it gone
+                if (!EventsAvailable && k.HasLeader)
+                {
+                    bool signalled = waiter.Block(deadline, cancellation);
+                    timedOut = !signalled && deadline.HasPassed;
+                }
+                _waiters.Remove(waiter);
             }
-            _waiters.Remove(waiter);
+            count = HarvestInProcessFirst(buffer, k);
+            if (count != 0) return count;
+            leading = !timedOut && !cancellation.IsCancellationRequested && k.TryLead();
+            count = leading ? LeadKernelWait(buffer, deadline, in cancellation, k) : HarvestKernelThenInProcess(buffer, k, Deadline.Passed, leading: false);
         }
+        return count;
     }
 
     /// <summary>

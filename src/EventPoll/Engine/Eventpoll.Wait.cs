@@ -103,8 +103,14 @@ internal sealed partial class Eventpoll
         Span<EpollEvent> buffer = events[..Math.Min(maxEvents, events.Length)];
         var deadline = new Deadline(timeoutMs);
         bool timedOut = timeoutMs == 0;
-        // An instance with a kernel side waits there (checked again below: one can be made while this wait sleeps).
-        if (Volatile.Read(ref _kernel) is KernelPoller kernel) return WaitWithKernel(buffer, deadline, timedOut, in cancellation, kernel);
+        return Volatile.Read(ref _kernel) is KernelPoller k
+            ? WaitWithKernel(buffer, deadline, timedOut, in cancellation, k)
+            : WaitInProcess(buffer, deadline, timedOut, in cancellation);
+    }
+
+    /// <summary>The wait of an instance without a kernel side (until one is made while it sleeps).</summary>
+    private int WaitInProcess(Span<EpollEvent> buffer, Deadline deadline, bool timedOut, in WaitCancellation cancellation)
+    {
         bool available = EventsAvailable;
         ThreadWaiter? waiter = null;
         while (true)

@@ -375,10 +375,21 @@ internal sealed partial class Eventpoll
     /// </summary>
     private int HarvestKernelThenInProcess(Span<EpollEvent> buffer, KernelPoller k, Deadline deadline, bool leading)
     {
-        bool kernelsTurn = _inProcessStreak >= _osFairnessBound && EventsAvailable; // asked first though in-process events are ready
+        bool kernelsTurn = IsKernelsTurn;
         RetractSignalBeforeKernelWait(k, leading);
         int count = k.Wait(buffer, deadline);
-        if (count < 0) return count;
+        return count < 0 ? count : TakeKernelBatch(buffer, count, k, leading, kernelsTurn);
+    }
+
+    /// <summary>Whether a kernel wait now is the kernel's turn: asked first though in-process events are ready.</summary>
+    private bool IsKernelsTurn => _inProcessStreak >= _osFairnessBound && EventsAvailable;
+
+    /// <summary>
+    /// The rest of <see cref="HarvestKernelThenInProcess"/> once the kernel wrote <paramref name="count"/> events: the
+    /// user's events kept, the fairness bound adapted, in-process events into the rest of the buffer. Returns the count.
+    /// </summary>
+    private int TakeKernelBatch(Span<EpollEvent> buffer, int count, KernelPoller k, bool leading, bool kernelsTurn)
+    {
         count = KeepUserEvents(buffer, count, k, leading);
         LastBatchFromKernel = count;
         _inProcessStreak = 0;
@@ -521,21 +532,32 @@ internal sealed partial class Eventpoll
     /// <paramref name="deadline"/> unless events or a cancellation are there already; then it ends the lead, waking a
     /// waiting thread to take it over.
     /// </summary>
+    /// <remarks>
+    /// A frame of its own with the system call inlined into it, and no try around that call. The kernel refills the
+    /// return stack buffer on its way out (SRSO and RSB-filling mitigations), so each managed frame the wait returns
+    /// through mispredicts its return: ~6 ns a frame here, as much as the rest of the engine's work. The JIT inlines no
+    /// P/Invoke inside a try region, and left inline this method would sit in its callers' (the handle's use count is
+    /// released in a finally). So nothing from <see cref="KernelPoller.TryLead"/> up to the kernel's answer may throw
+    /// (field reads and the signal eventfd's system calls do not), and the lead is ended in a finally around what
+    /// follows, which can run a source's Poll.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private int LeadKernelWait(Span<EpollEvent> buffer, Deadline deadline, in WaitCancellation cancellation, KernelPoller k)
     {
+        // Leading (a full fence) before these re-checks: an in-process wakeup or a handle's disposal from here on
+        // signals the kernel (InterruptKernelWait); the caller's token does so through its callback.
+        if (EventsAvailable || cancellation.IsCancellationRequested) deadline = Deadline.Passed;
+        else if (cancellation.Caller.CanBeCanceled) return HarvestKernelCancellably(buffer, k, deadline, cancellation);
+        bool kernelsTurn = IsKernelsTurn;
+        RetractSignalBeforeKernelWait(k, leading: true);
+        int count = k.Wait(buffer, deadline);
         try
         {
-            // Leading (a full fence) before these re-checks: an in-process wakeup or a handle's disposal from here on
-            // signals the kernel (InterruptKernelWait); the caller's token does so through its callback.
-            if (EventsAvailable || cancellation.IsCancellationRequested) return HarvestKernelThenInProcess(buffer, k, Deadline.Passed, leading: true);
-            return cancellation.Caller.CanBeCanceled
-                ? HarvestKernelCancellably(buffer, k, deadline, cancellation)
-                : HarvestKernelThenInProcess(buffer, k, deadline, leading: true);
+            return count < 0 ? count : TakeKernelBatch(buffer, count, k, leading: true, kernelsTurn);
         }
         finally
         {
-            k.EndLead();
-            if (_waiters.HasWaiters) _waiters.WakeOne(); // a waiting thread leads next
+            EndLead(k);
         }
     }
 
@@ -546,8 +568,22 @@ internal sealed partial class Eventpoll
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int HarvestKernelCancellably(Span<EpollEvent> buffer, KernelPoller k, Deadline deadline, in WaitCancellation cancellation)
     {
-        using CancellationTokenRegistration registration = cancellation.RegisterCaller(static state => ((KernelPoller)state!).Signal(), k);
-        return HarvestKernelThenInProcess(buffer, k, deadline, leading: true);
+        try
+        {
+            using CancellationTokenRegistration registration = cancellation.RegisterCaller(static state => ((KernelPoller)state!).Signal(), k);
+            return HarvestKernelThenInProcess(buffer, k, deadline, leading: true);
+        }
+        finally
+        {
+            EndLead(k);
+        }
+    }
+
+    /// <summary>Ends this thread's lead in the kernel side and wakes a waiting thread to lead next.</summary>
+    private void EndLead(KernelPoller k)
+    {
+        k.EndLead();
+        if (_waiters.HasWaiters) _waiters.WakeOne();
     }
 
     /// <summary>

@@ -161,6 +161,7 @@ internal sealed partial class KernelPoller
     /// signal's included, or <c>-errno</c>. An EINTR is retried with the time that remains, since epoll_wait is never
     /// restarted after a signal handler. A deadline without end waits forever, one already passed never blocks.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // into the leader's frame, with the system call: see Eventpoll.LeadKernelWait
     internal int Wait(Span<EpollEvent> events, Deadline deadline)
     {
         Debug.Assert(!events.IsEmpty);
@@ -210,6 +211,7 @@ internal sealed partial class KernelPoller
         /// <summary>Whether the last fallback decision was to use epoll_wait (for tests).</summary>
         internal static bool Unavailable => s_unavailable;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] // as KernelPoller.Wait
         internal static int Wait(int epfd, Span<EpollEvent> events, TimeSpan timeout)
         {
             if (timeout == Timeout.InfiniteTimeSpan) return LinuxSyscalls.EpollWaitErrnoOnFailure(epfd, events, -1); // an event loop's usual wait

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace EventPoll.Interop;
@@ -134,6 +135,7 @@ internal static unsafe partial class LinuxSyscalls
     /// that finds its event; here errno is read only when the call failed, just after it returned, which is when that
     /// stub reads it too (the runtime keeps errno across the return from native code).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // the call is made from its caller's frame: see Eventpoll.LeadKernelWait
     internal static int EpollWaitErrnoOnFailure(int epfd, Span<EpollEvent> events, int timeoutMs)
     {
         if (!EpollEventLayoutMatches || events.IsEmpty) return EpollWait(epfd, events, events.Length, timeoutMs); // copies anyway

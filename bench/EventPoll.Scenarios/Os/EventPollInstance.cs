@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using EventPoll.Interop;
 using Microsoft.Win32.SafeHandles;
 
@@ -24,10 +25,13 @@ internal sealed class EventPollInstance : OsInstance
         }
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)] // see OsInstance
     internal override void Add(SafeFileHandle os, EpollEvents events, ulong data) => _epoll.Add(os, events, data);
 
+    [MethodImpl(MethodImplOptions.NoInlining)] // see OsInstance
     internal override void Delete(SafeFileHandle os) => _epoll.Delete(os);
 
+    [MethodImpl(MethodImplOptions.NoInlining)] // see OsInstance
     internal override int Wait(Span<EpollEvent> events, int timeoutMs) => _epoll.Wait(events, timeoutMs);
 
     public override void Dispose() => _epoll.Dispose();

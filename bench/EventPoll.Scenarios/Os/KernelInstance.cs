@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using EventPoll.Interop;
 using EventPoll.Scenarios.Api;
 using Microsoft.Win32.SafeHandles;
@@ -11,12 +12,15 @@ internal sealed class KernelInstance : OsInstance
 
     internal override Epoll? InProcess => null;
 
+    [MethodImpl(MethodImplOptions.NoInlining)] // see OsInstance
     internal override void Add(SafeFileHandle os, EpollEvents events, ulong data) =>
         EpollApi.Check(LinuxSyscalls.EpollCtl(_epfd, Posix.EPOLL_CTL_ADD, OsEventFd.Fd(os), new EpollEvent(events, data)), "epoll_ctl ADD");
 
+    [MethodImpl(MethodImplOptions.NoInlining)] // see OsInstance
     internal override void Delete(SafeFileHandle os) =>
         EpollApi.Check(LinuxSyscalls.EpollCtlNull(_epfd, Posix.EPOLL_CTL_DEL, OsEventFd.Fd(os)), "epoll_ctl DEL");
 
+    [MethodImpl(MethodImplOptions.NoInlining)] // see OsInstance
     internal override int Wait(Span<EpollEvent> events, int timeoutMs) =>
         (int)EpollApi.Check(LinuxSyscalls.EpollWait(_epfd, events, events.Length, timeoutMs), "epoll_wait");
 

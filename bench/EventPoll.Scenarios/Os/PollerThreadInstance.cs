@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using EventPoll.Interop;
 using EventPoll.Scenarios.Api;
 using Microsoft.Win32.SafeHandles;
@@ -38,6 +39,7 @@ internal sealed class PollerThreadInstance : OsInstance
 
     internal override Epoll InProcess => _epoll;
 
+    [MethodImpl(MethodImplOptions.NoInlining)] // see OsInstance
     internal override void Add(SafeFileHandle os, EpollEvents events, ulong data)
     {
         int fd = OsEventFd.Fd(os);
@@ -53,6 +55,7 @@ internal sealed class PollerThreadInstance : OsInstance
         proxy.Arm(Posix.EPOLL_CTL_ADD);
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)] // see OsInstance
     internal override void Delete(SafeFileHandle os)
     {
         int fd = OsEventFd.Fd(os);
@@ -62,6 +65,7 @@ internal sealed class PollerThreadInstance : OsInstance
         proxy.Handle.Dispose(); // its watch goes with its last descriptor
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)] // see OsInstance
     internal override int Wait(Span<EpollEvent> events, int timeoutMs) => _epoll.Wait(events, timeoutMs);
 
     public override void Dispose()

@@ -70,11 +70,15 @@ internal static class OsDescriptors
         // Counts, not times: no ratios.
         result.Rows.AddRange(bytes);
         options.Report($"{Name}: system calls of a mixed instance");
-        MixedInstanceCalls.Measure(result, options.Scale(10_000, 2_000, 100));
+        MixedInstanceCalls.Measure(result, MixedRounds(options));
         result.Notes.Add($"waits block (no timeout) and find their events ready, so every design's wait is an epoll_wait or, in the poller-thread design, a poll(2) per ready stand-in; {BytesOf("")} counts the calling thread's allocations (GC.GetAllocatedBytesForCurrentThread, mean over {ops:N0} operations), so not the poller thread's");
-        result.Notes.Add($"{MixedInstanceCalls.Sources:N0} OS and {MixedInstanceCalls.Sources:N0} in-process eventfds in one instance; system calls counted by the kernel side's counters (epoll_wait calls, signal eventfd writes)");
+        result.Notes.Add($"{MixedInstanceCalls.Sources:N0} OS and {MixedInstanceCalls.Sources:N0} in-process eventfds in one instance, {MixedRounds(options):N0} rounds per mix; system calls counted by the kernel side's counters (epoll_wait calls, signal eventfd writes)");
+        result.Notes.Add($"{MixedInstanceCalls.InProcessOnly}: the calls are the kernel's turns, which keep OS events from starving behind ready in-process ones: after {Eventpoll.MinOsFairnessBound} waits in a row served in-process the next asks the kernel first, and each turn that finds no OS event doubles that streak, up to {Eventpoll.MaxOsFairnessBound} (an OS event then waits at most {Eventpoll.MaxOsFairnessBound + 1} waits), so idle OS descriptors cost about one epoll_wait in {Eventpoll.MaxOsFairnessBound + 1} waits; no wait can know without a system call that the kernel has nothing");
         return result;
     }
+
+    /// <summary>Rounds of each of the mixed instance's workloads.</summary>
+    internal static int MixedRounds(BenchOptions options) => options.Scale(10_000, 2_000, 100);
 
     /// <summary>
     /// The sizes of the 1-of-N waits whose eventfds fit this process's RLIMIT_NOFILE (raised where it may be); a size that

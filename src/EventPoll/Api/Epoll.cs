@@ -1,4 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -18,11 +20,11 @@ namespace EventPoll;
 /// </remarks>
 public sealed class Epoll : FileHandle
 {
-    // Cancelled by Dispose to end this handle's waits. Made by the first wait that needs it, since most handles
-    // never block; published with a compare-and-swap (a full fence) before that wait reads IsClosed, and Dispose
-    // sets Closed (a full fence) before it reads this field, so either Dispose cancels the source or the wait sees
-    // the handle closed and cancels it itself. It is never disposed: a source without timers or wait handles holds
-    // nothing but memory.
+    // Cancelled by Dispose to end this handle's waits that registered on it. Made by the first wait that registers
+    // (one that blocks in-process, or asynchronously: a wait only checks IsClosed, see WaitCancellation); published
+    // with a compare-and-swap (a full fence) before that wait reads IsClosed, and Dispose sets Closed (a full fence)
+    // before it reads this field, so either Dispose cancels the source or the wait sees the handle closed and cancels
+    // it itself. It is never disposed: a source without timers or wait handles holds nothing but memory.
     private CancellationTokenSource? _disposal;
 
     // The instance this handle made, for Dispose to wake a wait of this handle blocked in its kernel epoll: such a
@@ -100,16 +102,22 @@ public sealed class Epoll : FileHandle
     {
         using Use use = Enter();
         ThrowIfEmpty(events.Length);
-        var cancellation = new WaitCancellation(cancellationToken, DisposalToken);
+        var cancellation = new WaitCancellation(cancellationToken, this);
         // Straight to the instance: the handle's use keeps its descriptor, and so the instance, open for the call, so
         // the descriptor lookup and pin of the system-call layer (EBADF, EINVAL for a non-epoll) have nothing to find.
-        int result = _instance!.Wait(events, events.Length, timeoutMs, cancellation);
-        if (result == -(int)Errno.EINTR)
-        {
-            Failure.Take(Errno.EINTR);
-            throw cancellation.ToException();
-        }
-        return (int)EpollException.Check(result, "epoll_wait", Fd);
+        int result = _instance!.Wait(events, events.Length, timeoutMs, in cancellation);
+        if (result >= 0) return result;
+        if (result == -(int)Errno.EINTR) ThrowCancelled(in cancellation);
+        return (int)EpollException.Throw((Errno)(-result), "epoll_wait", Fd);
+    }
+
+    /// <summary>Ends a cancelled wait (out of line, as every throw on the wait's path: the usual wait's frame stays small).</summary>
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowCancelled(in WaitCancellation cancellation)
+    {
+        Failure.Take(Errno.EINTR);
+        throw cancellation.ToException();
     }
 
     /// <summary>
@@ -131,7 +139,7 @@ public sealed class Epoll : FileHandle
         EpollException.Check(Syscalls.PinInstance(Table, Fd, out Eventpoll? ep), "epoll_wait", Fd);
         try
         {
-            return ep!.WaitAsync(events, timeoutMs, new WaitCancellation(cancellationToken, DisposalToken));
+            return ep!.WaitAsync(events, timeoutMs, new WaitCancellation(cancellationToken, this));
         }
         finally
         {
@@ -156,7 +164,8 @@ public sealed class Epoll : FileHandle
         _instance?.InterruptKernelWait(); // after the cancel (a full fence): see _instance
     }
 
-    private CancellationToken DisposalToken => (Volatile.Read(ref _disposal) ?? CreateDisposal()).Token;
+    /// <summary>The token this handle's Dispose cancels (made on first use): see <c>_disposal</c>.</summary>
+    internal CancellationToken DisposalToken => (Volatile.Read(ref _disposal) ?? CreateDisposal()).Token;
 
     private CancellationTokenSource CreateDisposal()
     {
@@ -169,8 +178,13 @@ public sealed class Epoll : FileHandle
 
     private void ThrowIfEmpty(int length)
     {
-        if (length == 0) throw new EpollException(Errno.EINVAL, $"the events buffer is empty: it must hold at least one event (epoll_wait, fd {Fd})");
+        if (length == 0) ThrowEmpty(Fd);
     }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)] // its message's formatting would widen every wait's frame
+    private static void ThrowEmpty(int fd) =>
+        throw new EpollException(Errno.EINVAL, $"the events buffer is empty: it must hold at least one event (epoll_wait, fd {fd})");
 
     private void Ctl(EpollOp op, FileHandle target, EpollEvent? ev)
     {

@@ -60,7 +60,7 @@ internal static class Syscalls
         if (checkBuffer && maxEvents > events.Length)
             return Failure.Of(Errno.EFAULT, $"maxevents ({maxEvents}) is larger than the events buffer ({events.Length})");
         if (file is not Eventpoll ep) return NotAnEpoll();
-        return ep.Wait(events, maxEvents, timeoutMs, cancellation);
+        return ep.Wait(events, maxEvents, timeoutMs, in cancellation);
     }
 
     /// <summary>EBADF for a descriptor that is not open, saying so.</summary>

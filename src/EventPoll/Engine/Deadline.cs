@@ -8,22 +8,45 @@ namespace EventPoll;
 /// real time by a few milliseconds and end waits early; remaining time is rounded up, so a wait never ends
 /// before its timeout (Linux sleeps at least that long).
 /// </summary>
-internal readonly struct Deadline(long timeoutMs)
+internal readonly struct Deadline
 {
-    private readonly long _end = timeoutMs switch
+    private readonly long _end; // a Stopwatch timestamp; long.MaxValue: none; 0: passed without reading the clock
+
+    /// <summary>The deadline <paramref name="timeoutMs"/> milliseconds from now (negative: none; 0: passed).</summary>
+    internal Deadline(long timeoutMs) => _end = timeoutMs switch
     {
         < 0 => long.MaxValue,
         0 => 0, // already passed; a zero timeout never reads the clock
         _ => Stopwatch.GetTimestamp() + (long)Math.Min(timeoutMs * (double)Stopwatch.Frequency / 1000, long.MaxValue / 2),
     };
 
+    private Deadline(long end, bool _) => _end = end;
+
+    /// <summary>A deadline that has passed: a wait until it never blocks.</summary>
+    internal static Deadline Passed => new(0, false);
+
+    /// <summary>The deadline <paramref name="timeout"/> from now, to the clock's resolution (<see cref="Timeout.InfiniteTimeSpan"/>: none).</summary>
+    internal static Deadline After(TimeSpan timeout)
+    {
+        if (timeout == Timeout.InfiniteTimeSpan) return new(long.MaxValue, false);
+        if (timeout <= TimeSpan.Zero) return Passed;
+        double ticks = Math.Ceiling(timeout.Ticks * (double)Stopwatch.Frequency / TimeSpan.TicksPerSecond);
+        return new(Stopwatch.GetTimestamp() + (long)Math.Min(ticks, long.MaxValue / 2), false);
+    }
+
     /// <summary>Whether the deadline has passed (never, without one).</summary>
     internal bool HasPassed => _end != long.MaxValue && Stopwatch.GetTimestamp() >= _end;
 
     /// <summary>Time left (<see cref="Timeout.InfiniteTimeSpan"/> without a deadline, <see cref="TimeSpan.Zero"/> once passed).</summary>
-    internal TimeSpan RemainingTime()
+    internal TimeSpan RemainingTime() => _end switch
     {
-        if (_end == long.MaxValue) return Timeout.InfiniteTimeSpan;
+        long.MaxValue => Timeout.InfiniteTimeSpan,
+        0 => TimeSpan.Zero, // a zero timeout: no clock read
+        _ => TimeLeft(),
+    };
+
+    private TimeSpan TimeLeft()
+    {
         long left = _end - Stopwatch.GetTimestamp();
         return left <= 0 ? TimeSpan.Zero : TimeSpan.FromTicks((long)Math.Ceiling(left * (double)TimeSpan.TicksPerSecond / Stopwatch.Frequency));
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using EventPoll.Interop;
 
@@ -14,10 +15,15 @@ namespace EventPoll;
 /// so closing a descriptor removes its registration and a reused number cannot inherit it. A wait that finds
 /// in-process events makes no system call; one that finds none makes one epoll_wait (epoll_pwait2), blocking there
 /// with the remaining timeout; an in-process wakeup of a thread blocked there is one eventfd write.</para>
-/// <para><b>Order in a batch.</b> In-process events first, then OS events in the kernel's order, except that after
-/// <see cref="OsFairnessBound"/> waits in a row served from in-process events alone, the next wait asks the kernel
-/// first. Neither kind can starve the other: in-process events are looked at in every wait, OS events at least every
-/// <see cref="OsFairnessBound"/> + 1 waits (the count is per instance and, with several waiting threads, approximate).</para>
+/// <para><b>Order in a batch.</b> In-process events first, then OS events in the kernel's order, except on the kernel's
+/// turn: after <c>_osFairnessBound</c> waits in a row served from in-process events alone, the next wait asks the kernel
+/// first. The bound adapts, as tokio's event_interval does for its driver: it starts at <see cref="MinOsFairnessBound"/>,
+/// a turn that finds no OS event doubles it (up to <see cref="MaxOsFairnessBound"/>), and a kernel wait that finds
+/// OS events sets it back to <see cref="MinOsFairnessBound"/>. So idle OS descriptors cost one wasted epoll_wait in
+/// <see cref="MaxOsFairnessBound"/> + 1 in-process waits rather than one in five, and while OS events flow the kernel's
+/// turn comes every <see cref="MinOsFairnessBound"/> + 1 waits. Neither kind can starve the other: in-process events are
+/// looked at in every wait, OS events at least every <see cref="MaxOsFairnessBound"/> + 1 waits (the counts are per
+/// instance and, with several waiting threads, approximate).</para>
 /// <para><b>Nesting.</b> When a watched instance has a kernel side, its registration in a watcher is a kernel one too:
 /// the watcher's kernel epoll holds the watched one's kernel epoll (under a dup of its descriptor per registration, as
 /// one instance may be registered under several descriptors), with the registration's own flags and a tag for its data
@@ -35,20 +41,25 @@ namespace EventPoll;
 /// wait in the waiter queue and are woken by in-process events and by the leader leaving. Asynchronous waits are
 /// woken through <see cref="KernelWatcher"/>, one process-wide thread.</para>
 /// <para>Fields: <c>_kernel</c> and <c>_words</c> are set once (compare-and-swap) and read without locks;
-/// <c>_kernelWatchers</c> is interlocked; <c>_inProcessStreak</c> is racy on purpose (a fairness hint);
+/// <c>_kernelWatchers</c> is interlocked; <c>_inProcessStreak</c> and <c>_osFairnessBound</c> are racy on purpose
+/// (fairness hints: a lost update moves a kernel turn by a few waits, and each is read and written whole);
 /// <c>_held</c> and <see cref="EpItem.KernelHeld"/> are written under <c>_mtx</c>.</para>
 /// </remarks>
 internal sealed partial class Eventpoll
 {
-    /// <summary>Waits in a row served from in-process events alone, after which the next wait asks the kernel first.</summary>
-    internal const int OsFairnessBound = 4;
+    /// <summary>The fewest waits in a row served from in-process events alone after which the next asks the kernel first: the bound while OS events flow.</summary>
+    internal const int MinOsFairnessBound = 4;
+
+    /// <summary>The most such waits: the bound once kernel turns keep finding no OS event (tokio's event_interval is 61).</summary>
+    internal const int MaxOsFairnessBound = 64;
 
     private const int CtlAdd = (int)EpollOp.Add, CtlDel = (int)EpollOp.Del, CtlMod = (int)EpollOp.Mod;
 
     private KernelPoller? _kernel;   // set once by CreateKernel; lock-free reads
     private KernelDataWords? _words; // set with _kernel, before it is published
     private int _kernelWatchers;     // kernel epolls that hold this instance's kernel descriptor; interlocked
-    private int _inProcessStreak;    // see the remarks
+    private int _inProcessStreak;    // waits in a row served from in-process events alone; see the remarks
+    private int _osFairnessBound = MinOsFairnessBound; // the streak that gives the kernel its turn; see the remarks
     private Dictionary<EpItem, KernelHold>? _held; // under _mtx: the registrations held in the kernel epoll
 
     /// <summary>How this instance's kernel epoll holds a watched instance's registration: its data word and descriptor.</summary>
@@ -328,157 +339,11 @@ internal sealed partial class Eventpoll
     /// Takes a pending signal back (the eventfd read to 0), then signals again if in-process items were queued
     /// meanwhile: a wakeup that saw the signal pending wrote nothing, so the re-check is what keeps it from being lost.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // two system calls at most: its callers' checks stay inline, it does not
     private void TakeBackSignal(KernelPoller k)
     {
         k.Drain();
         SignalIfInProcessReady();
-    }
-
-    /// <summary>
-    /// Harvests up to <paramref name="buffer"/>.Length events from both sides without blocking, in the order the
-    /// remarks give: 0 when there are none, or <c>-errno</c> from the kernel.
-    /// </summary>
-    internal int HarvestBoth(Span<EpollEvent> buffer)
-    {
-        if (Volatile.Read(ref _kernel) is not KernelPoller k) return Harvest(buffer);
-        int count = HarvestInProcessFirst(buffer, k);
-        return count != 0 ? count : HarvestKernelThenInProcess(buffer, k, TimeSpan.Zero, leading: false);
-    }
-
-    /// <summary>The in-process half, unless the kernel's turn has come: its count (0 when it did not run or found nothing).</summary>
-    private int HarvestInProcessFirst(Span<EpollEvent> buffer, KernelPoller k)
-    {
-        if (_inProcessStreak >= OsFairnessBound || !EventsAvailable) return 0;
-        int count = Harvest(buffer);
-        if (count == 0) return 0;
-        LastBatchFromKernel = 0;
-        _inProcessStreak++;
-        RetractStaleSignal(k);
-        return count;
-    }
-
-    /// <summary>
-    /// One epoll_wait with <paramref name="timeout"/>, then in-process events into the rest of the buffer;
-    /// <paramref name="leading"/> when the caller is the thread that leads in the kernel.
-    /// </summary>
-    private int HarvestKernelThenInProcess(Span<EpollEvent> buffer, KernelPoller k, TimeSpan timeout, bool leading)
-    {
-        RetractSignalBeforeKernelWait(k, leading);
-        int count = k.Wait(buffer, timeout);
-        if (count < 0) return count;
-        count = KeepUserEvents(buffer, count, k, leading);
-        LastBatchFromKernel = count;
-        _inProcessStreak = 0;
-        if (count < buffer.Length && EventsAvailable) count += Harvest(buffer[count..]);
-        RetractStaleSignal(k);
-        return count;
-    }
-
-    /// <summary>
-    /// Turns the kernel's batch into the user's (Linux: what ep_send_events would have reported): the signal's event
-    /// dropped, tags translated, watched instances re-checked when their signal may be stale. Returns the count kept.
-    /// </summary>
-    private int KeepUserEvents(Span<EpollEvent> events, int count, KernelPoller k, bool leading)
-    {
-        int kept = 0;
-        for (int i = 0; i < count; i++)
-        {
-            EpollEvent e = events[i];
-            if (KernelDataWords.IsReserved(e.Data) && !TranslateReserved(ref e, k, leading)) continue;
-            events[kept++] = e;
-        }
-        return kept;
-    }
-
-    /// <summary>Translates one event carrying a reserved word; false to drop it.</summary>
-    private bool TranslateReserved(ref EpollEvent e, KernelPoller k, bool leading)
-    {
-        if (e.Data == KernelPoller.SignalData)
-        {
-            k.SignalSeen();
-            // The signal's edge may be the wakeup of the thread blocked in the kernel (its cancellation, or an
-            // in-process event for it); a zero-timeout harvest of another thread that took it passes it on, or
-            // that thread stays blocked.
-            if (!leading && k.HasLeader) k.Signal();
-            return false;
-        }
-        if (!_words!.TryResolve(e.Data, out ulong data, out EpItem? item)) return false; // removed since it was queued
-        if (item is null)
-        {
-            e = new EpollEvent(e.Events, data);
-            return true;
-        }
-        (uint settings, ulong itemData) = item.ReadSettings();
-        var watched = (Eventpoll)item.File;
-        if (!watched.ReadyForWatcher()) // a stale signal anywhere below can have made the kernel report it
-        {
-            // The kernel saw a stale signal: Linux would have found the instance not ready and kept a ONESHOT armed.
-            if ((settings & (uint)EpollEvents.OneShot) != 0) ReArmInKernel(item);
-            return false;
-        }
-        if ((settings & (uint)EpollEvents.OneShot) != 0) item.DisableIfUnchanged(settings, itemData); // the kernel disarmed it
-        e = new EpollEvent(e.Events, itemData);
-        return true;
-    }
-
-    private void ReArmInKernel(EpItem item)
-    {
-        using (EnterMtx()) ModifyInKernel(item);
-    }
-
-    /// <summary>Whether this instance is ready as a watcher's kernel sees it, a stale signal taken back first.</summary>
-    private bool ReadyForWatcher() => Poll(null) != EpollEvents.None;
-
-    /// <summary>
-    /// epoll_wait on an instance with a kernel side (see the remarks): the count, 0 on timeout, or <c>-errno</c>
-    /// (EINTR when cancelled before any event).
-    /// </summary>
-    private int WaitWithKernel(Span<EpollEvent> buffer, Deadline deadline, bool timedOut, WaitCancellation cancellation, KernelPoller k)
-    {
-        ThreadWaiter? waiter = null;
-        while (true)
-        {
-            int count = HarvestInProcessFirst(buffer, k);
-            if (count != 0) return count;
-            bool leading = !timedOut && !cancellation.IsCancellationRequested && k.TryLead();
-            if (leading)
-            {
-                try
-                {
-                    // Leading (a full fence) before these re-checks: an in-process wakeup or a handle's disposal from
-                    // here on signals the kernel (InterruptKernelWait); the caller's token does so through its callback.
-                    TimeSpan timeout = EventsAvailable || cancellation.IsCancellationRequested ? TimeSpan.Zero : deadline.RemainingTime();
-                    using CancellationTokenRegistration registration = timeout == TimeSpan.Zero
-                        ? default
-                        : cancellation.RegisterCaller(static state => ((KernelPoller)state!).Signal(), k);
-                    count = HarvestKernelThenInProcess(buffer, k, timeout, leading: true);
-                }
-                finally
-                {
-                    k.EndLead();
-                    if (_waiters.HasWaiters) _waiters.WakeOne(); // a waiting thread leads next
-                }
-            }
-            else
-            {
-                count = HarvestKernelThenInProcess(buffer, k, TimeSpan.Zero, leading: false);
-            }
-            if (count != 0) return count;
-            if (timedOut || deadline.HasPassed) return 0;
-            if (cancellation.IsCancellationRequested) return Failure.Of(Errno.EINTR, "the wait was cancelled before any event arrived");
-            if (leading) continue;
-
-            // Another thread leads: sleep until in-process events, the leader leaving, or the deadline.
-            waiter ??= ThreadWaiter.Current;
-            waiter.Reset();
-            _waiters.Add(waiter); // full fence: the leader either sees this waiter or this sees it gone
-            if (!EventsAvailable && k.HasLeader)
-            {
-                bool signalled = waiter.Block(deadline, cancellation);
-                timedOut = !signalled && deadline.HasPassed;
-            }
-            _waiters.Remove(waiter);
-        }
     }
 
     /// <summary>

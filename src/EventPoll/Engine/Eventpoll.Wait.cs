@@ -97,17 +97,25 @@ internal sealed partial class Eventpoll
     /// bad maxevents, EINTR when cancelled before any event was available. <paramref name="timeoutMs"/>:
     /// negative waits forever, 0 never blocks.
     /// </summary>
-    internal int Wait(Span<EpollEvent> events, int maxEvents, long timeoutMs, WaitCancellation cancellation)
+    internal int Wait(Span<EpollEvent> events, int maxEvents, long timeoutMs, in WaitCancellation cancellation)
     {
         if (maxEvents <= 0 || maxEvents > MaxEvents) return InvalidMaxEvents(maxEvents);
         Span<EpollEvent> buffer = events[..Math.Min(maxEvents, events.Length)];
         var deadline = new Deadline(timeoutMs);
         bool timedOut = timeoutMs == 0;
+        return Volatile.Read(ref _kernel) is KernelPoller k
+            ? WaitWithKernel(buffer, deadline, timedOut, in cancellation, k)
+            : WaitInProcess(buffer, deadline, timedOut, in cancellation);
+    }
+
+    /// <summary>The wait of an instance without a kernel side (until one is made while it sleeps).</summary>
+    private int WaitInProcess(Span<EpollEvent> buffer, Deadline deadline, bool timedOut, in WaitCancellation cancellation)
+    {
         bool available = EventsAvailable;
         ThreadWaiter? waiter = null;
         while (true)
         {
-            if (Volatile.Read(ref _kernel) is KernelPoller k) return WaitWithKernel(buffer, deadline, timedOut, cancellation, k);
+            if (Volatile.Read(ref _kernel) is KernelPoller k) return WaitWithKernel(buffer, deadline, timedOut, in cancellation, k);
             if (available)
             {
                 int count = Harvest(buffer);

@@ -3,9 +3,14 @@ namespace EventPoll;
 /// <summary>
 /// What may end a wait before an event or its timeout: the caller's token (a signal, for the POSIX face) and
 /// the disposal of the handle the wait came through (an <see cref="Epoll"/>'s Dispose ends its own waits, as
-/// Socket.Dispose aborts pending operations; close(2) does not, so the POSIX face passes no disposal token).
+/// Socket.Dispose aborts pending operations; close(2) does not, so the POSIX face passes no handle).
 /// </summary>
-internal readonly struct WaitCancellation(CancellationToken caller, CancellationToken disposal = default)
+/// <remarks>
+/// The disposal is read from the handle's closed flag, which its Dispose sets (a full fence) before it cancels the
+/// handle's disposal token and wakes a wait blocked in the kernel: a check costs no look at the token, whose source
+/// the handle makes only for a wait that registers on it (one that blocks in-process, or asynchronously).
+/// </remarks>
+internal readonly struct WaitCancellation(CancellationToken caller, Epoll? handle = null)
 {
     /// <summary>A wait that only the caller's token can end (the POSIX face, the engine's own callers).</summary>
     public static implicit operator WaitCancellation(CancellationToken caller) => new(caller);
@@ -14,14 +19,14 @@ internal readonly struct WaitCancellation(CancellationToken caller, Cancellation
     internal CancellationToken Caller => caller;
 
     /// <summary>Whether the handle the wait came through was disposed (that wins over the caller's token).</summary>
-    internal bool Disposed => disposal.IsCancellationRequested;
+    internal bool Disposed => handle is { IsClosed: true };
 
-    internal bool IsCancellationRequested => caller.IsCancellationRequested || disposal.IsCancellationRequested;
+    internal bool IsCancellationRequested => caller.IsCancellationRequested || Disposed;
 
-    /// <summary>Calls <paramref name="callback"/> once either token is cancelled (possibly twice, once per token) until disposed.</summary>
+    /// <summary>Calls <paramref name="callback"/> once either the caller's token is cancelled or the handle disposed (possibly twice, once for each) until disposed.</summary>
     internal Registration Register(Action<object?> callback, object state) => new(
         caller.CanBeCanceled ? caller.UnsafeRegister(callback, state) : default,
-        disposal.CanBeCanceled ? disposal.UnsafeRegister(callback, state) : default);
+        handle is not null ? handle.DisposalToken.UnsafeRegister(callback, state) : default);
 
     /// <summary>
     /// Calls <paramref name="callback"/> once the caller's token is cancelled, until disposed. For a wait blocked in the

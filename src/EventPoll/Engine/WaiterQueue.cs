@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace EventPoll;
 
@@ -63,6 +64,7 @@ internal sealed class WaiterQueue
     }
 
     /// <summary>Wakes the longest-waiting waiter, if any.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // called only when someone waits: kept out of its callers' fast paths
     internal void WakeOne()
     {
         Waiter? waiter;

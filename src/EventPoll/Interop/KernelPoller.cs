@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace EventPoll.Interop;
@@ -155,22 +156,35 @@ internal sealed partial class KernelPoller
     internal bool PollReadable() => LinuxSyscalls.PollOne(_epfd, PollIn, 0) > 0;
 
     /// <summary>
-    /// Waits for events (epoll_pwait2, nanosecond timeouts; epoll_wait where the kernel lacks it) and returns how many
-    /// it wrote to <paramref name="events"/>, the signal's included, or <c>-errno</c>. An EINTR is retried with the
-    /// time that remains, since epoll_wait is never restarted after a signal handler. <paramref name="timeout"/>:
-    /// <see cref="Timeout.InfiniteTimeSpan"/> waits forever, <see cref="TimeSpan.Zero"/> never blocks.
+    /// Waits for events until <paramref name="deadline"/> (epoll_pwait2, nanosecond timeouts; epoll_wait where the kernel
+    /// lacks it or the wait is infinite or never blocks) and returns how many it wrote to <paramref name="events"/>, the
+    /// signal's included, or <c>-errno</c>. An EINTR is retried with the time that remains, since epoll_wait is never
+    /// restarted after a signal handler. A deadline without end waits forever, one already passed never blocks.
     /// </summary>
-    internal int Wait(Span<EpollEvent> events, TimeSpan timeout)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // into the leader's frame, with the system call: see Eventpoll.LeadKernelWait
+    internal int Wait(Span<EpollEvent> events, Deadline deadline)
     {
         Debug.Assert(!events.IsEmpty);
-        var clock = new RetryClock(timeout);
+        _waitCalls++;
+        int n = EpollPwait2.Wait(_epfd, events, deadline.RemainingTime());
+        return n != -(int)Errno.EINTR ? n : WaitAfterInterruption(events, deadline);
+    }
+
+    /// <summary>
+    /// The retries of <see cref="Wait"/> after EINTR, out of its way: the deadline is absolute, so each retry waits for
+    /// what remains of it (nothing is left of one already passed).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int WaitAfterInterruption(Span<EpollEvent> events, Deadline deadline)
+    {
         while (true)
         {
-            _waitCalls++;
-            int n = EpollPwait2.Wait(_epfd, events, clock.Remaining);
-            if (n != -(int)Errno.EINTR) return n;
             Interlocked.Increment(ref _interruptions);
-            if (!clock.Continue()) return 0;
+            TimeSpan left = deadline.RemainingTime();
+            if (left == TimeSpan.Zero) return 0;
+            _waitCalls++;
+            int n = EpollPwait2.Wait(_epfd, events, left);
+            if (n != -(int)Errno.EINTR) return n;
         }
     }
 
@@ -179,26 +193,6 @@ internal sealed partial class KernelPoller
     {
         LinuxSyscalls.Close(_signalFd);
         LinuxSyscalls.Close(_epfd);
-    }
-
-    /// <summary>The time a wait retried after EINTR has left (Linux never restarts epoll_wait after a signal handler).</summary>
-    internal struct RetryClock(TimeSpan timeout)
-    {
-        // Only a finite wait that may block needs the time spent: a clock read (~30 ns here) is a twentieth of the call.
-        private readonly long _start = timeout > TimeSpan.Zero ? Stopwatch.GetTimestamp() : 0;
-        private readonly TimeSpan _timeout = timeout;
-
-        /// <summary>The time left for the next attempt: <see cref="Timeout.InfiniteTimeSpan"/> without a timeout.</summary>
-        internal TimeSpan Remaining { get; private set; } = timeout;
-
-        /// <summary>After an EINTR: false when the time is up, else true with <see cref="Remaining"/> shortened.</summary>
-        internal bool Continue()
-        {
-            if (_timeout == Timeout.InfiniteTimeSpan) return true;
-            if (_timeout == TimeSpan.Zero) return false; // a wait that never blocks has nothing left
-            Remaining = _timeout - Stopwatch.GetElapsedTime(_start);
-            return Remaining > TimeSpan.Zero;
-        }
     }
 
     /// <summary>
@@ -217,15 +211,17 @@ internal sealed partial class KernelPoller
         /// <summary>Whether the last fallback decision was to use epoll_wait (for tests).</summary>
         internal static bool Unavailable => s_unavailable;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] // as KernelPoller.Wait
         internal static int Wait(int epfd, Span<EpollEvent> events, TimeSpan timeout)
         {
-            if (!s_unavailable && timeout != TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
+            if (timeout == Timeout.InfiniteTimeSpan) return LinuxSyscalls.EpollWaitErrnoOnFailure(epfd, events, -1); // an event loop's usual wait
+            if (!s_unavailable && timeout != TimeSpan.Zero)
             {
                 int r = Pwait2(epfd, events, timeout);
                 if (r != -Enosys && r != -(int)Errno.EPERM) return r;
                 s_unavailable = true;
             }
-            return LinuxSyscalls.EpollWait(epfd, events, events.Length, ToMilliseconds(timeout));
+            return LinuxSyscalls.EpollWaitErrnoOnFailure(epfd, events, ToMilliseconds(timeout));
         }
 
         private static int Pwait2(int epfd, Span<EpollEvent> events, TimeSpan timeout)

@@ -32,10 +32,10 @@ public sealed class KernelPollerTests : IDisposable
         int efd = OsEventFd();
         Assert.Equal(0, _poller.Ctl(CtlAdd, efd, new EpollEvent(EpollEvents.In, 42)));
         var events = new EpollEvent[4];
-        Assert.Equal(0, _poller.Wait(events, TimeSpan.Zero));
+        Assert.Equal(0, _poller.Wait(events, Deadline.Passed));
 
         OsFd.Signal(efd);
-        Assert.Equal(1, _poller.Wait(events, TimeSpan.Zero));
+        Assert.Equal(1, _poller.Wait(events, Deadline.Passed));
         Assert.Equal(new EpollEvent(EpollEvents.In, 42), events[0]);
         Assert.Equal(-(int)Errno.EEXIST, _poller.Ctl(CtlAdd, efd, new EpollEvent(EpollEvents.In, 1))); // the kernel's answers
     }
@@ -46,9 +46,9 @@ public sealed class KernelPollerTests : IDisposable
         for (int i = 0; i < 1_000; i++) _poller.Signal();
         Assert.Equal(1, _poller.SignalWrites);
         var events = new EpollEvent[4];
-        Assert.Equal(1, _poller.Wait(events, TimeSpan.Zero));
+        Assert.Equal(1, _poller.Wait(events, Deadline.Passed));
         Assert.Equal(KernelPoller.SignalData, events[0].Data);
-        Assert.Equal(0, _poller.Wait(events, TimeSpan.Zero)); // edge-triggered: seen once
+        Assert.Equal(0, _poller.Wait(events, Deadline.Passed)); // edge-triggered: seen once
         _poller.SignalSeen();
         _poller.Signal();
         Assert.Equal(2, _poller.SignalWrites);
@@ -63,7 +63,7 @@ public sealed class KernelPollerTests : IDisposable
         _poller.Drain();
         Assert.False(_poller.Signalled);
         Assert.False(_poller.PollReadable());
-        Assert.Equal(0, _poller.Wait(new EpollEvent[4], TimeSpan.Zero));
+        Assert.Equal(0, _poller.Wait(new EpollEvent[4], Deadline.Passed));
     }
 
     [LinuxFact]
@@ -75,7 +75,7 @@ public sealed class KernelPollerTests : IDisposable
             try
             {
                 var events = new EpollEvent[4];
-                int n = _poller.Wait(events, Timeout.InfiniteTimeSpan);
+                int n = _poller.Wait(events, Deadline.After(Timeout.InfiniteTimeSpan));
                 return n == 1 && events[0].Data == KernelPoller.SignalData ? 1 : -1;
             }
             finally
@@ -111,7 +111,7 @@ public sealed class KernelPollerTests : IDisposable
                 Assert.True(_poller.TryLead());
                 while (Volatile.Read(ref flag) == 0)
                 {
-                    if (_poller.Wait(events, Timeout.InfiniteTimeSpan) > 0) _poller.SignalSeen();
+                    if (_poller.Wait(events, Deadline.After(Timeout.InfiniteTimeSpan)) > 0) _poller.SignalSeen();
                 }
                 _poller.EndLead();
                 Volatile.Write(ref flag, 0);
@@ -137,7 +137,7 @@ public sealed class KernelPollerTests : IDisposable
     {
         TimeSpan timeout = TimeSpan.FromMilliseconds(milliseconds);
         var clock = Stopwatch.StartNew();
-        Assert.Equal(0, _poller.Wait(new EpollEvent[4], timeout));
+        Assert.Equal(0, _poller.Wait(new EpollEvent[4], Deadline.After(timeout)));
         Assert.True(clock.Elapsed >= timeout, $"returned after {clock.Elapsed.TotalMilliseconds} ms");
     }
 
@@ -153,7 +153,7 @@ public sealed class KernelPollerTests : IDisposable
         Task<int> wait = Task.Factory.StartNew(() =>
         {
             Volatile.Write(ref tid, OsThreads.GetTid());
-            return _poller.Wait(new EpollEvent[4], timeout);
+            return _poller.Wait(new EpollEvent[4], Deadline.After(timeout));
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         SpinWait.SpinUntil(() => Volatile.Read(ref tid) != 0 && OsThreads.InSyscall(Volatile.Read(ref tid), OsThreads.SysEpollPwait2));
 
@@ -174,10 +174,10 @@ public sealed class KernelPollerTests : IDisposable
         Assert.Equal(0, _poller.Ctl(CtlMod, mine, new EpollEvent(EpollEvents.None, 5))); // Java NIO's interestOps(0)
         Assert.Equal(0, LinuxSyscalls.Shutdown(peer, 2));
         var events = new EpollEvent[4];
-        Assert.Equal(1, _poller.Wait(events, TimeSpan.Zero));
+        Assert.Equal(1, _poller.Wait(events, Deadline.Passed));
         Assert.Equal(5ul, events[0].Data);
         Assert.True((events[0].Events & EpollEvents.Hup) != 0, $"{events[0].Events}");
-        Assert.Equal(1, _poller.Wait(events, TimeSpan.Zero)); // level-triggered: it spins until DEL or ONESHOT
+        Assert.Equal(1, _poller.Wait(events, Deadline.Passed)); // level-triggered: it spins until DEL or ONESHOT
     }
 
     [LinuxFact]
@@ -193,12 +193,12 @@ public sealed class KernelPollerTests : IDisposable
 
         OsFd.Signal(dup);
         var events = new EpollEvent[4];
-        Assert.Equal(1, _poller.Wait(events, TimeSpan.Zero)); // still reported, under the closed number's registration
+        Assert.Equal(1, _poller.Wait(events, Deadline.Passed)); // still reported, under the closed number's registration
         Assert.Equal(new EpollEvent(EpollEvents.In, 9), events[0]);
         // The old number cannot remove it: EBADF, or ENOENT when a descriptor of another test's thread took the number.
         Assert.Contains(_poller.Ctl(CtlDel, efd, null), new[] { -(int)Errno.EBADF, -(int)Errno.ENOENT });
         Assert.Equal(-(int)Errno.ENOENT, _poller.Ctl(CtlDel, dup, null));  // nor the dup's: items are keyed by (file, fd)
-        Assert.Equal(1, _poller.Wait(events, TimeSpan.Zero)); // level-triggered and still registered
+        Assert.Equal(1, _poller.Wait(events, Deadline.Passed)); // level-triggered and still registered
         Assert.Equal(new EpollEvent(EpollEvents.In, 9), events[0]);
     }
 
@@ -219,18 +219,30 @@ public sealed class KernelPollerTests : IDisposable
         Assert.Equal([new EpollEvent(EpollEvents.In | EpollEvents.Hup, ulong.MaxValue), new EpollEvent(EpollEvents.Out, 7)], copied);
     }
 
-    [Fact]
-    public void TheRetryClock_ShortensTheTimeLeft_AndEndsWhenItIsUp()
+    [LinuxFact]
+    public void TheWaitBoundWithoutSetLastError_StillReturnsTheKernelsErrno_AndNotAStaleOne()
     {
-        var finite = new KernelPoller.RetryClock(TimeSpan.FromMilliseconds(50));
-        Assert.Equal(TimeSpan.FromMilliseconds(50), finite.Remaining);
-        Assert.True(finite.Continue());
-        Assert.True(finite.Remaining <= TimeSpan.FromMilliseconds(50));
-        var spent = new KernelPoller.RetryClock(TimeSpan.Zero);
-        Assert.False(spent.Continue());
-        var infinite = new KernelPoller.RetryClock(Timeout.InfiniteTimeSpan);
-        Assert.True(infinite.Continue());
-        Assert.Equal(Timeout.InfiniteTimeSpan, infinite.Remaining);
+        var events = new EpollEvent[4];
+        int efd = OsEventFd();
+        Marshal.SetLastSystemError((int)Errno.EAGAIN); // a stale errno that a success must not report
+        Assert.Equal(0, LinuxSyscalls.EpollWaitErrnoOnFailure(_poller.Descriptor, events, 0));
+        Assert.Equal(-(int)Errno.EINVAL, LinuxSyscalls.EpollWaitErrnoOnFailure(efd, events, 0)); // not an epoll
+        Assert.Equal(-(int)Errno.EBADF, LinuxSyscalls.EpollWaitErrnoOnFailure(-1, events, 0));
+        Assert.Equal(LinuxSyscalls.EpollWait(-1, events, events.Length, 0), LinuxSyscalls.EpollWaitErrnoOnFailure(-1, events, 0));
+    }
+
+    [Fact]
+    public void ADeadline_TellsTheTimeLeft_NoneWithoutOne_NothingOncePassed()
+    {
+        Deadline finite = Deadline.After(TimeSpan.FromMilliseconds(50));
+        TimeSpan left = finite.RemainingTime();
+        Assert.True(left > TimeSpan.Zero && left <= TimeSpan.FromMilliseconds(50), $"{left}");
+        Assert.False(finite.HasPassed);
+        Assert.Equal(TimeSpan.Zero, Deadline.Passed.RemainingTime());
+        Assert.Equal(TimeSpan.Zero, Deadline.After(TimeSpan.Zero).RemainingTime());
+        Assert.Equal(Timeout.InfiniteTimeSpan, Deadline.After(Timeout.InfiniteTimeSpan).RemainingTime());
+        Assert.Equal(Timeout.InfiniteTimeSpan, new Deadline(-1).RemainingTime());
+        Assert.False(new Deadline(-1).HasPassed);
     }
 
     public void Dispose()

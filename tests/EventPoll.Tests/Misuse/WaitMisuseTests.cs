@@ -168,9 +168,9 @@ public class WaitMisuseTests
         // starting the waiter with an already-cancelled token puts it in exactly that window.
         int ep = _w.Create();
         var waiter = new AsyncWaiter(_w.Instance(ep));
-        using var cts = new CancellationTokenSource();
-        await cts.CancelAsync();
-        ValueTask<int> wait = waiter.Start(new EpollEvent[1], -1, new WaitCancellation(CancellationToken.None, cts.Token));
+        var disposed = new Epoll(); // the handle the wait came through, disposed before the waiter registers
+        disposed.Dispose();
+        ValueTask<int> wait = waiter.Start(new EpollEvent[1], -1, new WaitCancellation(CancellationToken.None, disposed));
         await Assert.ThrowsAsync<ObjectDisposedException>(() => wait.Bounded());
         Assert.Equal(0, Internals.WaiterCount(_w.Instance(ep)));
     }

@@ -50,7 +50,7 @@ public sealed class OsDescriptorTests : IDisposable
         for (int round = 0; round < 3; round++)
         {
             long calls = kernel.WaitCalls;
-            for (int i = 0; i < Eventpoll.OsFairnessBound; i++)
+            for (int i = 0; i < Eventpoll.MinOsFairnessBound; i++)
             {
                 Assert.Equal(1, ep.Wait(events, 0));
                 Assert.Equal(2ul, events[0].Data);

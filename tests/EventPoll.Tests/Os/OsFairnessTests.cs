@@ -1,3 +1,4 @@
+using EventPoll.Interop;
 using EventPoll.Tests.Support;
 using EventPoll.Tests.Traces;
 using Xunit;
@@ -6,13 +7,19 @@ namespace EventPoll.Tests.Os;
 
 /// <summary>
 /// Neither kind starves the other (issue 14): with always-ready sources of both kinds, in-process events are
-/// looked at in every wait and OS events at least every <see cref="Eventpoll.OsFairnessBound"/> + 1 waits, whatever
-/// the buffer's size; within each kind, the kernel's and the ready list's round robin reach every source.
+/// looked at in every wait and OS events at least every <see cref="Eventpoll.MaxOsFairnessBound"/> + 1 waits, whatever
+/// the buffer's size; within each kind, the kernel's and the ready list's round robin reach every source. The bound
+/// adapts: kernel turns that find nothing come ever more rarely, and once OS events flow, every fifth wait is one.
 /// </summary>
 public sealed class OsFairnessTests : HandleOwner
 {
     private const int Waits = 200;
-    private const int OsBound = Eventpoll.OsFairnessBound + 1;
+
+    /// <summary>The most waits an OS event can wait while in-process events stay ready: the guarantee.</summary>
+    private const int OsBound = Eventpoll.MaxOsFairnessBound + 1;
+
+    /// <summary>The waits from one kernel turn to the next while every turn finds OS events.</summary>
+    private const int FlowingOsBound = Eventpoll.MinOsFairnessBound + 1;
 
     /// <summary>Data words: in-process sources are 100 + i, OS sources 200 + i.</summary>
     private const ulong InProcessBase = 100, OsBase = 200;
@@ -72,8 +79,8 @@ public sealed class OsFairnessTests : HandleOwner
         List<ulong[]> batches = Run(AlwaysReady(inProcess: 1, os: 1), buffer: 1);
         Assert.True(LongestGap(batches, IsOs) <= OsBound, $"the OS source waited {LongestGap(batches, IsOs)} waits");
         Assert.True(LongestGap(batches, d => !IsOs(d)) <= 2, $"the in-process source waited {LongestGap(batches, d => !IsOs(d))} waits");
-        // And the kernel is not asked more than it must: OS events take one wait in OsBound.
-        Assert.Equal(Waits / OsBound, batches.Count(b => IsOs(b[0])));
+        // Every kernel turn finds the OS source ready, so the bound stays at its least: one wait in five is the kernel's.
+        Assert.Equal(Waits / FlowingOsBound, batches.Count(b => IsOs(b[0])));
     }
 
     [LinuxFact]
@@ -124,6 +131,51 @@ public sealed class OsFairnessTests : HandleOwner
             late.Signal();
             ulong first = Wait(ep, one), second = Wait(ep, one);
             Assert.True(first == InProcessBase || second == InProcessBase, $"round {round}: the in-process event was not reported within two waits");
+        }
+    }
+
+    [LinuxFact]
+    public void WithAnIdleOsDescriptor_KernelTurnsComeEverMoreRarely_UpToTheMostBound()
+    {
+        Epoll ep = AlwaysReady(inProcess: 1, os: 0);
+        Own(SourceEnd.Factory(SourceKind.Os).EventFd(Table)).AddTo(ep, EpollEvents.In, OsBase); // never signalled
+        KernelPoller kernel = EngineAccess.Instance(ep).Kernel!;
+        var one = new EpollEvent[1];
+        List<int> gaps = [];
+        int since = 0;
+        for (int i = 0; i < 400; i++)
+        {
+            long calls = kernel.WaitCalls;
+            Assert.Equal(InProcessBase, Wait(ep, one)); // the kernel's turn, finding nothing, still fills the batch in-process
+            since++;
+            if (kernel.WaitCalls == calls) continue;
+            Assert.Equal(calls + 1, kernel.WaitCalls);
+            gaps.Add(since);
+            since = 0;
+        }
+        // 4, 8, 16, 32 in-process waits before the turns, then 64 for good: each gap counts the turn itself.
+        Assert.Equal([5, 9, 17, 33, OsBound, OsBound, OsBound], gaps.Take(7));
+        Assert.All(gaps.Skip(4), gap => Assert.Equal(OsBound, gap));
+    }
+
+    [LinuxFact]
+    public void OnceOsEventsFlow_TheBoundShrinksBackToItsLeast()
+    {
+        Epoll ep = AlwaysReady(inProcess: 1, os: 0);
+        SourceEnd os = Own(SourceEnd.Factory(SourceKind.Os).EventFd(Table));
+        os.AddTo(ep, EpollEvents.In, OsBase);
+        var one = new EpollEvent[1];
+        for (int i = 0; i < 200; i++) Assert.Equal(InProcessBase, Wait(ep, one)); // idle: the bound grows to its most
+        os.Signal(); // level-triggered and never read: ready from here on
+
+        int until = 1;
+        while (!IsOs(Wait(ep, one))) until++;
+        Assert.True(until <= OsBound, $"the OS event waited {until} waits");
+        // The turn that found it set the bound back: from here on every fifth wait is the kernel's, and only those.
+        for (int turn = 0; turn < 10; turn++)
+        {
+            for (int i = 0; i < Eventpoll.MinOsFairnessBound; i++) Assert.Equal(InProcessBase, Wait(ep, one));
+            Assert.True(IsOs(Wait(ep, one)), $"turn {turn}: the kernel's turn did not come after {Eventpoll.MinOsFairnessBound} in-process waits");
         }
     }
 

@@ -25,6 +25,7 @@ internal static unsafe partial class SocketCalls
     internal const int TcpNoDelay = 1;
     internal const int TcpDeferAccept = 9;
     internal const int MsgNoSignal = 0x4000;
+    internal const int MsgMore = 0x8000;
     internal const int ShutWrite = 1;
 
     private const int AfInet = 2;
@@ -69,12 +70,16 @@ internal static unsafe partial class SocketCalls
         }
     }
 
-    /// <summary>send(2) with MSG_NOSIGNAL (a reset peer is EPIPE, not SIGPIPE): the bytes sent or <c>-errno</c>.</summary>
-    internal static int Send(int fd, ReadOnlySpan<byte> data)
+    /// <summary>
+    /// send(2) with MSG_NOSIGNAL (a reset peer is EPIPE, not SIGPIPE): the bytes sent or <c>-errno</c>. With
+    /// <paramref name="more"/> (MSG_MORE) the kernel holds the bytes back for what follows: a close(2) right after
+    /// then puts its FIN into the same segment as the data.
+    /// </summary>
+    internal static int Send(int fd, ReadOnlySpan<byte> data, bool more = false)
     {
         fixed (byte* p = data)
         {
-            return (int)Result(NativeSend(fd, p, (nuint)data.Length, MsgNoSignal));
+            return (int)Result(NativeSend(fd, p, (nuint)data.Length, more ? MsgNoSignal | MsgMore : MsgNoSignal));
         }
     }
 

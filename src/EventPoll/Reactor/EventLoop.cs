@@ -89,6 +89,9 @@ public sealed partial class EventLoop
         if (Interlocked.Exchange(ref _wakePending, 1) == 0) _wake.TrySignal();
     }
 
+    /// <summary>The loop's instance (tests read its kernel side's counters).</summary>
+    internal Eventpoll Instance => _instance;
+
     /// <summary>The open connection <paramref name="id"/> names, or null if it closed (loop thread only).</summary>
     public Connection? Find(ConnectionId id) => id.Loop == Index ? _connections.Resolve(id) : null;
 

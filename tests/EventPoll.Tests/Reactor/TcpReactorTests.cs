@@ -167,6 +167,39 @@ public class TcpReactorTests
     }
 
     [LinuxFact]
+    public void Post_to_a_loop_blocked_in_the_kernel_costs_one_eventfd_write_and_to_a_running_loop_none()
+    {
+        var (reactor, _) = Start(new ReactorOptions { Loops = 1 });
+        using (reactor)
+        {
+            EventLoop loop = reactor.Loops[0];
+            EventPoll.Interop.KernelPoller kernel = loop.Instance.Kernel!; // made by the listener's registration
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (!kernel.HasLeader) // the loop has nothing to do: it blocks in epoll_wait
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "the idle loop never blocked in the kernel");
+                Thread.Yield();
+            }
+            long before = kernel.SignalWrites;
+            var asleep = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            loop.Post(state => ((TaskCompletionSource)state!).SetResult(), asleep);
+            Assert.True(asleep.Task.Wait(TimeSpan.FromSeconds(10)), "the post did not wake the loop");
+            Assert.Equal(1, kernel.SignalWrites - before);
+
+            // From the loop's own thread, while it runs: 100 posts, no system call (the loop is not in the kernel).
+            var awake = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+            loop.Post(_ =>
+            {
+                long start = kernel.SignalWrites;
+                int ran = 0;
+                for (int i = 0; i < 100; i++) loop.Post(_ => { if (++ran == 100) awake.SetResult(kernel.SignalWrites - start); }, null);
+            }, null);
+            Assert.True(awake.Task.Wait(TimeSpan.FromSeconds(10)), "the posts from the loop did not run");
+            Assert.Equal(0, awake.Task.Result);
+        }
+    }
+
+    [LinuxFact]
     public void Stop_closes_idle_connections_at_once_and_busy_ones_at_the_deadline()
     {
         var (reactor, events) = Start(new ReactorOptions { Loops = 1 });

@@ -68,8 +68,16 @@ internal static class ReactorClient
     internal static Socket Connect(TcpReactor reactor)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveTimeout = 10_000, NoDelay = true };
-        socket.Connect(IPAddress.Loopback, reactor.Port);
-        return socket;
+        try
+        {
+            socket.Connect(IPAddress.Loopback, reactor.Port);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose(); // not left to a finalizer, which would close it during another test's descriptor count
+            throw;
+        }
     }
 
     /// <summary>Receives exactly <paramref name="length"/> bytes (a receive timeout fails the test).</summary>

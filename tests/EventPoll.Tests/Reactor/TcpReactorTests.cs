@@ -186,16 +186,21 @@ public class TcpReactorTests
             Assert.True(asleep.Task.Wait(TimeSpan.FromSeconds(10)), "the post did not wake the loop");
             Assert.Equal(1, kernel.SignalWrites - before);
 
-            // From the loop's own thread, while it runs: 100 posts, no system call (the loop is not in the kernel).
+            // From the loop's own thread, while it runs: 100 posts, no system call (the loop is not in the kernel). The
+            // window starts once this thread's post of the first item has returned (its own signal write counted).
+            using var gate = new ManualResetEventSlim();
+            long start = 0;
             var awake = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
             loop.Post(_ =>
             {
-                long start = kernel.SignalWrites;
+                Assert.True(gate.Wait(TimeSpan.FromSeconds(10)));
                 int ran = 0;
-                for (int i = 0; i < 100; i++) loop.Post(_ => { if (++ran == 100) awake.SetResult(kernel.SignalWrites - start); }, null);
+                for (int i = 0; i < 100; i++) loop.Post(_ => { if (++ran == 100) awake.SetResult(kernel.SignalWrites); }, null);
             }, null);
+            start = kernel.SignalWrites;
+            gate.Set();
             Assert.True(awake.Task.Wait(TimeSpan.FromSeconds(10)), "the posts from the loop did not run");
-            Assert.Equal(0, awake.Task.Result);
+            Assert.Equal(start, awake.Task.Result);
         }
     }
 

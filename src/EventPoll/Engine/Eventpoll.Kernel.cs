@@ -60,7 +60,7 @@ internal sealed partial class Eventpoll
     private int _kernelWatchers;     // kernel epolls that hold this instance's kernel descriptor; interlocked
     private int _inProcessStreak;    // waits in a row served from in-process events alone; see the remarks
     private int _osFairnessBound = MinOsFairnessBound; // the streak that gives the kernel its turn; see the remarks
-    private Dictionary<EpItem, KernelHold>? _held; // under _mtx: the registrations held in the kernel epoll
+    private Dictionary<EpItem, KernelHold>? _held; // under _mtx: the registrations held in the kernel epoll (made once; null read lock-free)
 
     /// <summary>How this instance's kernel epoll holds a watched instance's registration: its data word and descriptor.</summary>
     private readonly record struct KernelHold(ulong Tag, int Fd);
@@ -289,12 +289,15 @@ internal sealed partial class Eventpoll
     }
 
     /// <summary>
-    /// Before a kernel wait that found no in-process event: a pending signal announces nothing this thread will harvest
-    /// and would take one of the batch's slots, so it is taken back first (unless another thread leads: it may be
-    /// that thread's wakeup). Watched or not.
+    /// Before a kernel wait: a pending signal announces nothing this thread will harvest and would take one of the
+    /// batch's slots, so it is taken back first when no in-process event is ready (unless another thread leads: it may
+    /// be that thread's wakeup). Watched or not. So are the stale signals of the watched instances held here: the
+    /// kernel's scan would report such an instance readable where Linux's re-poll finds it not ready and goes on to
+    /// the next ready item, and the harvest, which drops it, cannot give its slot to that item.
     /// </summary>
     private void RetractSignalBeforeKernelWait(KernelPoller k, bool leading)
     {
+        RetractWatchedStaleSignals();
         if (!k.Signalled || (k.HasLeader && !leading) || EventsAvailable) return;
         TakeBackSignal(k);
     }
@@ -318,6 +321,9 @@ internal sealed partial class Eventpoll
     /// </summary>
     private void RetractWatchedStaleSignals()
     {
+        // Every kernel wait comes here: an instance that never held a watched one takes no lock. The reference is made
+        // once and never cleared, so a null read races only with a first hold, which then comes after this retraction.
+        if (Volatile.Read(ref _held) is null) return;
         EpItem[] held;
         using (EnterMtx())
         {

@@ -15,14 +15,14 @@ public static class HttpServerCommand
     /// <summary>The command; its action writes to <paramref name="output"/> and <paramref name="error"/>.</summary>
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var address = new Option<string>("--address") { Description = "The address to listen on [default: 127.0.0.1].", DefaultValueFactory = _ => "127.0.0.1" };
-        var port = new Option<int>("--port") { Description = "The port [default: 8080; 0 picks a free one].", DefaultValueFactory = _ => 8080 };
-        var loops = new Option<int>("--loops") { Description = "Event loops, each a thread with its own instance [default: one per processor].", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var body = new Option<string>("--body") { Description = "The body of every 200 response [default: Hello, World!].", DefaultValueFactory = _ => "Hello, World!" };
-        var accept = new Option<string>("--accept") { Description = "reuseport (a listener per loop) or shared (one listener, EPOLLEXCLUSIVE in every loop) [default: reuseport].", DefaultValueFactory = _ => "reuseport" };
+        var address = new Option<string>("--address") { Description = "The address to listen on.", DefaultValueFactory = _ => "127.0.0.1" };
+        var port = new Option<int>("--port") { Description = "The port (0 picks a free one).", DefaultValueFactory = _ => 8080 };
+        var loops = new Option<int>("--loops") { Description = "Event loops, each a thread with its own instance (default: one per processor).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var body = new Option<string>("--body") { Description = "The body of every 200 response.", DefaultValueFactory = _ => "Hello, World!" };
+        var accept = new Option<string>("--accept") { Description = "reuseport (a listener per loop) or shared (one listener, EPOLLEXCLUSIVE in every loop).", DefaultValueFactory = _ => "reuseport" };
         accept.AcceptOnlyFromAmong("reuseport", "shared");
-        var deferAccept = new Option<bool>("--defer-accept") { Description = "TCP_DEFER_ACCEPT: read the request right after accept [default: true].", DefaultValueFactory = _ => true };
-        var grace = new Option<double>("--grace") { Description = "Seconds busy connections get to finish on SIGINT/SIGTERM [default: 5].", DefaultValueFactory = _ => 5 };
+        var deferAccept = new Option<bool>("--defer-accept") { Description = "TCP_DEFER_ACCEPT: read the request right after accept.", DefaultValueFactory = _ => true };
+        var grace = new Option<double>("--grace") { Description = "Seconds busy connections get to finish on SIGINT/SIGTERM.", DefaultValueFactory = _ => 5 };
         port.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 0 or > 65535) r.AddError("--port must be 0-65535"); });
         loops.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--loops must be at least 1"); });
         address.Validators.Add(r => { if (!IPAddress.TryParse(r.GetValueOrDefault<string>(), out _)) r.AddError("--address must be an IPv4 or IPv6 address"); });

@@ -77,9 +77,7 @@ public sealed partial class EventLoop
             }
             if (n == 0)
             {
-                // End of stream: what arrived before it was answered above; finish sending, then close.
-                if (connection.Pending is null) CloseNow(connection, CloseReason.PeerClosed);
-                else MarkCloseWhenFlushed(connection, CloseReason.PeerClosed);
+                CloseAfterFlush(connection, CloseReason.PeerClosed); // end of stream: what came before it was answered above
                 return;
             }
             if (n == -(int)Errno.EAGAIN) break;

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 
 namespace EventPoll.Reactor;
 
@@ -214,9 +213,5 @@ public sealed partial class EventLoop
         _listener = -1;
     }
 
-    private void Report(Exception ex)
-    {
-        Debug.Assert(ex is not null);
-        _options.HandlerFailed?.Invoke(ex);
-    }
+    private void Report(Exception ex) => _options.HandlerFailed?.Invoke(ex);
 }

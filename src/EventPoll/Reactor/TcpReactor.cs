@@ -25,35 +25,37 @@ public sealed class TcpReactor : IDisposable
         ArgumentNullException.ThrowIfNull(handlerFactory);
         options.Validate();
         _loops = new EventLoop[options.Loops];
-        var listeners = new List<int>();
+        bool reusePort = options.Accept == AcceptMode.ReusePort;
+        var opened = new List<int>();                  // every listening descriptor, closed again if a step fails
+        var loopListeners = new int[options.Loops];    // the one each loop watches
         try
         {
             var endPoint = new IPEndPoint(options.EndPoint.Address, options.EndPoint.Port);
-            if (options.Accept == AcceptMode.SharedExclusive)
+            if (!reusePort)
             {
                 _sharedListener = Listen(endPoint, options, reusePort: false);
-                listeners.Add(_sharedListener);
+                opened.Add(_sharedListener);
                 Port = SocketCalls.LocalPort(_sharedListener);
             }
             for (int i = 0; i < _loops.Length; i++)
             {
-                int listener = _sharedListener;
-                if (options.Accept == AcceptMode.ReusePort)
+                if (reusePort)
                 {
-                    listener = Listen(endPoint, options, reusePort: true);
-                    listeners.Add(listener);
-                    endPoint.Port = Port = SocketCalls.LocalPort(listener); // port 0: the others join the port the first got
+                    int own = Listen(endPoint, options, reusePort: true);
+                    opened.Add(own);
+                    endPoint.Port = Port = SocketCalls.LocalPort(own); // port 0: the others join the port the first got
                 }
+                loopListeners[i] = reusePort ? opened[^1] : _sharedListener;
                 _loops[i] = new EventLoop(i, options, handlerFactory);
             }
         }
         catch
         {
-            foreach (int fd in listeners) SocketCalls.Close(fd);
+            foreach (int fd in opened) SocketCalls.Close(fd);
             foreach (EventLoop? loop in _loops) loop?.FreeUnstarted();
             throw;
         }
-        for (int i = 0; i < _loops.Length; i++) _loops[i].Start(listeners[options.Accept == AcceptMode.ReusePort ? i : 0], options.Accept == AcceptMode.ReusePort);
+        for (int i = 0; i < _loops.Length; i++) _loops[i].Start(loopListeners[i], ownsListener: reusePort);
     }
 
     /// <summary>The port listened on (the one the kernel chose when the options asked for port 0).</summary>

@@ -237,9 +237,11 @@ internal static unsafe partial class LinuxSyscalls
         [FieldOffset(104)] public uint MemUnit;
     }
 
-    private static int Result(int r) => r < 0 ? -Marshal.GetLastPInvokeError() : r;
+    /// <summary>The interop layer's convention for a libc result: the value, or <c>-errno</c> when it failed (also <see cref="SocketCalls"/>'s).</summary>
+    internal static int Result(int r) => r < 0 ? -Marshal.GetLastPInvokeError() : r;
 
-    private static long Result(nint r) => r < 0 ? -Marshal.GetLastPInvokeError() : r;
+    /// <inheritdoc cref="Result(int)"/>
+    internal static long Result(nint r) => r < 0 ? -Marshal.GetLastPInvokeError() : r;
 
     [LibraryImport(Libc, EntryPoint = "eventfd", SetLastError = true)]
     private static partial int NativeEventFd(uint initval, int flags);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using static EventPoll.Interop.LinuxSyscalls;
 
 namespace EventPoll.Interop;
 
@@ -113,10 +114,6 @@ internal static unsafe partial class SocketCalls
         MemoryMarshal.Write(address[24..], (uint)endPoint.Address.ScopeId);
         return SockAddrSize;
     }
-
-    private static int Result(int r) => r < 0 ? -Marshal.GetLastPInvokeError() : r;
-
-    private static long Result(nint r) => r < 0 ? -Marshal.GetLastPInvokeError() : r;
 
     [LibraryImport(Libc, EntryPoint = "socket", SetLastError = true)]
     private static partial int NativeSocket(int domain, int type, int protocol);

@@ -1,3 +1,4 @@
+using EventPoll.Tests.Support;
 using System.Diagnostics;
 using System.Text;
 using Xunit;
@@ -202,11 +203,15 @@ public class PortingGuideTests
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string arg in args) start.ArgumentList.Add(arg);
         using Process process = Process.Start(start)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
-        string stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
+        if (!process.WaitForExit(Bounded.Limit))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"`{file}` still running after {Bounded.Limit.TotalSeconds} s (an event it waits for never came)");
+        }
         status = process.ExitCode;
-        return stdout + stderr.Result;
+        return Bounded.Result(stdout, "its standard output did not end") + Bounded.Result(stderr, "its standard error did not end");
     }
 
 }

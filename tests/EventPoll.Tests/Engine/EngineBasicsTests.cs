@@ -120,17 +120,21 @@ public class EngineBasicsTests
         Assert.Equal(Errno.EINVAL, Posix.Errno);
     }
 
+    /// <summary>The waiter is seen queued on the instance before the event, so the event must take the wake path.</summary>
     [Fact]
     public async Task BlockingWait_WokenByAnotherThread()
     {
         int ep = _px.EpollCreate1(0);
         var f = new FakeFile();
         Assert.Equal(0, Ctl(ep, 1, f.Install(_table), EpollEvents.In, 9));
-        var t = Task.Run(() => Wait(ep, 4, -1));
+        Task<EpollEvent[]> t = Os.OsWaits.OnThread(() => Wait(ep, 4, -1));
+        Os.OsWaits.AwaitBlocked(Instance(ep), 1, () => t.IsCompleted);
+        Assert.False(t.IsCompleted, "the wait returned before any event");
         f.Set(EpollEvents.In);
-        Assert.Equal([new EpollEvent(EpollEvents.In, 9)], await t.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal([new EpollEvent(EpollEvents.In, 9)], await Bounded.Within(t, "the blocked wait was not woken"));
     }
 
+    /// <summary>The wait is pending (its waiter queued) before the event, so the event must complete it.</summary>
     [Fact]
     public async Task WaitAsync_CompletesOnWakeup()
     {
@@ -140,8 +144,12 @@ public class EngineBasicsTests
         ep.Add(handle, EpollEvents.In, 5);
         var buf = new EpollEvent[4];
         ValueTask<int> pending = ep.WaitAsync(buf);
+        Assert.False(pending.IsCompleted, "nothing is ready: the wait must be pending");
+        Assert.Equal(1, Instance(ep.Fd).WaiterCount);
         f.Set(EpollEvents.In);
-        Assert.Equal(1, await pending.AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(1, await Bounded.Within(pending.AsTask(), "the pending wait was not completed"));
         Assert.Equal(new EpollEvent(EpollEvents.In, 5), buf[0]);
     }
+
+    private Eventpoll Instance(int ep) => Assert.IsType<Eventpoll>(EngineAccess.FileAt(_table, ep));
 }

@@ -5,7 +5,7 @@ namespace EventPoll.Tests.Engine;
 /// <summary>The futex contract the waiters and locks rely on: no sleep on a changed word, no lost wake.</summary>
 public sealed unsafe class FutexTests
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
+    private static TimeSpan Generous => Support.Bounded.Limit;
 
     [Fact]
     public void Wait_OnAWordThatDiffers_ReturnsWithoutSleeping()

@@ -5,7 +5,7 @@ namespace EventPoll.Tests.Engine;
 /// <summary>The engine's lock: mutual exclusion under contention, parked threads woken, no owner confusion.</summary>
 public sealed class ShortLockTests
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
+    private static TimeSpan Generous => Support.Bounded.Limit;
 
     [Fact]
     public void Contended_IncrementsUnderTheLock_AreNeverLost()

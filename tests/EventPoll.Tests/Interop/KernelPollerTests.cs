@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using EventPoll.Interop;
 using EventPoll.Tests.Os;
 using EventPoll.Tests.Rules;
+using EventPoll.Tests.Support;
 using EventPoll.Tests.Traces;
 using Xunit;
 
@@ -83,7 +84,8 @@ public sealed class KernelPollerTests : IDisposable
                 _poller.EndLead();
             }
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        SpinWait.SpinUntil(() => _poller.HasLeader);
+        Bounded.Until(() => _poller.HasLeader || wait.IsCompleted, "the waiter leads in the kernel");
+        Assert.False(wait.IsCompleted, "the leader's infinite wait returned before any signal");
         Assert.False(_poller.TryLead()); // one leader at a time
 
         _poller.Signal();
@@ -155,7 +157,9 @@ public sealed class KernelPollerTests : IDisposable
             Volatile.Write(ref tid, OsThreads.GetTid());
             return _poller.Wait(new EpollEvent[4], Deadline.After(timeout));
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        SpinWait.SpinUntil(() => Volatile.Read(ref tid) != 0 && OsThreads.InSyscall(Volatile.Read(ref tid), OsThreads.SysEpollPwait2));
+        Bounded.Until(() => wait.IsCompleted || (Volatile.Read(ref tid) != 0 && OsThreads.InSyscall(Volatile.Read(ref tid), OsThreads.SysEpollPwait2)),
+            "the waiter is inside epoll_pwait2");
+        Assert.False(wait.IsCompleted, $"the {timeout.TotalMilliseconds} ms wait ended before it was seen in epoll_pwait2, so no signal could interrupt it");
 
         Assert.Equal(0, OsThreads.TgKill(Environment.ProcessId, tid, OsThreads.SigWinch));
 

@@ -6,8 +6,8 @@ namespace EventPoll.Tests.Ported;
 /// <summary>Helpers shared by the tests ported from gVisor and LTP.</summary>
 internal static class PortedSupport
 {
-    /// <summary>A bound for things that must happen, generous enough for a loaded 2-core machine.</summary>
-    internal static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
+    /// <summary>A bound for things that must happen (<see cref="Bounded.Limit"/>).</summary>
+    internal static TimeSpan Generous => Bounded.Limit;
 
     /// <summary>Runs <paramref name="body"/> on a dedicated thread (blocking waits must not starve the pool).</summary>
     internal static Task<T> RunThread<T>(Func<T> body)
@@ -74,7 +74,7 @@ internal static class PortedSupport
         while (pending != EpollEvents.None)
         {
             Array.Clear(res);
-            int n = px.EpollWait(epfd, res, 2, -1);
+            int n = Bounded.Call(() => px.EpollWait(epfd, res, 2, -1), $"epoll_wait still waits for {pending} on the pipe");
             Assert.True(n > 0, $"epoll_wait returned {n}");
             int matched = 0;
             if ((pending & EpollEvents.In) != 0 && HasEvent(res, pipe[0], EpollEvents.In))

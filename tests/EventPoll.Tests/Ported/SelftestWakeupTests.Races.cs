@@ -9,6 +9,11 @@ namespace EventPoll.Tests.Ported;
 /// The race cases (epoll59, 60, 61, 65), with iteration counts scaled down for CI; each keeps the C test's
 /// assertion (every wait gets its event / every waiter wakes / every thread returns).
 /// </summary>
+/// <remarks>
+/// The wall-clock bounds are the C test's own and stay: epoll59's epoll_wait(…, 1000) must return the event, and
+/// epoll60's waiters treat an epoll_pwait(…, 2000) that returns nothing as a lost wakeup; epoll61's 11 ms timeout and
+/// 10.95 ms write are the race itself. Every other wait here is bounded by <see cref="Bounded.Limit"/>.
+/// </remarks>
 public partial class SelftestWakeupTests
 {
     private const int Epoll59Iterations = 20_000; // C: 100000
@@ -63,19 +68,15 @@ public partial class SelftestWakeupTests
             {
                 int ret = efd.Wait(ev, 1000);
                 Assert.True(ret > 0, $"iteration {i}: epoll_wait returned {ret} (lost wakeup)");
-                var spin = new SpinWait();
-                while (Volatile.Read(ref count) != 0)
-                {
-                    Assert.Null(modifierError);
-                    spin.SpinOnce();
-                }
+                Bounded.Until(() => Volatile.Read(ref count) == 0 || modifierError is not null, $"iteration {i}: the modifier finished its MOD");
+                Assert.Null(modifierError);
                 Volatile.Write(ref count, 1);
             }
         }
         finally
         {
             Volatile.Write(ref stop, 1);
-            Assert.True(modifier.Join(Generous));
+            Bounded.Join(modifier, "the modifier did not finish");
         }
         Assert.Null(modifierError);
     }
@@ -134,18 +135,18 @@ public partial class SelftestWakeupTests
         {
             for (int round = 0; round < Epoll60Rounds; round++)
             {
-                SpinUntil(() => Volatile.Read(ref ready) == N || !errors.IsEmpty, Generous, "all waiters are ready");
+                Bounded.Until(() => Volatile.Read(ref ready) == N || !errors.IsEmpty, "all waiters are ready");
                 Assert.Empty(errors);
                 Interlocked.Add(ref ready, -N);                                // steady, go
-                SpinUntil(() => Volatile.Read(ref waiters) == N, Generous, "all waiters went to wait");
+                Bounded.Until(() => Volatile.Read(ref waiters) == N, "all waiters went to wait");
                 // Instead of usleep(1000) ("should be enough to schedule away"): all ten are asleep in the engine.
-                SpinUntil(() => BlockedWaiters(Table, epfd) == N || !errors.IsEmpty, Generous, "all waiters sleep");
+                Bounded.Until(() => BlockedWaiters(Table, epfd) == N || !errors.IsEmpty, "all waiters sleep");
                 Assert.Empty(errors);
                 for (int n = 0; n < N; n++) evfd[n].Signal(); // all at once
 
                 // C: busy loop up to 1 s. A lost wakeup is caught by the waiter's own 2000 ms timeout (it then
                 // reports and leaves, so "waiters" never returns to 0); the bound here is generous for CI load.
-                SpinUntil(() => Volatile.Read(ref waiters) == 0 || !errors.IsEmpty, Generous, $"round {round}: all waiters woke");
+                Bounded.Until(() => Volatile.Read(ref waiters) == 0 || !errors.IsEmpty, $"round {round}: all waiters woke");
                 Assert.Empty(errors);
                 Assert.Equal(0, Volatile.Read(ref waiters));
             }
@@ -154,7 +155,7 @@ public partial class SelftestWakeupTests
         {
             Volatile.Write(ref stopped, 1);
             signal.Cancel();                                                   // stop waiters (SIGUSR1)
-            foreach (Thread t in threads) Assert.True(t.Join(Generous), $"{t.Name} did not stop");
+            foreach (Thread t in threads) Bounded.Join(t, $"{t.Name} did not stop");
         }
         Assert.Empty(errors);
     }
@@ -214,7 +215,7 @@ public partial class SelftestWakeupTests
                     })) { IsBackground = true, Name = "epoll61 blocking waiter" },
                 };
                 foreach (Thread t in threads) t.Start();
-                foreach (Thread t in threads) Assert.True(t.Join(Generous), $"round {round}: {t.Name} never returned (lost wakeup)");
+                foreach (Thread t in threads) Bounded.Join(t, $"round {round}: {t.Name} never returned (lost wakeup)");
                 Assert.Empty(errors);
             }
         }
@@ -260,7 +261,7 @@ public partial class SelftestWakeupTests
             threads[t].Start();
         }
         go.Set();
-        foreach (Thread t in threads) Assert.True(t.Join(Generous), $"{t.Name} did not finish");
+        foreach (Thread t in threads) Bounded.Join(t, $"{t.Name} did not finish");
         Assert.All(results, Assert.Null);
     }
 }

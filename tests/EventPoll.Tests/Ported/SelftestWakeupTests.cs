@@ -17,16 +17,15 @@ namespace EventPoll.Tests.Ported;
 /// <para>Threaded cases: the C test writes from an emitter thread after 100 ms, SIGUSR1s the waiters after 1 s
 /// and counts the threads that got an event. Here no sleep stands in for synchronisation: the waiters are
 /// started, the test waits until each is really blocked (the engine's waiter count of the instance it sleeps
-/// on), then writes, then waits (bounded by a generous timeout) until the expected threads have their event,
-/// then cancels the token the waiters hold (the SIGUSR1/EINTR stand-in) and counts. A cancelled waiter still
-/// harvests whatever is available before failing with EINTR (as ep_poll does), so a wrongly available event is
-/// still counted.</para>
+/// on), then writes, then waits until the expected threads have their event, then cancels the token the waiters
+/// hold (the SIGUSR1/EINTR stand-in) and counts. The expected wakeups must arrive before the signal: a waiter the
+/// engine never woke would still harvest a level-triggered item once signalled (ep_poll harvests before it returns
+/// EINTR, and so does the engine), so counting it would turn a lost wakeup into a slow pass. The signal's 1 s
+/// becomes <see cref="Bounded.Limit"/> (a loaded two-core machine), and missing it fails the case. A signalled
+/// waiter that harvests is still counted afterwards, so an event that should not have been there fails the count.</para>
 /// </remarks>
 public partial class SelftestWakeupTests : HandleOwner
 {
-    /// <summary>Upper bound for anything that should happen at once; reached only when the engine is wrong.</summary>
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(10);
-
     private readonly Posix _px;
 
     public SelftestWakeupTests() => _px = new Posix(Table);
@@ -106,12 +105,6 @@ public partial class SelftestWakeupTests : HandleOwner
         }
     }
 
-    /// <summary>Spins (yielding) until <paramref name="condition"/> holds; fails after <paramref name="timeout"/>.</summary>
-    private static void SpinUntil(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        if (!SpinWait.SpinUntil(condition, timeout)) Assert.Fail($"timed out waiting until {what}");
-    }
-
     /// <summary>
     /// A blocking <c>poll(efd, POLLIN, -1)</c> of an epoll instance. The library has no blocking multi-file poll,
     /// so a private outer instance watches the target for IN (level-triggered). Its registration sits on the
@@ -182,16 +175,15 @@ public partial class SelftestWakeupTests : HandleOwner
     /// <summary>
     /// Runs a threaded case: starts <paramref name="waiters"/> (t0, t1, ...), waits until all are blocked, calls
     /// <paramref name="emit"/>, waits until <paramref name="enough"/> holds for the count (or every waiter has
-    /// returned), cancels the rest (the SIGUSR1 of kill_timeout), joins them and returns the count. With
-    /// <paramref name="countBeforeSignal"/> (epoll64, whose C test joins without any signal) it returns the count
-    /// reached before the cancellation: a waiter that was never woken but harvests when cancelled is not counted.
+    /// returned), cancels the rest (the SIGUSR1 of kill_timeout), joins them and returns the count. A lost wakeup
+    /// fails here: <paramref name="enough"/> must hold before the signal, within <see cref="Bounded.Limit"/>.
     /// </summary>
-    private static int RunThreads(Action emit, Func<int, bool> enough, Waiter[] waiters, bool countBeforeSignal)
+    private static int RunThreads(Action emit, Func<int, bool> enough, params Waiter[] waiters)
     {
         using var signal = new CancellationTokenSource();
         var gate = new object();
         var errors = new ConcurrentQueue<Exception>();
-        int count = 0, finished = 0, beforeSignal = -1;
+        int count = 0, finished = 0;
         var threads = new Thread[waiters.Length];
         for (int i = 0; i < waiters.Length; i++)
         {
@@ -227,38 +219,37 @@ public partial class SelftestWakeupTests : HandleOwner
             foreach (IGrouping<Epoll, Waiter> group in waiters.GroupBy(w => w.BlocksOn))
             {
                 int expected = group.Count();
-                SpinUntil(() => BlockedWaiters(group.Key) == expected || !errors.IsEmpty, Generous, $"{expected} waiter(s) block on {group.Key}");
+                Bounded.Until(() => BlockedWaiters(group.Key) == expected || !errors.IsEmpty, $"{expected} waiter(s) block on {group.Key}");
             }
             Assert.Empty(errors);
             emit();
 
             // Emitter, part 2 (instead of usleep(1000000)): the expected wakeups arrived, or all waiters returned.
-            var deadline = Stopwatch.StartNew();
+            var clock = Stopwatch.StartNew();
             lock (gate)
             {
-                while (!enough(Volatile.Read(ref count)) && finished < threads.Length && deadline.Elapsed < Generous)
+                while (!enough(Volatile.Read(ref count)) && finished < threads.Length)
                 {
-                    Monitor.Wait(gate, Generous - deadline.Elapsed);
+                    TimeSpan left = Bounded.Limit - clock.Elapsed;
+                    if (left <= TimeSpan.Zero)
+                    {
+                        Assert.Fail($"lost wakeup: count {Volatile.Read(ref count)}, {threads.Length - finished} waiter(s) still asleep {Bounded.Limit.TotalSeconds} s after the write");
+                    }
+                    Monitor.Wait(gate, left);
                 }
             }
         }
         finally
         {
-            beforeSignal = Volatile.Read(ref count);
             signal.Cancel(); // pthread_kill(SIGUSR1): waiters still blocked return EINTR
             foreach (Thread t in threads)
             {
-                if (t.ThreadState != System.Threading.ThreadState.Unstarted) Assert.True(t.Join(Generous), $"{t.Name} did not return after the signal");
+                if (t.ThreadState != System.Threading.ThreadState.Unstarted) Bounded.Join(t, "a waiter did not return after the signal");
             }
         }
         Assert.Empty(errors);
-        return countBeforeSignal ? beforeSignal : Volatile.Read(ref count);
+        return Volatile.Read(ref count);
     }
-
-    /// <summary>A threaded case as the C test runs it: waiters still blocked at the end are signalled, and a
-    /// signalled waiter that finds an event still counts (ep_poll harvests before returning EINTR).</summary>
-    private static int RunThreads(Action emit, Func<int, bool> enough, params Waiter[] waiters)
-        => RunThreads(emit, enough, waiters, countBeforeSignal: false);
 
     /// <summary>The C test's <c>EXPECT_TRUE(count == 2 || count == 3)</c>: t0 (bit 2) must get the event, t1 (bit 1) may.</summary>
     private static void AssertTwoOrThree(int count) => Assert.True(count is 2 or 3, $"count = {count}, expected 2 or 3");

@@ -183,10 +183,12 @@ public class LifetimeRules
                 }
                 barrier.SignalAndWait();
             }
-        });
+        }) { IsBackground = true }; // left blocked at the barrier when the test fails, it must not keep the run alive
         closer.Start();
         var files = new List<OpenFile>();
-        while (sw.Elapsed < TimeSpan.FromSeconds(2) && iterations < 50_000)
+        // Two seconds of races, and at least MinIterations however loaded the machine (counted, not timed).
+        const int MinIterations = 101;
+        while ((sw.Elapsed < TimeSpan.FromSeconds(2) || iterations < MinIterations) && iterations < 50_000)
         {
             int e = w.Create();
             files.Clear();
@@ -197,19 +199,18 @@ public class LifetimeRules
                 Assert.Equal(Errno.None, w.Add(e, targets[i], In | (i % 3 == 0 ? EpollEvents.EdgeTriggered : 0)));
             }
             Volatile.Write(ref ep, e);
-            barrier.SignalAndWait();   // both threads go
+            Bounded.SignalAndWait(barrier, "the closer did not arrive to go");
             w.Close(e);
-            barrier.SignalAndWait();   // both done
+            Bounded.SignalAndWait(barrier, "the closer did not finish its closes");
             iterations++;
             if (closerFailure is not null) break;
             if (w.Account.Watches != 0 || Eventpoll.LiveInstances != baseline || files.Any(f => Internals.WatcherCount(f) != 0 || !f.IsReleased))
                 Assert.Fail($"iteration {iterations}: watches {w.Account.Watches}, live {Eventpoll.LiveInstances - baseline}");
         }
         Volatile.Write(ref ep, -1);
-        barrier.SignalAndWait();
-        closer.Join();
+        Bounded.SignalAndWait(barrier, "the closer did not arrive to stop");
+        Bounded.Join(closer, "the closer did not stop");
         Assert.Null(closerFailure);
-        Assert.True(iterations > 100, $"only {iterations} iterations");
         Assert.Equal(0, w.Table.Count);
     }
 }

@@ -1,4 +1,5 @@
 using EventPoll;
+using EventPoll.Tests.Support;
 using Xunit;
 
 namespace EventPoll.Tests.Rules;
@@ -13,6 +14,8 @@ public class LockFreeModRules
     private const EpollEvents In = EpollEvents.In;
     private const EpollEvents OneShot = EpollEvents.In | EpollEvents.OneShot;
     private const uint AlwaysReported = (uint)(EpollEvents.Err | EpollEvents.Hup);
+    private const int ModsDuringReads = 10_000; // MODs each modifier completes while the settings are being read
+    private const int MinReads = 2_000_000;     // settings reads at the least
     private readonly World _w = new();
 
     [Fact]
@@ -26,12 +29,12 @@ public class LockFreeModRules
         try
         {
             modifier.Start();
-            Assert.True(modifier.Join(TimeSpan.FromSeconds(30)), "the MOD waited for the interest lock");
+            Bounded.Join(modifier, "the MOD waited for the interest lock");
         }
         finally
         {
             instance.InterestLock.Exit();
-            modifier.Join();
+            Bounded.Join(modifier, "the MOD did not finish after the interest lock was released");
         }
         Assert.Equal(Errno.None, result);
         Assert.Equal([2UL], _w.WaitData(ep));
@@ -82,29 +85,50 @@ public class LockFreeModRules
         Assert.Equal((events & EpItem.PrivateBits, 1UL), item.ReadSettings());
     }
 
+    /// <summary>
+    /// Two threads MOD one item with different (events, data) pairs while this thread reads the settings: every read
+    /// is one pair a MOD wrote. The reads go on until each modifier has completed <see cref="ModsDuringReads"/> MODs
+    /// after the reading started, so the reads really overlap MODs (on any machine load), and every MOD must succeed.
+    /// </summary>
     [Fact]
     public void ConcurrentMods_LeaveOnePairAModWrote_NeverAMix()
     {
         var (ep, efd, _, item) = _w.WatchedEventFd(In, 1);
         var pairs = new[] { ((uint)In | AlwaysReported, 0x1111UL), ((uint)EpollEvents.Out | AlwaysReported, 0x2222UL) };
+        var mods = new long[pairs.Length];
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<Errno>();
         using var stop = new CancellationTokenSource();
-        var modifiers = pairs.Select(p => new Thread(() =>
+        var modifiers = pairs.Select((p, i) => new Thread(() =>
         {
-            while (!stop.IsCancellationRequested) _w.Mod(ep, efd, (EpollEvents)(p.Item1 & ~AlwaysReported), p.Item2);
-        })).ToArray();
+            while (!stop.IsCancellationRequested)
+            {
+                Errno result = _w.Mod(ep, efd, (EpollEvents)(p.Item1 & ~AlwaysReported), p.Item2);
+                if (result != Errno.None) failures.Enqueue(result);
+                Interlocked.Increment(ref mods[i]);
+            }
+        }) { IsBackground = true, Name = $"modifier {i}" }).ToArray();
         foreach (Thread t in modifiers) t.Start();
         try
         {
-            for (int i = 0; i < 2_000_000; i++)
+            long[] before = [.. Enumerable.Range(0, mods.Length).Select(i => Volatile.Read(ref mods[i]))];
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            long reads = 0;
+            while (reads < MinReads || Enumerable.Range(0, mods.Length).Any(i => Volatile.Read(ref mods[i]) < before[i] + ModsDuringReads))
             {
-                (uint events, ulong data) = item.ReadSettings();
-                Assert.True(data == 1 || pairs.Contains((events, data)), $"torn settings: events {events:x} with data {data:x}");
+                for (int i = 0; i < 1000; i++, reads++)
+                {
+                    (uint events, ulong data) = item.ReadSettings();
+                    Assert.True(data == 1 || pairs.Contains((events, data)), $"torn settings: events {events:x} with data {data:x}");
+                }
+                Assert.True(clock.Elapsed < Bounded.Limit, $"the modifiers did not run: {string.Join(", ", mods)} MODs after {reads} reads");
             }
         }
         finally
         {
             stop.Cancel();
-            foreach (Thread t in modifiers) t.Join();
+            Bounded.Join(modifiers, "a modifier did not stop");
         }
+        Assert.Empty(failures);
+        Assert.Contains(item.ReadSettings(), pairs); // the last MOD's pair stands
     }
 }

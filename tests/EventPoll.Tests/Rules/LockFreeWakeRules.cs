@@ -1,4 +1,5 @@
 using EventPoll;
+using EventPoll.Tests.Support;
 using Xunit;
 
 namespace EventPoll.Tests.Rules;
@@ -27,12 +28,12 @@ public class LockFreeWakeRules
         try
         {
             writer.Start();
-            Assert.True(writer.Join(TimeSpan.FromSeconds(30)), "the write waited for the queue lock");
+            Bounded.Join(writer, "the write waited for the queue lock");
         }
         finally
         {
             file.Queue.SyncRoot.Exit();
-            writer.Join();
+            Bounded.Join(writer, "the write did not finish after the queue lock was released");
         }
         Assert.Null(failure);
         Assert.Equal([7UL], _w.WaitData(ep));

@@ -133,12 +133,7 @@ internal static class Internals
     /// <summary>Spins (yielding) until <paramref name="ep"/> has <paramref name="count"/> blocked waiters: real synchronisation, not a sleep.</summary>
     public static void AwaitWaiters(Eventpoll ep, int count)
     {
-        var deadline = System.Diagnostics.Stopwatch.StartNew();
-        while (WaiterCount(ep) != count)
-        {
-            if (deadline.Elapsed > TimeSpan.FromSeconds(30)) throw new TimeoutException($"expected {count} waiters, have {WaiterCount(ep)}");
-            Thread.Yield();
-        }
+        Support.Bounded.Until(() => WaiterCount(ep) == count, $"{count} waiter(s) block (have {WaiterCount(ep)})");
     }
 }
 
@@ -179,7 +174,7 @@ internal sealed class RecordingEntry : WaitEntry
 /// <summary>A failsafe so that a lost wakeup fails the test instead of hanging the run (not a synchronisation device).</summary>
 internal static class Failsafe
 {
-    public static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
+    public static TimeSpan Limit => Support.Bounded.Limit;
 
     public static Task<T> Bounded<T>(this Task<T> task) => task.WaitAsync(Limit);
 

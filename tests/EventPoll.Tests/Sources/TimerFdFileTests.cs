@@ -1,4 +1,6 @@
 using EventPoll;
+using EventPoll.Tests.Support;
+using System.Diagnostics;
 using Xunit;
 using static EventPoll.Tests.Sources.FileIo;
 
@@ -6,7 +8,8 @@ namespace EventPoll.Tests.Sources;
 
 public class TimerFdFileTests
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
+    /// <summary>Periods that pass unread before each read of the periodic timer.</summary>
+    private const int MissedPeriods = 10;
 
     [Fact]
     public void TimerFd_Disarmed_IsIdleAndReadIsEagain()
@@ -26,7 +29,7 @@ public class TimerFdFileTests
         var rec = new WakeRecorder();
         t.Poll(rec);
         Assert.Equal(0, t.SetTime(TimeSpan.FromMilliseconds(10), TimeSpan.Zero));
-        Assert.True(rec.Signal.Wait(Generous));
+        Bounded.Wait(rec.Signal, "the timer's expiry");
         Assert.Equal([EpollEvents.In], rec.Take());
         Assert.Equal(EpollEvents.In, t.Poll(null));
         Assert.Equal((8L, 1ul), ReadU64(t));
@@ -35,20 +38,41 @@ public class TimerFdFileTests
         t.Release();
     }
 
+    /// <summary>
+    /// A periodic timer wakes once per read cycle, and a read returns every interval that passed, missed ones included
+    /// (hrtimer_forward_now). The timer has no controllable clock, so the count is pinned by timestamps: a timer armed
+    /// at A with period P has expired floor((R - A) / P) times by a read at R, and A and R are bracketed by timestamps
+    /// taken around the arming and around each read. At least <see cref="MissedPeriods"/> periods pass unread before
+    /// each read, so a read that counted only the expiry that woke it (1) falls far below the lower bound.
+    /// </summary>
     [Fact]
     public void TimerFd_Periodic_WakesOncePerReadAndCountsMissedIntervals()
     {
+        TimeSpan period = TimeSpan.FromMilliseconds(5);
+        long periodTicks = (long)Math.Ceiling(period.Ticks * (double)Stopwatch.Frequency / TimeSpan.TicksPerSecond);
         var t = new TimerFdFile();
         var rec = new WakeRecorder();
         t.Poll(rec);
-        t.SetTime(TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(1));
-        Assert.True(rec.Signal.Wait(Generous));
-        Assert.Equal([EpollEvents.In], rec.Take()); // no second wakeup until read: the timer is not re-armed
-        var (result, ticks) = ReadU64(t);
-        Assert.Equal(8, result);
-        Assert.True(ticks >= 1);
-        Assert.True(rec.Signal.Wait(Generous)); // re-armed by the read
-        Assert.True(ReadU64(t).Value >= 1);
+        long armedFrom = Stopwatch.GetTimestamp();
+        Assert.Equal(0, t.SetTime(period, period));
+        long armedTo = Stopwatch.GetTimestamp();
+
+        ulong total = 0;
+        for (int cycle = 0; cycle < 2; cycle++)
+        {
+            Bounded.Wait(rec.Signal, $"cycle {cycle}: the timer's expiry");
+            long unreadFrom = Stopwatch.GetTimestamp();
+            while (Stopwatch.GetTimestamp() - unreadFrom < MissedPeriods * periodTicks) Thread.Sleep(period); // intervals pass unread
+            Assert.Equal([EpollEvents.In], rec.Take()); // one wakeup however many intervals passed: not re-armed until read
+
+            long readFrom = Stopwatch.GetTimestamp();
+            var (result, ticks) = ReadU64(t);
+            long readTo = Stopwatch.GetTimestamp();
+            Assert.Equal(8, result);
+            total += ticks;
+            ulong least = (ulong)((readFrom - armedTo) / periodTicks), most = (ulong)((readTo - armedFrom) / periodTicks);
+            Assert.True(total >= least && total <= most, $"cycle {cycle}: {total} expirations read in all, the clock says {least}..{most}");
+        }
         t.Release();
     }
 
@@ -59,7 +83,7 @@ public class TimerFdFileTests
         var rec = new WakeRecorder();
         t.Poll(rec);
         t.SetTime(TimeSpan.FromMilliseconds(1), TimeSpan.Zero);
-        Assert.True(rec.Signal.Wait(Generous));
+        Bounded.Wait(rec.Signal, "the timer's expiry");
         Assert.Equal(0, t.SetTime(TimeSpan.Zero, TimeSpan.Zero));
         Assert.Equal(0ul, t.Ticks);
         Assert.Equal(EpollEvents.None, t.Poll(null));

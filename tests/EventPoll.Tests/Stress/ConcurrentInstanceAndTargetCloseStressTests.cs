@@ -40,7 +40,7 @@ public sealed class ConcurrentInstanceAndTargetCloseStressTests(ITestOutputHelpe
         byte[] one = BitConverter.GetBytes(1UL);
 
         var rounds = new Rounds(3);
-        int count = rounds.RunFor(StressSettings.RaceDuration, rng =>
+        int count = rounds.RunFor(StressSettings.RaceDuration, minRounds: 101, rng =>
         {
             ep = px.EpollCreate1(0);
             epObj = (Eventpoll)EngineAccess.FileAt(table, ep)!;
@@ -99,7 +99,6 @@ public sealed class ConcurrentInstanceAndTargetCloseStressTests(ITestOutputHelpe
             Assert.Equal(liveBefore + 2, Eventpoll.LiveInstances);
         });
         output.WriteLine($"seed {StressSettings.Seed}: {count} rounds");
-        Assert.True(count > 100, $"only {count} rounds ran");
 
         StressChecks.CloseAll(table);
         Assert.Equal(0, account.Watches);

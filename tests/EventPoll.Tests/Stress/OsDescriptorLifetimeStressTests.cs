@@ -66,7 +66,8 @@ public sealed class OsDescriptorLifetimeStressTests(ITestOutputHelper output)
         long oldReports = 0;
 
         var rounds = new Rounds(3);
-        int count = rounds.RunFor(StressSettings.RaceDuration, rng =>
+        // Fewer rounds than the other shapes: each round's waiter spins on the old socket's events, the slowest shape.
+        int count = rounds.RunFor(StressSettings.RaceDuration, minRounds: 51, rng =>
         {
             (old, oldPeer) = OsFd.SocketPair();
             oldNumber = OsFd.Number(old.SafeHandle);
@@ -123,7 +124,6 @@ public sealed class OsDescriptorLifetimeStressTests(ITestOutputHelper output)
             oldPeer!.Dispose();
         });
         output.WriteLine($"seed {StressSettings.Seed}: {count} rounds, {reusedRounds} with the number reused, {oldReports} reports of the old socket before its close");
-        Assert.True(count > 50, $"only {count} rounds ran"); // each round's waiter spins on the old socket's events: the slowest shape
         Assert.True(reusedRounds > count / 2, $"the number was reused in only {reusedRounds} of {count} rounds");
     }
 
@@ -137,7 +137,7 @@ public sealed class OsDescriptorLifetimeStressTests(ITestOutputHelper output)
         bool freshReused = false;
 
         var rounds = new Rounds(3);
-        int count = rounds.RunFor(StressSettings.RaceDuration, rng =>
+        int count = rounds.RunFor(StressSettings.RaceDuration, minRounds: 101, rng =>
         {
             (old, oldPeer) = OsFd.SocketPair();
             oldNumber = OsFd.Number(old.SafeHandle);
@@ -183,7 +183,6 @@ public sealed class OsDescriptorLifetimeStressTests(ITestOutputHelper output)
             oldPeer!.Dispose();
         });
         output.WriteLine($"seed {StressSettings.Seed}: {count} rounds, {deleted} DELs before the Dispose, {disposedFirst} after, {reusedRounds} with the number reused");
-        Assert.True(count > 100, $"only {count} rounds ran");
         Assert.Equal(count, deleted + disposedFirst);
     }
 
@@ -198,7 +197,7 @@ public sealed class OsDescriptorLifetimeStressTests(ITestOutputHelper output)
         bool freshReused = false;
 
         var rounds = new Rounds(3);
-        int count = rounds.RunFor(StressSettings.RaceDuration, rng =>
+        int count = rounds.RunFor(StressSettings.RaceDuration, minRounds: 101, rng =>
         {
             original = OsFd.EventFd();
             originalNumber = OsFd.Number(original);
@@ -255,6 +254,5 @@ public sealed class OsDescriptorLifetimeStressTests(ITestOutputHelper output)
             freshPeer!.Dispose();
         });
         output.WriteLine($"seed {StressSettings.Seed}: {count} rounds, {reusedRounds} with the number reused by the new socket");
-        Assert.True(count > 100, $"only {count} rounds ran");
     }
 }

@@ -121,7 +121,8 @@ public sealed class Epoll : FileHandle
     }
 
     /// <summary>
-    /// Waits asynchronously without a timeout. Completes synchronously when events are already there; does
+    /// Waits asynchronously without a timeout. Completes synchronously when events are already there; a wakeup
+    /// that comes before the task is awaited is harvested by the awaiting thread (no thread-pool hop); does
     /// not allocate in steady state. Cancellation before any event is available ends the task as Canceled;
     /// disposing this handle meanwhile faults it with <see cref="ObjectDisposedException"/>. Errors found before
     /// waiting (a disposed handle, an empty buffer) are thrown by the call itself.

@@ -5,7 +5,8 @@ namespace EventPoll;
 
 internal sealed partial class Eventpoll
 {
-    private readonly Stack<AsyncWaiter> _asyncWaiters = new(); // under its own monitor
+    private AsyncWaiter? _cachedAsyncWaiter;                    // one idle waiter, taken and returned by Interlocked.Exchange
+    private readonly Stack<AsyncWaiter> _asyncWaiters = new(); // more idle waiters (concurrent async waits), under its own monitor
 
     /// <summary>
     /// Asynchronous epoll_wait, for the idiomatic API. Events already available are harvested synchronously;
@@ -28,16 +29,18 @@ internal sealed partial class Eventpoll
             // A task built from an OperationCanceledException would be Faulted; FromCanceled makes it Canceled.
             return cancellation.Disposed ? ValueTask.FromException<int>(cancellation.ToException()) : ValueTask.FromCanceled<int>(cancellation.Caller);
         }
-        AsyncWaiter waiter;
-        lock (_asyncWaiters)
-        {
-            waiter = _asyncWaiters.Count > 0 ? _asyncWaiters.Pop() : new AsyncWaiter(this);
-        }
+        AsyncWaiter waiter = Interlocked.Exchange(ref _cachedAsyncWaiter, null) ?? RentAsyncWaiter();
         return waiter.Start(events, timeoutMs, cancellation);
+    }
+
+    private AsyncWaiter RentAsyncWaiter()
+    {
+        lock (_asyncWaiters) return _asyncWaiters.Count > 0 ? _asyncWaiters.Pop() : new AsyncWaiter(this);
     }
 
     internal void ReturnAsyncWaiter(AsyncWaiter waiter)
     {
+        if (Interlocked.CompareExchange(ref _cachedAsyncWaiter, waiter, null) is null) return;
         lock (_asyncWaiters) _asyncWaiters.Push(waiter);
     }
 

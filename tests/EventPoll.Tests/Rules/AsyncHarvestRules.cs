@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using EventPoll.Tests.Support;
 using Xunit;
 
 namespace EventPoll.Tests.Rules;
@@ -10,8 +11,6 @@ namespace EventPoll.Tests.Rules;
 /// </summary>
 public sealed class AsyncHarvestRules : IDisposable
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30); // a lost wakeup fails here instead of hanging
-
     private readonly DescriptorTable _table = new(DescriptorTable.FallbackLimit);
     private readonly Epoll _epoll;
     private readonly EventFd _source;
@@ -54,7 +53,7 @@ public sealed class AsyncHarvestRules : IDisposable
         ValueTask<int> wait = _epoll.WaitAsync(events);
         _source.Signal(); // woken with no continuation yet
         Task<int> result = Continue(wait); // registered without asking IsCompleted first: the pool harvests
-        Assert.Equal(1, await result.WaitAsync(Bound));
+        Assert.Equal(1, await result.WaitAsync(Bounded.Limit)); // a lost wakeup fails here instead of hanging
         Assert.Equal(7UL, events[0].Data);
     }
 
@@ -69,7 +68,7 @@ public sealed class AsyncHarvestRules : IDisposable
         Task<int> result = Continue(wait);
         Assert.False(result.IsCompleted);
         _source.Signal();          // a continuation is registered now: this wakeup completes the wait
-        Assert.Equal(1, await result.WaitAsync(Bound)); // a missed second wakeup times out here
+        Assert.Equal(1, await result.WaitAsync(Bounded.Limit)); // a missed second wakeup times out here
         Assert.Equal(7UL, events[0].Data);
     }
 

@@ -11,8 +11,12 @@ namespace EventPoll.Interop;
 /// itself putting back a level-triggered item it reported (and the items it had no room for). The first two wake the
 /// epoll's poll wait queue whenever it has a waiter (ep_poll_callback's <c>waitqueue_active(&amp;ep-&gt;poll_wait)</c>,
 /// taken for every callback that passes the item's event mask, on rdllist or ovflist alike; ep_insert and ep_modify
-/// likewise), and the ring's multishot poll is such a waiter: io_poll_wake takes epoll's key (EPOLLIN), and the task
-/// work it queues posts a completion with that mask without polling again. So after a scan that returned nothing, the
+/// likewise: on Linux 6.18 an ADD or MOD of a ready descriptor posts a completion), and the ring's multishot poll is such
+/// a waiter: io_poll_wake takes epoll's key (EPOLLIN) and queues task work that posts a completion with that mask; only
+/// when several wakeups were coalesced before it ran does it poll the epoll again and post nothing if that poll finds
+/// it not ready, when an epoll_wait would have found nothing either (ep_eventpoll_poll drops the items it finds not
+/// ready). A wakeup that comes from an io_uring (EPOLL_URING_WAKE: an io_uring or its eventfd registered here) turns the
+/// poll one-shot, so it ends and is armed again. So after a scan that returned nothing, the
 /// list can hold an item again only through a wakeup, and each wakeup after the completions were consumed posts a new
 /// one. A scan that returned events may have left items on the list without any wakeup (level-triggered ones, a full
 /// batch): then <c>_mayHaveReady</c> makes the next turn ask. Nested epolls are items like any other: a watched epoll's
@@ -24,9 +28,11 @@ namespace EventPoll.Interop;
 /// <para><b>When a completion arrives.</b> It is posted by task work of the thread that armed the poll, which runs when
 /// that thread next returns to user space (an interprocessor interrupt brings it back if it runs, a wakeup if it sleeps
 /// interruptibly). For a wakeup made by the arming thread itself (its write, its epoll_ctl) that is before the call that
-/// made it returns; from another thread, some microseconds later. So a turn trusts the ring only on the thread that armed
+/// made it returns; from another CPU, later (tens of microseconds on the loaded 2-core VM this was measured on,
+/// milliseconds when the arming thread waits for a CPU). So a turn trusts the ring only on the thread that armed
 /// it, and the ring moves to another thread after two quiet turns in a row there (a thread that exits takes its poll with
-/// it: the poll ends, -ECANCELED, once woken). With the ring, an OS event is reported within the fairness bound of waits
+/// it: io_poll_check_events ends the poll with -ECANCELED once woken, from a kernel worker a jiffy or more later). With
+/// the ring, an OS event is reported within the fairness bound of waits
 /// from the moment its completion lands.</para>
 /// <para><b>Lazily and only where it pays.</b> The ring is made at the first turn that found nothing, so instances with
 /// only OS or only in-process sources never make one, and it is re-armed only at such a turn: a poll ended by a full

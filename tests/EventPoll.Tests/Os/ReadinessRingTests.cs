@@ -100,6 +100,21 @@ public sealed class ReadinessRingTests : HandleOwner
     }
 
     [RingFact]
+    public void AnOsEventSignalledOnAnotherThread_IsReportedWithinTheBound_OnceTheArmingThreadPassedThroughTheKernel()
+    {
+        (Epoll ep, SourceEnd os, _, _) = Mixed();
+        var one = new EpollEvent[1];
+        for (int i = 0; i < 2 * OsBound; i++) Assert.Equal(InProcessData, Wait(ep, one));
+        var signaller = new Thread(os.Signal);
+        signaller.Start();
+        signaller.Join();
+        // The wakeup queued task work on this thread, the ring's: it posts the completion as this thread leaves its next
+        // system call (sched_yield), if the interprocessor interrupt has not brought it into the kernel already.
+        Thread.Yield();
+        WaitsUntil(ep, OsData);
+    }
+
+    [RingFact]
     public void AnOsEventOfAWatchedInstance_IsReportedWithinTheBound()
     {
         (Epoll ep, _, _, KernelPoller kernel) = Mixed();

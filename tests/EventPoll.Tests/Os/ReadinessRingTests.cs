@@ -105,7 +105,7 @@ public sealed class ReadinessRingTests : HandleOwner
         (Epoll ep, SourceEnd os, _, _) = Mixed();
         var one = new EpollEvent[1];
         for (int i = 0; i < 2 * OsBound; i++) Assert.Equal(InProcessData, Wait(ep, one));
-        var signaller = new Thread(os.Signal);
+        var signaller = new Thread(() => os.Signal());
         signaller.Start();
         signaller.Join();
         // The wakeup queued task work on this thread, the ring's: it posts the completion as this thread leaves its next

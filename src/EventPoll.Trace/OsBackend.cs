@@ -1,3 +1,5 @@
+using EventPoll.Interop;
+
 namespace EventPoll.Trace;
 
 /// <summary>
@@ -101,10 +103,10 @@ internal sealed class OsBackend : ITraceBackend
         if (Syscalls.PinInstance(_engine.Table, epfd, out Eventpoll? ep) < 0) return _engine.Wait(epfd, maxEvents, timeoutMs, events);
         try
         {
-            long asked = ep!.Kernel?.WaitCalls ?? 0;
+            long asked = ep!.Kernel is { } before ? KernelAnswers(before) : 0;
             int n = _engine.Wait(epfd, maxEvents, timeoutMs, events);
             LastBatch = ep.Kernel is { } kernel
-                ? new BatchOrigin(ep.LastBatchFromKernel, kernel.WaitCalls != asked, ep.SnapshotItems().Any(item => !item.KernelHeld))
+                ? new BatchOrigin(ep.LastBatchFromKernel, KernelAnswers(kernel) != asked, ep.SnapshotItems().Any(item => !item.KernelHeld))
                 : default;
             return n;
         }
@@ -113,6 +115,12 @@ internal sealed class OsBackend : ITraceBackend
             ep!.Release();
         }
     }
+
+    /// <summary>
+    /// The kernel side's answers so far: its epoll_wait calls and the turns its readiness ring answered for it (that the
+    /// kernel had nothing), so a wait the ring served is judged as strictly as one that asked the kernel.
+    /// </summary>
+    private static long KernelAnswers(KernelPoller kernel) => kernel.WaitCalls + kernel.QuietTurns;
 
     public int Poll(int fd, EpollEvents events)
     {

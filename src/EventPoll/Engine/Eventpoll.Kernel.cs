@@ -19,11 +19,15 @@ namespace EventPoll;
 /// turn: after <c>_osFairnessBound</c> waits in a row served from in-process events alone, the next wait asks the kernel
 /// first. The bound adapts, as tokio's event_interval does for its driver: it starts at <see cref="MinOsFairnessBound"/>,
 /// a turn that finds no OS event doubles it (up to <see cref="MaxOsFairnessBound"/>), and a kernel wait that finds
-/// OS events sets it back to <see cref="MinOsFairnessBound"/>. So idle OS descriptors cost one wasted epoll_wait in
-/// <see cref="MaxOsFairnessBound"/> + 1 in-process waits rather than one in five, and while OS events flow the kernel's
-/// turn comes every <see cref="MinOsFairnessBound"/> + 1 waits. Neither kind can starve the other: in-process events are
-/// looked at in every wait, OS events at least every <see cref="MaxOsFairnessBound"/> + 1 waits (the counts are per
-/// instance and, with several waiting threads, approximate).</para>
+/// OS events sets it back to <see cref="MinOsFairnessBound"/>. So while OS events flow the kernel's turn comes every
+/// <see cref="MinOsFairnessBound"/> + 1 waits. Neither kind can starve the other: in-process events are looked at in
+/// every wait, OS events at least every <see cref="MaxOsFairnessBound"/> + 1 waits (the counts are per instance and,
+/// with several waiting threads, approximate). A turn asks the kernel only if it may have something: the kernel side's
+/// readiness ring (an io_uring multishot poll of its epoll, made at the first turn that finds nothing;
+/// KernelPoller.Turns.cs gives the argument from the kernel's source) shows each wakeup of the epoll in mapped memory,
+/// so a turn with no wakeup since the last kernel wait, which returned nothing, is over without a system call and
+/// idle OS descriptors cost none. Where io_uring is refused, each turn is an epoll_wait: one in
+/// <see cref="MaxOsFairnessBound"/> + 1 in-process waits.</para>
 /// <para><b>Nesting.</b> When a watched instance has a kernel side, its registration in a watcher is a kernel one too:
 /// the watcher's kernel epoll holds the watched one's kernel epoll (under a dup of its descriptor per registration, as
 /// one instance may be registered under several descriptors), with the registration's own flags and a tag for its data
@@ -41,7 +45,7 @@ namespace EventPoll;
 /// wait in the waiter queue and are woken by in-process events and by the leader leaving. Asynchronous waits are
 /// woken through <see cref="KernelWatcher"/>, one process-wide thread.</para>
 /// <para>Fields: <c>_kernel</c> and <c>_words</c> are set once (compare-and-swap) and read without locks;
-/// <c>_kernelWatchers</c> is interlocked; <c>_inProcessStreak</c> and <c>_osFairnessBound</c> are racy on purpose
+/// <c>_kernelWatchers</c> is interlocked; <c>_inProcessStreak</c>, <c>_osFairnessBound</c> and <c>KernelTurns</c> are racy on purpose
 /// (fairness hints: a lost update moves a kernel turn by a few waits, and each is read and written whole);
 /// <c>_held</c> and <see cref="EpItem.KernelHeld"/> are written under <c>_mtx</c>.</para>
 /// </remarks>
@@ -77,6 +81,12 @@ internal sealed partial class Eventpoll
     /// with a kernel side, Linux's single scan may have stopped before reaching them. Unsynchronised, as above.
     /// </summary>
     internal int LastPollDropped;
+
+    /// <summary>
+    /// The kernel's turns taken (each asked the kernel first or, through its readiness ring, learnt that the kernel has
+    /// nothing), for tests and the bench. Racy as the fairness hints are.
+    /// </summary>
+    internal long KernelTurns;
 
     /// <summary>The kernel side, once the instance has one.</summary>
     internal KernelPoller? Kernel => Volatile.Read(ref _kernel);

@@ -21,16 +21,34 @@ internal sealed partial class Eventpoll
         return count != 0 ? count : HarvestKernelThenInProcess(buffer, k, Deadline.Passed, leading: false);
     }
 
-    /// <summary>The in-process half, unless the kernel's turn has come: its count (0 when it did not run or found nothing).</summary>
+    /// <summary>
+    /// The in-process half, unless the kernel's turn has come and the kernel may have events: its count (0 when it did
+    /// not run or found nothing).
+    /// </summary>
     private int HarvestInProcessFirst(Span<EpollEvent> buffer, KernelPoller k)
     {
-        if (_inProcessStreak >= _osFairnessBound || !EventsAvailable) return 0;
+        if (!EventsAvailable) return 0;
+        bool kernelsTurn = _inProcessStreak >= _osFairnessBound;
+        if (kernelsTurn && !KernelsTurnFindsNothing(k)) return 0;
         int count = Harvest(buffer);
         if (count == 0) return 0;
         LastBatchFromKernel = 0;
-        _inProcessStreak++;
+        _inProcessStreak = kernelsTurn ? 0 : _inProcessStreak + 1;
         RetractStaleSignal(k);
         return count;
+    }
+
+    /// <summary>
+    /// The kernel's turn served without a system call when the kernel side knows its epoll has nothing
+    /// (<see cref="KernelPoller.TurnFindsNothing"/>): true then, the turn counted and the bound adapted as for a turn
+    /// whose epoll_wait found nothing. False when the caller asks the kernel, as it does next.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // once in up to 65 waits: out of the usual wait's frame
+    private bool KernelsTurnFindsNothing(KernelPoller k)
+    {
+        if (!k.TurnFindsNothing()) return false;
+        AdaptOsFairnessBound(kernelsTurn: true, foundOsEvents: false);
+        return true;
     }
 
     /// <summary>
@@ -54,6 +72,8 @@ internal sealed partial class Eventpoll
     /// </summary>
     private int TakeKernelBatch(Span<EpollEvent> buffer, int count, KernelPoller k, bool leading, bool kernelsTurn)
     {
+        k.ScanReturned(count);
+        if (kernelsTurn && count == 0) k.QuietTurnScanned();
         count = KeepUserEvents(buffer, count, k, leading);
         LastBatchFromKernel = count;
         _inProcessStreak = 0;
@@ -69,6 +89,7 @@ internal sealed partial class Eventpoll
     /// </summary>
     private void AdaptOsFairnessBound(bool kernelsTurn, bool foundOsEvents)
     {
+        if (kernelsTurn) KernelTurns++;
         if (foundOsEvents)
         {
             if (_osFairnessBound != MinOsFairnessBound) _osFairnessBound = MinOsFairnessBound; // no store per wait where it is already

@@ -23,7 +23,9 @@ namespace EventPoll.Interop;
 /// be consumed by another and never reach it. Other threads wait in user space and take over when the leader leaves.
 /// No lost wakeup (Dekker's pattern, full fences on both sides): the leader claims leadership and only then re-checks
 /// in-process readiness before blocking; a waker publishes that readiness and only then reads <see cref="HasLeader"/>.</para>
-/// <para><b>Lifetime</b>: the owner closes both descriptors (<see cref="Close"/>). A kernel epoll that watches this one
+/// <para><b>Fairness turns</b> can learn without a system call that the kernel epoll has nothing: KernelPoller.Turns.cs,
+/// with its <see cref="ReadinessRing"/>.</para>
+/// <para><b>Lifetime</b>: the owner closes both descriptors and the ring, if one was made (<see cref="Close"/>). A kernel epoll that watches this one
 /// holds a dup of <see cref="Descriptor"/> of its own per registration (see Eventpoll.Kernel.cs), so it never
 /// names a number this poller may have closed.</para>
 /// </remarks>
@@ -188,9 +190,13 @@ internal sealed partial class KernelPoller
         }
     }
 
-    /// <summary>Closes the kernel epoll and the eventfd (the owner's last call).</summary>
+    /// <summary>
+    /// Closes the readiness ring, the kernel epoll and the eventfd (the owner's last call). The ring goes first: its poll
+    /// holds a reference to the epoll, which the kernel drops as it tears the ring down.
+    /// </summary>
     internal void Close()
     {
+        CloseRing();
         LinuxSyscalls.Close(_signalFd);
         LinuxSyscalls.Close(_epfd);
     }

@@ -17,21 +17,25 @@ public class ReversePathLeafRules
     [Fact]
     public void TwoLeavesInOneCheck_AreCountedApart_300WatchersOfAnInstanceHoldingTwoPipes()
     {
-        int inner = _w.Create();
-        Assert.Equal(Errno.None, _w.Add(inner, _w.Pipe().Read, In));
-        Assert.Equal(Errno.None, _w.Add(inner, _w.Pipe().Read, In));
-        for (int i = 1; i <= 300; i++) Assert.True(_w.Add(_w.Create(), inner, In) == Errno.None, $"add #{i}");
+        int inner = WatchedByNewInstances(300);
         Assert.Equal(300, Internals.WatcherCount(_w.File(inner)));
     }
 
     [Fact]
     public void TwoLeavesInOneCheck_EachStillLimitedTo500Paths()
     {
+        int inner = WatchedByNewInstances(500);
+        Assert.Equal(Errno.EINVAL, _w.Add(_w.Create(), inner, In));
+    }
+
+    /// <summary>An instance holding two pipes, then watched by <paramref name="watchers"/> new instances, each ADD checked.</summary>
+    private int WatchedByNewInstances(int watchers)
+    {
         int inner = _w.Create();
         Assert.Equal(Errno.None, _w.Add(inner, _w.Pipe().Read, In));
         Assert.Equal(Errno.None, _w.Add(inner, _w.Pipe().Read, In));
-        for (int i = 1; i <= 500; i++) Assert.True(_w.Add(_w.Create(), inner, In) == Errno.None, $"add #{i}");
-        Assert.Equal(Errno.EINVAL, _w.Add(_w.Create(), inner, In));
+        for (int i = 1; i <= watchers; i++) Assert.True(_w.Add(_w.Create(), inner, In) == Errno.None, $"add #{i}");
+        return inner;
     }
 
     [Theory]

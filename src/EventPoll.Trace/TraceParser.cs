@@ -14,7 +14,7 @@ internal static class TraceParser
     /// </summary>
     internal const int MaxLineLength = 4096;
 
-    /// <summary>The most repetitions one <c>repeat</c> line may ask for: two wakeup-path limits' worth (1000).</summary>
+    /// <summary>The most repetitions one <c>repeat</c> line may ask for: past every wakeup-path limit (the largest is 500).</summary>
     internal const uint MaxRepeat = 1024;
 
     /// <summary>Reads and parses a whole trace file (for tests and tools that need the commands in memory).</summary>

@@ -25,6 +25,9 @@ internal sealed record TraceCommand(int Line, string Text, CommandKind Kind, str
     /// <summary>write/read: the eventfd value, or the byte count.</summary>
     public ulong Count { get; init; }
 
+    /// <summary>read: print the bytes read, not only their count (<c>bytes</c>).</summary>
+    public bool ShowBytes { get; init; }
+
     /// <summary>shutdown: 0 rd, 1 wr, 2 rdwr (the SHUT_* values).</summary>
     public int How { get; init; }
 

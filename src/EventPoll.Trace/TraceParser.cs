@@ -14,6 +14,9 @@ internal static class TraceParser
     /// </summary>
     internal const int MaxLineLength = 4096;
 
+    /// <summary>The most repetitions one <c>repeat</c> line may ask for: past every wakeup-path limit (the largest is 500).</summary>
+    internal const uint MaxRepeat = 1024;
+
     /// <summary>Reads and parses a whole trace file (for tests and tools that need the commands in memory).</summary>
     internal static TraceFile Load(string path)
     {
@@ -40,9 +43,16 @@ internal static class TraceParser
             }
 
             string[] tokens = line.Split([' ', '\t', '\r', '\f', '\v'], StringSplitOptions.RemoveEmptyEntries);
-            if (tokens.Length > 0)
+            if (tokens.Length == 0) continue;
+            if (tokens[0] != "repeat")
             {
                 yield return ParseCommand(new TraceArgs(path, lines.Number, tokens));
+                continue;
+            }
+
+            foreach (TraceCommand c in ParseRepeat(new TraceArgs(path, lines.Number, tokens), tokens))
+            {
+                yield return c;
             }
         }
     }
@@ -59,7 +69,7 @@ internal static class TraceParser
             "close" => a.Make(CommandKind.Close, a.Name("NAME")),
             "ctl" => ParseCtl(a),
             "write" => a.Make(CommandKind.Write, a.Name("NAME")) with { Count = a.UInt64("N") },
-            "read" => a.Make(CommandKind.Read, a.Name("NAME")) with { Count = a.UInt64("N") },
+            "read" => a.Make(CommandKind.Read, a.Name("NAME")) with { Count = a.UInt64("N"), ShowBytes = a.Keyword("bytes") },
             "shutdown" => a.Make(CommandKind.Shutdown, a.Name("NAME")) with { How = ParseHow(a) },
             "wait" => a.Make(CommandKind.Wait, a.Name("EP")) with { MaxEvents = a.Int32("MAXEVENTS"), TimeoutMs = a.Int32("TIMEOUT_MS") },
             "poll" => a.Make(CommandKind.Poll, a.Name("NAME")),
@@ -73,6 +83,29 @@ internal static class TraceParser
         }
 
         return c;
+    }
+
+    /// <summary>
+    /// <c>repeat N COMMAND...</c>: COMMAND N times, the i-th time with every token's trailing <c>*</c> replaced by i, so
+    /// that one line can make and wire hundreds of instances (the wakeup-path limits need 500). Every repetition is
+    /// parsed before the first is run, so a malformed one stops the trace before anything of the line has run.
+    /// </summary>
+    private static List<TraceCommand> ParseRepeat(TraceArgs a, string[] tokens)
+    {
+        uint count = a.UInt32("N");
+        if (count is < 1 or > MaxRepeat) throw a.Error($"repeat: N must be from 1 to {MaxRepeat}");
+        string[] body = tokens[2..];
+        if (body.Length == 0) throw a.Error("repeat: missing COMMAND");
+        if (body[0] == "repeat") throw a.Error("repeat: a repeated command cannot be a repeat");
+        var commands = new List<TraceCommand>((int)count);
+        for (uint i = 1; i <= count; i++)
+        {
+            string index = i.ToString(CultureInfo.InvariantCulture);
+            string[] expanded = [.. body.Select(t => t.EndsWith('*') ? t[..^1] + index : t)];
+            commands.Add(ParseCommand(a.Expanded(expanded)));
+        }
+
+        return commands;
     }
 
     private static TraceCommand ParseEventFd(TraceArgs a)
@@ -160,6 +193,17 @@ internal static class TraceParser
         public int Int32(string role) => int.TryParse(Next(role), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int v)
             ? v
             : throw Error($"{Command}: {role} '{Echo.Of(tokens[_next - 1])}' is not a 32-bit decimal");
+
+        /// <summary>Consumes <paramref name="keyword"/> when it is the next token; whether it was.</summary>
+        public bool Keyword(string keyword)
+        {
+            if (Peek() != keyword) return false;
+            _next++;
+            return true;
+        }
+
+        /// <summary>The arguments of one repetition of a <c>repeat</c> line: the same place, the expanded tokens.</summary>
+        public TraceArgs Expanded(string[] expanded) => new(path, line, expanded);
 
         public TraceCommand Make(CommandKind kind, params string[] names) =>
             new(line, string.Join(' ', tokens), kind, names);

@@ -28,6 +28,9 @@ internal sealed class TraceRunner
     // Successful adds so far: no wait can return more events than this, so it bounds the buffer.
     private int _adds;
 
+    // Byte writes so far (see NextWriteTag).
+    private int _byteWrites;
+
     /// <summary>A runner for the trace read from <paramref name="path"/> (used in messages and the header) on <paramref name="backend"/>.</summary>
     internal TraceRunner(string path, ITraceBackend backend)
     {
@@ -149,8 +152,17 @@ internal sealed class TraceRunner
             return Value(_backend.Write(b.Fd, value));
         }
 
-        return Value(_backend.Write(b.Fd, new byte[ByteCount(c)]));
+        byte[] data = new byte[ByteCount(c)];
+        data.AsSpan().Fill(NextWriteTag());
+        return Value(_backend.Write(b.Fd, data));
     }
+
+    /// <summary>
+    /// The byte the next byte write is filled with: the N-th byte write of the trace (whatever its result) writes
+    /// (N - 1) mod 255 + 1, never 0, so a read that shows its bytes tells which write each came from and never takes
+    /// a fresh page's zeros for written data.
+    /// </summary>
+    private byte NextWriteTag() => (byte)((_byteWrites++ % 255) + 1);
 
     private string Read(TraceCommand c)
     {
@@ -162,7 +174,22 @@ internal sealed class TraceRunner
             return n == 8 ? "ok " + Number(BinaryPrimitives.ReadUInt64LittleEndian(value)) : Value(n);
         }
 
-        return Value(_backend.Read(b.Fd, new byte[ByteCount(c)]));
+        byte[] buffer = new byte[ByteCount(c)];
+        long read = _backend.Read(b.Fd, buffer);
+        return c.ShowBytes && read > 0 ? Value(read) + " " + ByteRuns(buffer.AsSpan(0, (int)read)) : Value(read);
+    }
+
+    /// <summary>Bytes as runs of equal values, <c>VALUExCOUNT</c> joined by spaces: <c>1x4095 2x1</c>.</summary>
+    private static string ByteRuns(ReadOnlySpan<byte> bytes)
+    {
+        var runs = new List<string>();
+        for (int start = 0, end; start < bytes.Length; start = end)
+        {
+            for (end = start + 1; end < bytes.Length && bytes[end] == bytes[start]; end++) { }
+            runs.Add($"{Number(bytes[start])}x{Number((ulong)(end - start))}");
+        }
+
+        return string.Join(' ', runs);
     }
 
     private string Wait(TraceCommand c)

@@ -21,7 +21,7 @@ internal sealed class FuzzRun(Func<ITraceBackend> reference, IReadOnlyList<Conte
     /// </summary>
     internal Outcome Run(int seed, int count, int length, Action<int, long>? progress = null)
     {
-        var generator = new TraceGenerator(seed);
+        var generator = new TraceGenerator(seed, smallFans: contenders.Any(c => c.HoldsKernelSides));
         long commands = 0, notCompared = 0;
         int outOfDescriptors = 0, parted = 0;
         for (int n = 0; n < count; n++)

@@ -7,9 +7,17 @@ namespace EventPoll.Trace.Fuzz;
 /// Generates random well-formed traces over every command: nested instances, dup/close, ET/ONESHOT/EXCLUSIVE
 /// and odd masks, full pipes, socket shutdowns, the error paths (closed names, wrong kinds, bad maxevents) and data
 /// words an instance's kernel side must translate. Deterministic for a seed. Socket traffic stays small (the kernel's
-/// socket-buffer accounting is not part of the contract); pipe capacity is exercised in full. Every wait uses timeout 0.
+/// socket-buffer accounting is not part of the contract); pipe capacity is exercised in full, and reads sometimes show
+/// the bytes they got (so a small write merged into a pipe's last page is checked byte for byte). Every wait uses
+/// timeout 0. Now and then a fan: up to 520 new instances watching one (the <c>repeat</c> command), across the
+/// wakeup-path limits (500 paths of length 2), often followed by an ADD into the watched instance.
 /// </summary>
-internal sealed class TraceGenerator(int seed)
+/// <remarks>
+/// With <c>smallFans</c> a fan has at most 8 instances: for contenders whose instances make kernel sides, which Linux's
+/// path limits cannot be held to past that (<see cref="Contender.HoldsKernelSides"/>). The random stream is the same
+/// either way; only the sizes drawn differ.
+/// </remarks>
+internal sealed class TraceGenerator(int seed, bool smallFans = false)
 {
     private enum Kind { EventFd, PipeRead, PipeWrite, Socket, Epoll }
 
@@ -20,6 +28,15 @@ internal sealed class TraceGenerator(int seed)
 
     private static readonly ulong[] s_eventFdValues = [0, 1, 2, 3, 1000, ulong.MaxValue - 2, ulong.MaxValue - 1, ulong.MaxValue];
 
+    // Fan sizes: small ones, ones past half the 500-path limit (two leaves below reach it), ones past the limit itself.
+    private static readonly int[] s_fanSizes = [2, 3, 8, 260, 300, 501, 520];
+
+    // The same draws mapped into the small ones (see the remarks).
+    private static readonly int[] s_smallFanSizes = [2, 3, 8, 2, 3, 5, 8];
+
+    // One fan in about this many commands (a fan of hundreds costs as much as a trace).
+    private const int FanOdds = 1000;
+
     private readonly Random _random = new(seed);
     private readonly Dictionary<string, Kind> _open = [];   // name -> kind, for names bound to an open descriptor
     private readonly List<(string Ep, string Target)> _added = []; // ctl adds issued (some may have failed)
@@ -27,6 +44,8 @@ internal sealed class TraceGenerator(int seed)
     private readonly StringBuilder _text = new();
     private int _nextName;
     private int _data; // data words used so far in this trace
+    private int _lines; // commands emitted so far in this trace
+    private int _fans;  // fans emitted so far in this trace
 
     /// <summary>Generates one trace of <paramref name="length"/> commands.</summary>
     internal string Next(int length)
@@ -37,13 +56,21 @@ internal sealed class TraceGenerator(int seed)
         _text.Clear();
         _nextName = 0;
         _data = 0;
+        _lines = 0;
+        _fans = 0;
         Emit("epoll", Bind(Kind.Epoll));
-        for (int i = 1; i < length; i++) EmitRandomCommand();
+        while (_lines < length) EmitRandomCommand(length - _lines);
         return _text.ToString();
     }
 
-    private void EmitRandomCommand()
+    private void EmitRandomCommand(int room)
     {
+        if (room >= 2 && _fans == 0 && _random.Next(FanOdds) == 0)
+        {
+            EmitFan(room);
+            return;
+        }
+
         int roll = _random.Next(100);
         if (_open.Count < 3 || roll < 12) EmitCreate();
         else if (roll < 42) EmitCtl();
@@ -139,8 +166,33 @@ internal sealed class TraceGenerator(int seed)
     private void EmitRead()
     {
         string name = PickObject();
-        int count = _open.TryGetValue(name, out Kind kind) && kind == Kind.Socket ? _random.Next(0, 64) : Choose(s_pipeSizes);
-        Emit("read", name, Number((ulong)count));
+        bool known = _open.TryGetValue(name, out Kind kind);
+        int count = known && kind == Kind.Socket ? _random.Next(0, 64) : Choose(s_pipeSizes);
+        Emit("read", name, Number((ulong)count), known && kind != Kind.EventFd && _random.Next(2) == 0 ? "bytes" : "");
+    }
+
+    /// <summary>
+    /// A fan: <c>repeat K epoll</c> and <c>repeat K ctl ... add</c> make K new instances watching one open instance,
+    /// then, when there is room, often an ADD of an object into the watched one (a new leaf below every watcher). The
+    /// first new instance joins the trace's names; the rest are only counted on.
+    /// </summary>
+    private void EmitFan(int room)
+    {
+        string target = Pick(Kind.Epoll, 1.0);
+        int size = Choose(smallFans ? s_smallFanSizes : s_fanSizes);
+        string prefix = "f" + Fresh();
+        _fans++;
+        Emit("repeat", Number((ulong)size), "epoll", prefix + "_*");
+        // Data words of their own: the fan's number, five zeros, then the repetition (1000001, 1000002, ...).
+        string data = Number((ulong)_fans) + "00000*";
+        Emit("repeat", Number((ulong)size), "ctl", prefix + "_*", "add", target, _random.Next(3) == 0 ? "IN|ET" : "IN", data);
+        _open[prefix + "_1"] = Kind.Epoll;
+        if (room >= 3 && _random.Next(2) == 0)
+        {
+            string leaf = PickObject();
+            Emit("ctl", target, "add", leaf, Events(), Data());
+            _added.Add((target, leaf));
+        }
     }
 
     private void EmitClose()
@@ -222,5 +274,6 @@ internal sealed class TraceGenerator(int seed)
     {
         _text.AppendJoin(' ', tokens.Where(t => t.Length > 0));
         _text.Append('\n');
+        _lines++;
     }
 }

@@ -42,7 +42,11 @@ internal static class Syscalls
             return checkedFd < 0 ? checkedFd : NotAnEpoll();
         }
         EpollEvent e = ev.GetValueOrDefault();
-        return ep.CtlOs(op, osFd, (uint)e.Events, e.Data);
+        int result = ep.CtlOs(op, osFd, (uint)e.Events, e.Data);
+        if (result < 0 || op != (int)EpollOp.Add || LoopCheck.OsLeafWithinLimits(ep)) return result;
+        // Linux's ep_insert attaches the new item, counts the paths, and takes the item back when there are too many.
+        ep.CtlOs((int)EpollOp.Del, osFd, 0, 0);
+        return Failure.Of(Errno.EINVAL, "the OS descriptor would be reached by too many wakeup paths through nested instances");
     }
 
     /// <summary>

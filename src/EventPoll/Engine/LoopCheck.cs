@@ -93,6 +93,22 @@ internal sealed class LoopCheck
         return true;
     }
 
+    /// <summary>
+    /// Whether an OS descriptor just added into <paramref name="holder"/>'s kernel side keeps the wakeup-path limits
+    /// through the instances that watch <paramref name="holder"/> (the descriptor is a leaf one level below them, as a
+    /// plain file added into it would be). Takes <see cref="NestedLock"/>. Paths through other instances that hold the
+    /// same OS descriptor are not seen here: they are the kernel's to count.
+    /// </summary>
+    internal static bool OsLeafWithinLimits(Eventpoll holder)
+    {
+        if (Volatile.Read(ref holder.FirstWatcher) is null) return true;
+        using (NestedLock.EnterScope())
+        {
+            Span<int> counts = stackalloc int[s_pathLimits.Length];
+            return CountPaths(holder, 1, counts);
+        }
+    }
+
     private static bool CountPaths(OpenFile file, int depth, Span<int> counts)
     {
         if (depth > MaxNests) return false;

@@ -17,7 +17,7 @@ namespace EventPoll.Trace;
 /// queued). A scan that stopped at a ready in-process item parts when the kernel epoll holds a registration not ready
 /// that has been ready since it was made, so may still be queued (Linux may have reached and dropped it first, or the
 /// kernel's own scan, up to the signal, dropped it where Linux stopped before it). A watched instance's kernel epoll
-/// may be any of these (reading it would scan it), so it counts as all.
+/// may be any of these (reading it would scan it), so it counts as all. Only the trace's one thread uses this: no locks.
 /// </remarks>
 internal sealed class PollScansBesideKernel(DescriptorTable table, OsNumberRegion region, Func<int, bool> isOsSource)
 {
@@ -27,7 +27,7 @@ internal sealed class PollScansBesideKernel(DescriptorTable table, OsNumberRegio
     private sealed class Instance
     {
         internal long Dropping, StoppedAtReady;
-        internal HashSet<int> SeenReady = [];
+        internal readonly HashSet<int> SeenReady = [];
     }
 
     /// <summary>

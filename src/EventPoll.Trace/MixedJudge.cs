@@ -15,19 +15,20 @@ internal sealed class MixedJudge(string path, Func<ITraceBackend> reference, OsB
     /// Judges the lines of <paramref name="c"/>, the command after those judged so far. A ctl that moved a queued
     /// registration into a kernel epoll (<see cref="OsBackend.MovedQueued"/>) parts the runs once its own line agrees:
     /// the kernel orders that registration from the move, not from its wakeup, which no later wait can be held to. A
-    /// poll that dropped in-process items beside a kernel side (<see cref="OsBackend.PollDroppedBesideKernel"/>) parts
-    /// too: Linux's one scan may have stopped before those items and kept them queued in their old place.
+    /// command whose poll of an instance scanned beside its kernel side where Linux's one scan may have ended elsewhere
+    /// (<see cref="OsBackend.PollScannedApart"/>: a poll command, or the poll inside a watcher's wait or ctl) parts too:
+    /// from there on the two may hold different items queued, in different places.
     /// </summary>
     internal Verdict Judge(TraceCommand c, string expected, string actual)
     {
+        bool scannedApart = mixed.PollScannedApart(); // asked after every command: it counts the polls since the last
         Verdict verdict = c.Kind == CommandKind.Wait && Batch(expected) is { } kernel && Batch(actual) is { } engine
             ? MixedBatch.Judge(kernel, engine, mixed.LastBatch, c.MaxEvents, () => AllReady(c))
             : expected != actual ? Verdict.Differs
             : c.Kind == CommandKind.Ctl && mixed.MovedQueued ? Verdict.Parted
-            : c.Kind == CommandKind.Poll && mixed.PollDroppedBesideKernel ? Verdict.Parted
             : Verdict.Same;
         _before.Add(c);
-        return verdict;
+        return verdict == Verdict.Same && scannedApart ? Verdict.Parted : verdict;
     }
 
     /// <summary>The events of a wait's line, as printed, or null for an error.</summary>

@@ -30,11 +30,13 @@ internal sealed class OsBackend : ITraceBackend
     private readonly Func<string, bool> _inOs;
     private readonly HashSet<int> _osNumbers = []; // the engine-table numbers that stand for OS descriptors
     private readonly HashSet<EpItem> _movedQueued = []; // see MovedQueued
+    private readonly PollScansBesideKernel _scans;
 
     private OsBackend(Func<string, bool> inOs)
     {
         _inOs = inOs;
         _engine = new ManagedBackend(new DescriptorTable(OsNumberRegion.Size)); // the trace's numbers fit the block
+        _scans = new PollScansBesideKernel(_engine.Table, _region, IsOs);
     }
 
     /// <summary>Every source a real OS object (<c>--backend os</c>).</summary>
@@ -122,22 +124,13 @@ internal sealed class OsBackend : ITraceBackend
     /// </summary>
     private static long KernelAnswers(KernelPoller kernel) => kernel.WaitCalls + kernel.QuietTurns;
 
-    public int Poll(int fd, EpollEvents events)
-    {
-        if (IsOs(fd)) return _os.Poll(Os(fd), events);
-        int result = _engine.Poll(fd, events);
-        PollDroppedBesideKernel = false;
-        if (Syscalls.PinInstance(_engine.Table, fd, out Eventpoll? ep) < 0) return result;
-        PollDroppedBesideKernel = ep!.Kernel is not null && ep.LastPollDropped != 0;
-        ep.Release();
-        return result;
-    }
+    public int Poll(int fd, EpollEvents events) => IsOs(fd) ? _os.Poll(Os(fd), events) : _engine.Poll(fd, events);
 
     /// <summary>
-    /// Whether the latest <see cref="Poll"/> was of an instance with a kernel side that dropped in-process items found not
-    /// ready: Linux scans the two kinds as one list and may have stopped before them, so later orders can differ.
+    /// Whether a poll of an instance since the latest call (a poll command's, or one inside a watcher's wait or ctl)
+    /// scanned where Linux's one scan of both kinds may have ended elsewhere (<see cref="PollScansBesideKernel"/>).
     /// </summary>
-    public bool PollDroppedBesideKernel { get; private set; }
+    internal bool PollScannedApart() => _scans.AnySinceLast();
 
     public int FdInfo(int epfd, List<FdInfoItem> items)
     {

@@ -77,10 +77,13 @@ internal sealed partial class Eventpoll
     internal int LastBatchFromKernel;
 
     /// <summary>
-    /// Queued in-process items the latest <see cref="Poll"/> found not ready and dropped, for the mixed trace backend:
-    /// with a kernel side, Linux's single scan may have stopped before reaching them. Unsynchronised, as above.
+    /// Scans of the in-process ready list as a file poll (every path: <see cref="Poll"/>, the stale-signal retractions
+    /// before a kernel wait, a watcher's ADD or MOD), counted for the mixed trace backend: those that dropped items found
+    /// not ready, and those that stopped at a ready item. Beside a kernel side Linux's one scan of both kinds may have
+    /// stopped elsewhere (docs/trace-format.md, "Polls beside a kernel side"). Unsynchronised and only ever increased,
+    /// as above.
     /// </summary>
-    internal int LastPollDropped;
+    internal long PollScansDropping, PollScansStoppedAtReady;
 
     /// <summary>
     /// The kernel's turns taken (each asked the kernel first or, through its readiness ring, learnt that the kernel has

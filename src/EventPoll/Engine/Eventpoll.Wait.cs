@@ -48,7 +48,8 @@ internal sealed partial class Eventpoll
             }
             _ready.DoneScan(null, null);
         }
-        LastPollDropped = dropped;
+        if (dropped != 0) PollScansDropping++;
+        if (result != EpollEvents.None) PollScansStoppedAtReady++;
         return result;
     }
 

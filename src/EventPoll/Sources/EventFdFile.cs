@@ -47,11 +47,9 @@ internal sealed class EventFdFile : OpenFile
         table?.Register(_queue);
         ulong count = Volatile.Read(ref _count);
         EpollEvents mask = EpollEvents.None;
-        // Stryker disable once Assignment : mask is None here, so ^= sets In as |= does
         if (count > 0) mask |= EpollEvents.In;
         // Stryker disable once Assignment : unreachable: the count starts below 2^32 and Write stops it at 2^64-2
         if (count == ulong.MaxValue) mask |= EpollEvents.Err;
-        // Stryker disable once Assignment : mask holds no Out bit yet, so ^= sets it as |= does
         if (ulong.MaxValue - 1 > count) mask |= EpollEvents.Out;
         return mask;
     }

@@ -1,4 +1,5 @@
 using EventPoll.Tests.Rules;
+using EventPoll.Tests.Support;
 using Xunit;
 
 namespace EventPoll.Tests.Mutation;
@@ -35,5 +36,22 @@ public class SourceStateMutationTests
         var buffer = new byte[8];
         Assert.Equal(5, file.Read(buffer));
         Assert.Equal("hello"u8.ToArray(), buffer[..5]);
+    }
+
+    // TimerFdFile.Ticks (fdinfo's ticks): with its getter's body removed it reads 0 whatever expired.
+    [Fact]
+    public void AnExpiredOneShotTimer_HoldsOneTick_UntilRead()
+    {
+        using var epoll = new Epoll(_w.Table, _w.Account);
+        using var timer = new TimerFd(_w.Table);
+        epoll.Add(timer, EpollEvents.In);
+        timer.SetTime(TimeSpan.FromMilliseconds(1));
+        var events = new EpollEvent[1];
+        Assert.Equal(1, epoll.Wait(events, timeoutMs: 10_000)); // the bound fails the test if the expiry never comes
+        var file = (TimerFdFile)EngineAccess.FileAt(_w.Table, timer.Fd)!;
+        Assert.Equal(1ul, file.Ticks);
+        Assert.True(timer.TryConsume(out ulong expirations));
+        Assert.Equal(1ul, expirations);
+        Assert.Equal(0ul, file.Ticks);
     }
 }

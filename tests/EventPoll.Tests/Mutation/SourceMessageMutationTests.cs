@@ -4,8 +4,8 @@ using Xunit;
 namespace EventPoll.Tests.Mutation;
 
 /// <summary>
-/// The sentences the sources record for their EINVAL answers, which <see cref="EpollException"/> carries to the caller:
-/// each names the call that was refused. Mutation testing found them unpinned (an emptied call name survived).
+/// The sentences the sources record for their errors, which <see cref="EpollException"/> carries to the caller: each
+/// names the rule and the call refused. Mutation testing found them unpinned (an emptied sentence or call name survived).
 /// </summary>
 public class SourceMessageMutationTests
 {
@@ -15,53 +15,46 @@ public class SourceMessageMutationTests
     public void AShortEventFdWrite_SaysItIsAWriteThatNeedsEightBytes()
     {
         using var efd = new EventFd(table: _w.Table);
-        EpollException e = Assert.Throws<EpollException>(() => efd.Write(new byte[7]));
-        Assert.Equal(Errno.EINVAL, e.Errno);
-        Assert.Equal($"EINVAL: an eventfd write needs a buffer of at least 8 bytes, got 7 (write, fd {efd.Fd})", e.Message);
+        AssertRefused(Errno.EINVAL, $"EINVAL: an eventfd write needs a buffer of at least 8 bytes, got 7 (write, fd {efd.Fd})",
+            () => efd.Write(new byte[7]));
     }
 
     [Fact]
     public void ANegativeTimerValue_SaysTimerValuesCannotBeNegative()
     {
         using var timer = new TimerFd(_w.Table);
-        EpollException e = Assert.Throws<EpollException>(() => timer.SetTime(TimeSpan.FromTicks(-1)));
-        Assert.Equal(Errno.EINVAL, e.Errno);
-        Assert.Equal($"EINVAL: timer values cannot be negative (timerfd_settime, fd {timer.Fd})", e.Message);
+        AssertRefused(Errno.EINVAL, $"EINVAL: timer values cannot be negative (timerfd_settime, fd {timer.Fd})",
+            () => timer.SetTime(TimeSpan.FromTicks(-1)));
     }
 
     [Fact]
     public void AShortTimerFdRead_SaysItIsATimerFdReadThatNeedsEightBytes()
     {
         using var timer = new TimerFd(_w.Table);
-        EpollException e = Assert.Throws<EpollException>(() => timer.Read(new byte[4]));
-        Assert.Equal(Errno.EINVAL, e.Errno);
-        Assert.Equal($"EINVAL: a timerfd read needs a buffer of at least 8 bytes, got 4 (read, fd {timer.Fd})", e.Message);
+        AssertRefused(Errno.EINVAL, $"EINVAL: a timerfd read needs a buffer of at least 8 bytes, got 4 (read, fd {timer.Fd})",
+            () => timer.Read(new byte[4]));
     }
 
     [Fact]
     public void AWriteAfterShutdownForWriting_SaysTheSocketIsShutDownForWriting()
     {
-        (SocketHandle a, SocketHandle b) = UnixSocketPair.Create(_w.Table);
-        using (a)
-        using (b)
-        {
-            a.Shutdown(SocketShutdown.Write);
-            EpollException e = Assert.Throws<EpollException>(() => a.Write("x"u8));
-            Assert.Equal(Errno.EPIPE, e.Errno);
-            Assert.Equal($"EPIPE: the socket is shut down for writing (write, fd {a.Fd})", e.Message);
-        }
+        using var pair = new SocketPair(_w.Table);
+        pair.A.Shutdown(SocketShutdown.Write);
+        AssertRefused(Errno.EPIPE, $"EPIPE: the socket is shut down for writing (write, fd {pair.A.Fd})", () => pair.A.Write("x"u8));
     }
 
     [Fact]
     public void AShutdownWithAnUnknownHow_NamesTheThreeItTakes()
     {
-        (SocketHandle a, SocketHandle b) = UnixSocketPair.Create(_w.Table);
-        using (a)
-        using (b)
-        {
-            EpollException e = Assert.Throws<EpollException>(() => a.Shutdown((SocketShutdown)3));
-            Assert.Equal(Errno.EINVAL, e.Errno);
-            Assert.Equal($"EINVAL: how is 3, not SHUT_RD (0), SHUT_WR (1) or SHUT_RDWR (2) (shutdown, fd {a.Fd})", e.Message);
-        }
+        using var pair = new SocketPair(_w.Table);
+        AssertRefused(Errno.EINVAL, $"EINVAL: how is 3, not SHUT_RD (0), SHUT_WR (1) or SHUT_RDWR (2) (shutdown, fd {pair.A.Fd})",
+            () => pair.A.Shutdown((SocketShutdown)3));
+    }
+
+    private static void AssertRefused(Errno errno, string message, Action call)
+    {
+        EpollException e = Assert.Throws<EpollException>(call);
+        Assert.Equal(errno, e.Errno);
+        Assert.Equal(message, e.Message);
     }
 }

@@ -16,16 +16,12 @@ public class SourceStateMutationTests
     [Fact]
     public void ShuttingDownWritingTwice_LeavesItShutDown_OnBothEnds()
     {
-        (SocketHandle a, SocketHandle b) = UnixSocketPair.Create(_w.Table);
-        using (a)
-        using (b)
-        {
-            a.Shutdown(SocketShutdown.Write);
-            a.Shutdown(SocketShutdown.Write);
-            Assert.Equal(Errno.EPIPE, Assert.Throws<EpollException>(() => a.Write("x"u8)).Errno);
-            // b's receive side stays shut: a read of the empty stream is end of file (0), not EAGAIN.
-            Assert.Equal(0, b.Read(new byte[1]));
-        }
+        using var pair = new SocketPair(_w.Table);
+        pair.A.Shutdown(SocketShutdown.Write);
+        pair.A.Shutdown(SocketShutdown.Write);
+        Assert.Equal(Errno.EPIPE, Assert.Throws<EpollException>(() => pair.A.Write("x"u8)).Errno);
+        // B's receive side stays shut: a read of the empty stream is end of file (0), not EAGAIN.
+        Assert.Equal(0, pair.B.Read(new byte[1]));
     }
 
     // RegularFile.Read: without its copy, a read returns the count of bytes but not the bytes.

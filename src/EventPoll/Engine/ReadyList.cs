@@ -40,6 +40,7 @@ internal sealed class ReadyList
     {
         _stub = new EpItem(owner);
         _queueTail = _stub;
+        // Stryker disable once Conditional : the locked design (EngineDesign, kept for benchmarks) and the wait-free one hold the same list in the same order
         _gate = locked ? new ShortLock() : null;
     }
 
@@ -94,6 +95,7 @@ internal sealed class ReadyList
     /// <summary><see cref="TryEnqueueLocked"/> for a caller that already holds <see cref="Gate"/>.</summary>
     internal bool TryEnqueueUnderGate(EpItem item)
     {
+        // Stryker disable once Statement,Logical,Equality : a removed or altered Debug.Assert
         Debug.Assert(_gate is not null && _gate.IsHeldByCurrentThread);
         if (Interlocked.CompareExchange(ref item.Queued, 1, 0) != 0) return false;
         item.NextReady = null;
@@ -105,6 +107,7 @@ internal sealed class ReadyList
     /// <summary>Consumer: starts a scan; the shared queue's contents join the private list.</summary>
     internal void StartScan()
     {
+        // Stryker disable once Statement : a removed Debug.Assert
         Debug.Assert((_scanSeq & 1) == 0);
         Interlocked.Increment(ref _scanSeq); // full fence: odd before any item leaves the list or the queue
         SpliceQueueIntoList();
@@ -134,6 +137,7 @@ internal sealed class ReadyList
     /// <summary>Consumer: puts a popped item back at the front (it stays where it was).</summary>
     internal void PushFront(EpItem item)
     {
+        // Stryker disable once Statement : a removed Debug.Assert
         Debug.Assert(item.Queued == 1);
         item.NextReady = _listHead;
         _listTail ??= item;
@@ -219,6 +223,7 @@ internal sealed class ReadyList
     private static EpItem SyncNext(EpItem node)
     {
         EpItem? next;
+        // Stryker disable once Statement : the pause between reads of a link in flight is a performance choice; the loop waits for the link either way
         for (int round = 0; (next = Volatile.Read(ref node.NextReady)) is null; round++) BriefSpin.PauseOrSleep(round);
         return next;
     }

@@ -14,6 +14,7 @@ internal sealed class PipeReadEnd : OpenFile
     public override EpollEvents Poll(PollTable? table) => Pipe.PollRead(table);
 
     /// <inheritdoc />
+    // Stryker disable once Boolean : false only makes ctl defer releases this poll never makes (a performance flag)
     internal override bool PollReleasesNothing => true;
 
     internal override long Read(Span<byte> buffer) => Pipe.Read(buffer);

@@ -14,6 +14,7 @@ internal sealed class PipeWriteEnd : OpenFile
     public override EpollEvents Poll(PollTable? table) => Pipe.PollWrite(table);
 
     /// <inheritdoc />
+    // Stryker disable once Boolean : false only makes ctl defer releases this poll never makes (a performance flag)
     internal override bool PollReleasesNothing => true;
 
     // Linux: a read on an O_WRONLY file fails in vfs_read before reaching the pipe.

@@ -50,6 +50,7 @@ internal sealed class TimerFdFile : OpenFile
         {
             if (_released) return Syscalls.NotOpen();
             _ticks = 0;
+            // Stryker disable once Boolean : _expired is read only while ticks are pending, and only OnTimer (which sets it) makes ticks
             _expired = false;
             _interval = ToStopwatchTicks(interval);
             _pending = initial > TimeSpan.Zero;
@@ -60,6 +61,7 @@ internal sealed class TimerFdFile : OpenFile
             }
             else
             {
+                // Stryker disable once Statement : a callback of the old arming finds _pending false and returns
                 _timer.Change(Timeout.Infinite, Timeout.Infinite);
             }
         }
@@ -67,6 +69,7 @@ internal sealed class TimerFdFile : OpenFile
     }
 
     /// <inheritdoc />
+    // Stryker disable once Boolean : false only makes ctl defer releases this poll never makes (a performance flag)
     internal override bool PollReleasesNothing => true;
 
     // Linux: timerfd_poll: IN only (no RDNORM) while ticks are pending.
@@ -93,6 +96,7 @@ internal sealed class TimerFdFile : OpenFile
                 _pending = true;
                 Schedule();
             }
+            // Stryker disable once Boolean : _expired is read only while ticks are pending, and only OnTimer (which sets it) makes ticks
             _expired = false;
             _ticks = 0;
         }
@@ -104,9 +108,12 @@ internal sealed class TimerFdFile : OpenFile
     {
         using (_queue.SyncRoot.EnterScope())
         {
+            // Stryker disable once Boolean : released at the last reference: no call can reach SetTime after it, and OnTimer already stops on _pending
             _released = true;
+            // Stryker disable once Boolean : OnTimer stops on _released, set just before
             _pending = false;
         }
+        // Stryker disable once Statement : a later callback finds _released and returns; the Timer is collected once it has fired
         _timer.Dispose();
     }
 
@@ -121,6 +128,7 @@ internal sealed class TimerFdFile : OpenFile
                 Schedule(); // the OS timer fired early: wait out the rest
                 return;
             }
+            // Stryker disable once Boolean : _pending is read only by OnTimer, and the OS timer is one-shot: no callback comes until Schedule sets it again
             _pending = false;
             _expired = true;
             _ticks++;
@@ -131,6 +139,7 @@ internal sealed class TimerFdFile : OpenFile
     /// <summary>Points the OS timer at <see cref="_deadline"/>, rounding up so it never fires early by design.</summary>
     private void Schedule()
     {
+        // Stryker disable once Linq : a zero due time makes OnTimer run early and re-schedule until the deadline (the deadline check decides, the OS timer is a hint)
         long remaining = Math.Max(0, _deadline - Stopwatch.GetTimestamp());
         long dueMs = (remaining * 1000 + Stopwatch.Frequency - 1) / Stopwatch.Frequency;
         _timer.Change(Math.Min(dueMs, int.MaxValue - 1), Timeout.Infinite);

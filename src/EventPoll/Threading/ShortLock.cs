@@ -47,6 +47,7 @@ internal sealed unsafe class ShortLock
         get
         {
 #if DEBUG
+            // Stryker disable once Bitwise : _owner is 0 whenever the lock is free (Exit clears it), and no thread's id is 0
             return (Volatile.Read(ref _state) & Held) != 0 && _owner == Environment.CurrentManagedThreadId;
 #else
             return (Volatile.Read(ref _state) & Held) != 0;
@@ -81,6 +82,7 @@ internal sealed unsafe class ShortLock
     public void Exit()
     {
 #if DEBUG
+        // Stryker disable once Statement,String : a removed Debug.Assert (or its message)
         Debug.Assert(IsHeldByCurrentThread, "ShortLock released by a thread that does not hold it");
         _owner = 0;
 #endif
@@ -108,8 +110,10 @@ internal sealed unsafe class ShortLock
 
     private void EnterContended()
     {
+        // Stryker disable once Equality : the spin length before parking is a performance choice; correctness comes from the futex loop below
         for (int round = 0; round < BriefSpin.Rounds; round++)
         {
+            // Stryker disable once Statement : the pause between spins is a performance choice
             BriefSpin.Pause(round);
             if (TryTake(parked: false)) return;
         }

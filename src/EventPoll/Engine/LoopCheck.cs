@@ -41,8 +41,7 @@ internal sealed class LoopCheck
     /// <summary>Whether adding <paramref name="target"/> into the destination keeps every path within limits and acyclic.</summary>
     internal bool AllowsEdgeTo(Eventpoll target)
     {
-        int down = DepthDown(target, 0);
-        if (down > MaxNests) return false;
+        int down = DepthDown(target, 0); // more than MaxNests on a cycle, which the sum then exceeds too
         int up = DepthUp(_insertingInto);
         return down + 1 + up <= MaxNests;
     }

@@ -154,6 +154,7 @@ internal sealed class ReadyList
         SpliceQueueIntoList();
         if (requeuedHead is not null)
         {
+            // Stryker disable once Statement,Logical,Equality : a removed or altered Debug.Assert
             Debug.Assert(requeuedTail is not null && requeuedTail.NextReady is null);
             if (_listTail is null) Volatile.Write(ref _listHead, requeuedHead); else _listTail.NextReady = requeuedHead;
             _listTail = requeuedTail;

@@ -104,6 +104,101 @@ public class ReadyListRules
     }
 
     [Fact]
+    public void Compaction_WithDeadItemsLast_KeepsTheListsTail_SoLaterArrivalsQueueBehindTheLive()
+    {
+        int ep = _w.Create();
+        ReadyList ready = Internals.Ready(_w.Instance(ep));
+        Assert.Equal(Errno.None, _w.Add(ep, _w.Fake(In).Fd, In, 1));
+        var dead = new List<int>();
+        for (int i = 0; i < CompactionFloor + 1; i++)
+        {
+            dead.Add(_w.Fake(In).Fd);
+            Assert.Equal(Errno.None, _w.Add(ep, dead[^1], In, 100 + (ulong)i));
+        }
+        foreach (int fd in dead) Assert.Equal(Errno.None, _w.Del(ep, fd)); // the 65th compacts a list that ends in dead items
+        Assert.Equal(0, ready.DeadCount);
+
+        Assert.Equal(Errno.None, _w.Add(ep, _w.Fake(In).Fd, In, 2));
+        Assert.Equal([1UL, 2UL], _w.WaitData(ep));
+    }
+
+    [Fact]
+    public void Compaction_NotWhenTheDeadOnlyEqualTheLive()
+    {
+        int ep = _w.Create();
+        ReadyList ready = Internals.Ready(_w.Instance(ep));
+        int count = CompactionFloor + 1;
+        for (int i = 0; i < count; i++) Assert.Equal(Errno.None, _w.Add(ep, _w.Fake().Fd, In, (ulong)i)); // live, not ready
+        var dead = new List<int>();
+        for (int i = 0; i < count; i++)
+        {
+            dead.Add(_w.Fake(In).Fd);
+            Assert.Equal(Errno.None, _w.Add(ep, dead[^1], In, 1000 + (ulong)i));
+        }
+        foreach (int fd in dead) Assert.Equal(Errno.None, _w.Del(ep, fd));
+        Assert.Equal(count, ready.DeadCount); // 65 dead beside 65 live: not compacted
+    }
+
+    [Fact]
+    public void AScan_AdvancesTheSequenceByTwo_SoAnOverlappingReaderSeesItChange()
+    {
+        var (ep, _, instance, _) = _w.WatchedEventFd(In, 1, initial: 1);
+        ReadyList ready = Internals.Ready(instance);
+        int before = ScanSeq(ready);
+        Assert.Equal(0, before & 1);
+        Assert.Equal([1UL], _w.WaitData(ep));
+        Assert.Equal(before + 2, ScanSeq(ready));
+        Assert.True(ready.MayHaveItems); // level-triggered: re-queued
+    }
+
+    [Fact]
+    public void ACompactionOutsideAScan_AdvancesTheSequenceByTwo()
+    {
+        var (_, _, instance, _) = _w.WatchedEventFd(In, 1, initial: 1);
+        ReadyList ready = Internals.Ready(instance);
+        int before = ScanSeq(ready);
+        ready.Compact(); // the consumer's call; this test's thread is the only one touching the instance
+        Assert.Equal(before + 2, ScanSeq(ready)); // a MayHaveItems read overlapping it answers "maybe"
+    }
+
+    /// <summary>The locked "before" design (benchmarks only) queues under its gate and releases it: same order, same wakeups.</summary>
+    [Fact]
+    public void LockedDesign_QueuesInTheKernelsOrder_AndWakesABlockedWaiter()
+    {
+        int ep = _w.Table.Install(new Eventpoll(_w.Account, new EngineDesign(LockedReadyList: true)));
+        Eventpoll instance = _w.Instance(ep);
+        Assert.Equal(Errno.None, _w.Add(ep, _w.Fake(In).Fd, In, 1)); // ready at ADD: queued by the ADD (under the gate)
+        var (second, secondFd) = _w.Fake();
+        Assert.Equal(Errno.None, _w.Add(ep, secondFd, In | EpollEvents.EdgeTriggered, 2));
+        Assert.Equal(Errno.None, _w.Add(ep, _w.Fake(In).Fd, In, 3));
+        Assert.Equal([1UL, 3UL], _w.WaitData(ep));
+
+        second.Set(In); // the callback, under the gate
+        Assert.Equal([1UL, 3UL, 2UL], _w.WaitData(ep));
+        Assert.Equal([1UL, 3UL], _w.WaitData(ep));
+
+        int blockedInstanceFd = _w.Table.Install(new Eventpoll(_w.Account, new EngineDesign(LockedReadyList: true)));
+        Eventpoll waitedOn = _w.Instance(blockedInstanceFd);
+        var (late, lateFd) = _w.Fake();
+        Assert.Equal(Errno.None, _w.Add(blockedInstanceFd, lateFd, In | EpollEvents.EdgeTriggered, 7));
+        Assert.Equal(new EpollEvent(In, 7), BlockedWait(blockedInstanceFd, waitedOn, () => late.Set(In)));  // woken by the callback
+        Assert.Equal(new EpollEvent(In, 8), BlockedWait(blockedInstanceFd, waitedOn,
+            () => Assert.Equal(Errno.None, _w.Add(blockedInstanceFd, _w.Fake(In).Fd, In, 8))));           // woken by the ADD
+    }
+
+    /// <summary>Blocks a waiter on <paramref name="ep"/>, runs <paramref name="wake"/> once it waits, and returns its one event.</summary>
+    private EpollEvent BlockedWait(int ep, Eventpoll instance, Action wake)
+    {
+        var events = new EpollEvent[4];
+        Task<int> waiter = Task.Factory.StartNew(() => _w.Px.EpollWait(ep, events, events.Length, -1),
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        Bounded.Until(() => Internals.WaiterCount(instance) == 1, "the waiter blocks");
+        wake();
+        Assert.Equal(1, Bounded.Result(waiter, "the blocked waiter is woken"));
+        return events[0];
+    }
+
+    [Fact]
     public void ProducerBetweenTailExchangeAndLinkStore_ItemCountsAsQueued_AndTheConsumerWaitsForTheLink()
     {
         int ep = _w.Create();
@@ -136,6 +231,11 @@ public class ReadyListRules
         Assert.Equal(1, harvested);
         Assert.Equal(new EpollEvent(In, 9), events[0]);
     }
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_scanSeq")]
+    private static extern ref int ScanSeqField(ReadyList list);
+
+    private static int ScanSeq(ReadyList list) => Volatile.Read(ref ScanSeqField(list));
 
     [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_queueTail")]
     private static extern ref EpItem QueueTail(ReadyList list);

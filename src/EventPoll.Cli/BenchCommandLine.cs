@@ -10,7 +10,7 @@ using Spectre.Console;
 namespace EventPoll.Cli;
 
 /// <summary>
-/// <c>eventpoll bench [SCENARIO...] [--quick] [--out DIR] [--oneshot-count C]</c>: runs the scenarios of issues 4, 14 and 15 (in this
+/// <c>eventpoll bench [SCENARIO...] [--quick] [--out DIR] [--oneshot-count C]</c>: runs the scenarios of issues 4, 14, 15 and 17 (in this
 /// process; http drives server processes with wrk), prints a table per scenario and the bar check, and writes the markdown, JSON and SVG reports.
 /// </summary>
 internal static class BenchCommandLine
@@ -44,7 +44,7 @@ internal static class BenchCommandLine
         var command = new Command("bench",
             "Measure the engine against its \"before\" designs and the kernel, side by side in this process, and (http) EventPoll's HTTP "
             + "server against nginx and Kestrel, with progress on standard error; print a table per scenario and the bar check of issues "
-            + "4, 14 and 15, and write the reports to DIR. Exit status 5: a scenario's tools are missing and could not be installed.")
+            + "4, 14, 15 and 17, and write the reports to DIR. Exit status 5: a scenario's tools are missing and could not be installed.")
         {
             scenarios, quick, outDir, oneShotCount,
         };

@@ -19,7 +19,7 @@ internal static class MarkdownReport
         text.AppendLine("\"vs reference (paired)\" pairs each sample with a reference sampled alternately with it.");
         foreach (ScenarioResult result in run.Results) AppendScenario(text, result);
         text.AppendLine();
-        text.AppendLine("## Bar check (issues 4, 14 and 15)");
+        text.AppendLine("## Bar check (issues 4, 14, 15 and 17)");
         text.AppendLine();
         text.AppendLine("| bar | measured | result |");
         text.AppendLine("|---|---|---|");

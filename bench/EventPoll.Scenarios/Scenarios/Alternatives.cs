@@ -26,6 +26,7 @@ internal static class Alternatives
             result.AddInterleaved(options, $"N={n}", Unit.NanosecondsPerOp, methods, e => Sample(methods[e], n, options.SampleDuration));
         }
         result.ComputeRatios(WhenAny);
+        result.CompareWith([WhenAny, Channel]); // issue 17's bar: EventPoll within 2x of a Channel's hand-over
         return result;
     }
 

@@ -117,8 +117,9 @@ internal sealed class TimerFdFile : OpenFile
         _timer.Dispose();
     }
 
-    // Linux: timerfd_tmrproc -> timerfd_triggered: one tick, one EPOLLIN wakeup, no automatic re-arm.
-    private void OnTimer()
+    // Linux: timerfd_tmrproc -> timerfd_triggered: one tick, one EPOLLIN wakeup, no automatic re-arm. The OS timer's
+    // callback; internal so that tests can fire it early and see the deadline, not the OS timer, decide.
+    internal void OnTimer()
     {
         using (_queue.SyncRoot.EnterScope())
         {

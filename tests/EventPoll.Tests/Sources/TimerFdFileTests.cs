@@ -22,6 +22,28 @@ public class TimerFdFileTests
         t.Release();
     }
 
+    /// <summary>
+    /// The OS timer is only a hint (it may fire early, or late); the armed deadline decides. A callback that comes
+    /// before the deadline ticks nothing and wakes nobody, so an armed timer is not ready before its time.
+    /// </summary>
+    [Fact]
+    public void TimerFd_CallbackBeforeTheDeadline_NeitherTicksNorWakes()
+    {
+        var t = new TimerFdFile();
+        var rec = new WakeRecorder();
+        t.Poll(rec);
+        Assert.Equal(0, t.SetTime(TimeSpan.FromHours(1), TimeSpan.Zero));
+        t.OnTimer(); // the OS timer firing an hour early
+        Assert.Equal(EpollEvents.None, t.Poll(null));
+        Assert.Equal(-(long)Errno.EAGAIN, ReadU64(t).Result);
+        Assert.Empty(rec.Take());
+
+        Assert.Equal(0, t.SetTime(TimeSpan.FromMilliseconds(1), TimeSpan.Zero));
+        Bounded.Wait(rec.Signal, "the re-armed timer's expiry"); // a re-arming replaces the hour-long deadline
+        Assert.Equal((8L, 1ul), ReadU64(t));
+        t.Release();
+    }
+
     [Fact]
     public void TimerFd_OneShot_ExpiresOnceWithInKey()
     {

@@ -26,6 +26,26 @@ public sealed class ShortLockTests
         Assert.Equal(0, gate.ParkedCount);
     }
 
+    /// <summary>
+    /// A parker reads its stripe's wakeup word before its last look at the lock and sleeps only while the word is
+    /// unchanged; so a release that finds parkers must change the word, or a parker between that read and its
+    /// futex wait would sleep through the release (a lost wakeup).
+    /// </summary>
+    [Fact]
+    public unsafe void ExitWithAParker_ChangesTheStripesWakeupWord()
+    {
+        var gate = new ShortLock();
+        gate.Enter();
+        var parker = new Thread(() => { using (gate.EnterScope()) { } });
+        parker.Start();
+        Support.Bounded.Until(() => gate.ParkedCount == 1, "the second thread parks");
+        int* word = ParkingLot.WordFor(gate);
+        int seen = Volatile.Read(ref *word);
+        gate.Exit();
+        Assert.NotEqual(seen, Volatile.Read(ref *word));
+        Support.Bounded.Join(parker, "the parker takes the lock");
+    }
+
     [Fact]
     public void ParkedThread_IsWokenByExit_AndGetsTheLock()
     {

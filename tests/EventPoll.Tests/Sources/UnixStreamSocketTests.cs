@@ -21,6 +21,33 @@ public class UnixStreamSocketTests
         Assert.Equal(InodeNumbers.SockFsDevice, a.DeviceId);
     }
 
+    /// <summary>
+    /// The two thresholds to the byte (Linux: unix_writable's <c>wmem_alloc &lt;&lt; 2 &lt;= sndbuf</c> with wmem_alloc one
+    /// above the charge, and sock_alloc_send_pskb's <c>charge &lt; sndbuf</c>): writable while the charge is below a quarter
+    /// of the send buffer, not at exactly a quarter; a write may start below the full buffer and not at exactly it.
+    /// Segments of 1 and 193 bytes charge 768 and 1,280 (3 and 5 units of 256), so both exact charges are reachable.
+    /// </summary>
+    [Fact]
+    public void Unix_WritableAndWriteThresholds_ToTheByte()
+    {
+        var (a, _) = UnixStreamSocket.CreatePair();
+        const int Quarter = UnixStreamSocket.SendBufferSize / 4; // 53,248: one 1-byte and 41 193-byte segments
+        Assert.Equal(1, Write(a, 1));
+        for (int i = 0; i < 40; i++) Assert.Equal(193, Write(a, 193));
+        Assert.Equal(Quarter - 1280, a.SendCharge);
+        Assert.Equal(Writable, a.Poll(null));
+        Assert.Equal(193, Write(a, 193));
+        Assert.Equal(Quarter, a.SendCharge);
+        Assert.Equal(EpollEvents.None, a.Poll(null));
+
+        for (int i = 0; i < 3; i++) Assert.Equal(1, Write(a, 1)); // to the full 212,992: three 1-byte and 123 193-byte segments more
+        for (int i = 0; i < 122; i++) Assert.Equal(193, Write(a, 193));
+        Assert.Equal(UnixStreamSocket.SendBufferSize - 1280, a.SendCharge);
+        Assert.Equal(193, Write(a, 193)); // starts below the full buffer
+        Assert.Equal(UnixStreamSocket.SendBufferSize, a.SendCharge);
+        Assert.Equal(-(long)Errno.EAGAIN, Write(a, 1)); // at exactly the full buffer: none starts
+    }
+
     [Fact]
     public void Unix_Write_WakesPeerWithReadableKey()
     {

@@ -19,9 +19,12 @@ internal sealed class TimerFdFile : OpenFile
     private bool _released;      // under _queue.SyncRoot
     private long _deadline;      // under _queue.SyncRoot: Stopwatch timestamp of the armed expiry
     private long _interval;      // under _queue.SyncRoot: period in Stopwatch ticks, 0 = one-shot
+    private readonly Func<long> _now; // CLOCK_MONOTONIC in Stopwatch ticks
 
-    internal TimerFdFile()
+    /// <summary>A disarmed timer on <paramref name="clock"/> (Stopwatch timestamps; tests pass a clock they move by hand).</summary>
+    internal TimerFdFile(Func<long>? clock = null)
     {
+        _now = clock ?? Stopwatch.GetTimestamp;
         _timer = new Timer(static state => ((TimerFdFile)state!).OnTimer(), this, Timeout.Infinite, Timeout.Infinite);
     }
 
@@ -56,7 +59,7 @@ internal sealed class TimerFdFile : OpenFile
             _pending = initial > TimeSpan.Zero;
             if (_pending)
             {
-                _deadline = Stopwatch.GetTimestamp() + Math.Max(1, ToStopwatchTicks(initial));
+                _deadline = _now() + Math.Max(1, ToStopwatchTicks(initial));
                 Schedule();
             }
             else
@@ -90,7 +93,7 @@ internal sealed class TimerFdFile : OpenFile
             ticks = _ticks;
             if (_expired && _interval > 0)
             {
-                long overruns = (Stopwatch.GetTimestamp() - _deadline) / _interval + 1;
+                long overruns = (_now() - _deadline) / _interval + 1;
                 _deadline += overruns * _interval;
                 ticks += (ulong)overruns - 1;
                 _pending = true;
@@ -124,7 +127,7 @@ internal sealed class TimerFdFile : OpenFile
         using (_queue.SyncRoot.EnterScope())
         {
             if (!_pending || _released) return; // disarmed or re-armed since this callback was queued
-            if (Stopwatch.GetTimestamp() < _deadline)
+            if (_now() < _deadline)
             {
                 Schedule(); // the OS timer fired early: wait out the rest
                 return;
@@ -141,11 +144,11 @@ internal sealed class TimerFdFile : OpenFile
     private void Schedule()
     {
         // Stryker disable once Linq : a zero due time makes OnTimer run early and re-schedule until the deadline (the deadline check decides, the OS timer is a hint)
-        long remaining = Math.Max(0, _deadline - Stopwatch.GetTimestamp());
+        long remaining = Math.Max(0, _deadline - _now());
         long dueMs = (remaining * 1000 + Stopwatch.Frequency - 1) / Stopwatch.Frequency;
         _timer.Change(Math.Min(dueMs, int.MaxValue - 1), Timeout.Infinite);
     }
 
-    private static long ToStopwatchTicks(TimeSpan span) =>
+    internal static long ToStopwatchTicks(TimeSpan span) =>
         (long)Math.Ceiling(span.Ticks * (double)Stopwatch.Frequency / TimeSpan.TicksPerSecond);
 }

@@ -63,8 +63,41 @@ public class TimerFdFileTests
     }
 
     /// <summary>
+    /// The count to the interval, on a clock the test moves (the OS timer may still call back; the clock decides): a
+    /// timer armed at A with period P expires at A+P, A+2P, ...; a read at A+10.5P returns 10, the expiry that woke it
+    /// and nine missed (hrtimer_forward_now), and re-arms for A+11P, not before.
+    /// </summary>
+    [Fact]
+    public void TimerFd_Periodic_OnAHandMovedClock_CountsEveryMissedIntervalExactly()
+    {
+        long now = 1_000_000_000;
+        TimeSpan period = TimeSpan.FromMilliseconds(5);
+        long p = TimerFdFile.ToStopwatchTicks(period);
+        var t = new TimerFdFile(() => Volatile.Read(ref now));
+        long armed = now;
+        Assert.Equal(0, t.SetTime(period, period));
+
+        void At(long time)
+        {
+            Volatile.Write(ref now, time);
+            t.OnTimer();
+        }
+        At(armed + p - 1);
+        Assert.Equal(0ul, t.Ticks);
+        At(armed + p);
+        Assert.Equal(1ul, t.Ticks);
+        Volatile.Write(ref now, armed + 10 * p + p / 2);
+        Assert.Equal((8L, 10ul), ReadU64(t));
+        At(armed + 11 * p - 1);
+        Assert.Equal(0ul, t.Ticks);
+        At(armed + 11 * p);
+        Assert.Equal((8L, 1ul), ReadU64(t));
+        t.Release();
+    }
+
+    /// <summary>
     /// A periodic timer wakes once per read cycle, and a read returns every interval that passed, missed ones included
-    /// (hrtimer_forward_now). The timer has no controllable clock, so the count is pinned by timestamps: a timer armed
+    /// (hrtimer_forward_now), here on the real clock and the OS timer, so the count is pinned by timestamps: a timer armed
     /// at A with period P has expired floor((R - A) / P) times by a read at R, and A and R are bracketed by timestamps
     /// taken around the arming and around each read. At least <see cref="MissedPeriods"/> periods pass unread before
     /// each read, so a read that counted only the expiry that woke it (1) falls far below the lower bound.

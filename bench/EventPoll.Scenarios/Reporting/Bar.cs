@@ -61,12 +61,8 @@ internal static class BarCheck
         ScenarioResult? alternatives = Get(Alternatives.Name);
         bars.Add(AtLeast("alternatives: EventPoll >= 10x Task.WhenAny at N = 1,000", alternatives?.Find(Alternatives.EventPollAsync, "N=1000")?.VsBefore, 10));
         bars.Add(AtLeast("alternatives: EventPoll >= 1x Task.WhenAny at N = 10", alternatives?.Find(Alternatives.EventPollAsync, "N=10")?.VsBefore, 1));
-        double?[] vsChannel = [.. Alternatives.Sizes.Select(n => alternatives?.Find(Alternatives.EventPollAsync, $"N={n}") is { } row
-            && row.Versus.TryGetValue(Alternatives.Channel, out double v) ? v : (double?)null)];
-        bars.Add(alternatives is null ? new Bar("alternatives: EventPoll within 2x of Channel<T> per round at N = 10 and N = 1,000", "", null)
-            : new Bar("alternatives: EventPoll within 2x of Channel<T> per round at N = 10 and N = 1,000",
-                string.Join(", ", Alternatives.Sizes.Select((n, i) => $"N={n} {(vsChannel[i] is double v ? Ratio(1 / v) + " the time" : "-")}")),
-                vsChannel.All(v => v is double s && 1 / s <= 2)));
+        bars.Add(Within("alternatives: EventPoll within 2x of Channel<T> per round at N = 10 and N = 1,000", alternatives, Alternatives.EventPollAsync,
+            [.. Alternatives.Sizes.Select(n => $"N={n}")], r => r.Versus.TryGetValue(Alternatives.Channel, out double v) ? v : null, 2));
         AddOsBars(bars, Get(OsDescriptors.Name));
         HttpBars.Add(bars, Get(HttpScenario.Name));
         return bars;
@@ -93,9 +89,16 @@ internal static class BarCheck
 
     /// <summary>A bar met when EventPoll's time at every one of <paramref name="parameters"/> is within <paramref name="bound"/> times the kernel's (paired ratios).</summary>
     private static Bar WithinOfKernel(string requirement, ScenarioResult? os, string[] parameters, double bound)
+        => Within(requirement, os, Product, parameters, r => r.VsKernel, bound);
+
+    /// <summary>
+    /// A bar met when <paramref name="variant"/>'s time at every one of <paramref name="parameters"/> is within
+    /// <paramref name="bound"/> times a reference's, from <paramref name="speedup"/>: the row's speed-up over that reference.
+    /// </summary>
+    private static Bar Within(string requirement, ScenarioResult? result, string variant, string[] parameters, Func<Row, double?> speedup, double bound)
     {
-        double?[] speedups = [.. parameters.Select(p => os?.Find(Product, p)?.VsKernel)];
-        if (os is null) return new Bar(requirement, "", null);
+        if (result is null) return new Bar(requirement, "", null);
+        double?[] speedups = [.. parameters.Select(p => result.Find(variant, p) is { } row ? speedup(row) : null)];
         return new Bar(requirement,
             string.Join(", ", parameters.Select((p, i) => $"{(parameters.Length > 1 ? p + " " : "")}{(speedups[i] is double s ? Ratio(1 / s) + " the time" : "not measured")}")),
             speedups.All(s => s is double v && 1 / v <= bound));

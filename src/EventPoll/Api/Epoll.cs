@@ -20,16 +20,7 @@ namespace EventPoll;
 /// </remarks>
 public sealed class Epoll : FileHandle
 {
-    // Cancelled by Dispose to end this handle's waits that registered on it. Made by the first wait that registers
-    // (one that blocks in-process, or asynchronously: a wait only checks IsClosed, see WaitCancellation); published
-    // with a compare-and-swap (a full fence) before that wait reads IsClosed, and Dispose sets Closed (a full fence)
-    // before it reads this field, so either Dispose cancels the source or the wait sees the handle closed and cancels
-    // it itself. It is never disposed: a source without timers or wait handles holds nothing but memory.
-    private CancellationTokenSource? _disposal;
-
-    // The instance this handle made, for Dispose to wake a wait of this handle blocked in its kernel epoll: such a
-    // wait registers no callback on the disposal token (a registration per wait costs a measurable share of a system
-    // call), so Dispose signals the kernel side after cancelling, and the wait re-checks the token after it leads.
+    // The instance this handle made, for Dispose to end the waits that came through this handle (Eventpoll.EndWaitsThrough).
     // Null only in a handle whose constructor threw (EMFILE), which its finalizer still disposes.
     private readonly Eventpoll? _instance;
 
@@ -137,15 +128,9 @@ public sealed class Epoll : FileHandle
         using Use use = Enter();
         ThrowIfEmpty(events.Length);
         if (events.Length > Eventpoll.MaxEvents) EpollException.Check(Eventpoll.InvalidMaxEvents(events.Length), "epoll_wait", Fd);
-        EpollException.Check(Syscalls.PinInstance(Table, Fd, out Eventpoll? ep), "epoll_wait", Fd);
-        try
-        {
-            return ep!.WaitAsync(events, timeoutMs, new WaitCancellation(cancellationToken, this));
-        }
-        finally
-        {
-            ep!.Release();
-        }
+        // Straight to the instance, as Wait does: the handle's use keeps the instance open for the call, and a wait that
+        // blocks takes its own reference on it (AsyncWaiter.Start).
+        return _instance!.WaitAsync(events, timeoutMs, new WaitCancellation(cancellationToken, this));
     }
 
     /// <summary>The instance's registrations in the format of /proc/self/fdinfo (the <c>tfd:</c> lines).</summary>
@@ -160,21 +145,8 @@ public sealed class Epoll : FileHandle
     /// <summary>Ends this handle's blocked waits (<see cref="ObjectDisposedException"/>), then closes as every handle does.</summary>
     protected override void Dispose(bool disposing)
     {
-        base.Dispose(disposing); // sets Closed first: see _disposal
-        Volatile.Read(ref _disposal)?.Cancel();
-        _instance?.InterruptKernelWait(); // after the cancel (a full fence): see _instance
-    }
-
-    /// <summary>The token this handle's Dispose cancels (made on first use): see <c>_disposal</c>.</summary>
-    internal CancellationToken DisposalToken => (Volatile.Read(ref _disposal) ?? CreateDisposal()).Token;
-
-    private CancellationTokenSource CreateDisposal()
-    {
-        var created = new CancellationTokenSource();
-        CancellationTokenSource? raced = Interlocked.CompareExchange(ref _disposal, created, null);
-        if (raced is not null) return raced;
-        if (IsClosed) created.Cancel(); // Dispose ran before the source was published and found nothing to cancel
-        return created;
+        base.Dispose(disposing); // sets Closed (a full fence) before the waits are looked for: see WaitCancellation
+        _instance?.EndWaitsThrough(this);
     }
 
     private void ThrowIfEmpty(int length)

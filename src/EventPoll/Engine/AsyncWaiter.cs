@@ -40,7 +40,7 @@ internal sealed class AsyncWaiter : Waiter, IValueTaskSource<int>, IThreadPoolWo
     private bool _timedOut;            // set by the timer's winner before the last harvest
     private bool _woken;               // the last claim came from a wakeup (or a dequeued loser): harvest
     private WaitCancellation _cancellation;
-    private WaitCancellation.Registration _registration;
+    private CancellationTokenRegistration _registration;
 
     internal AsyncWaiter(Eventpoll ep)
     {
@@ -79,7 +79,7 @@ internal sealed class AsyncWaiter : Waiter, IValueTaskSource<int>, IThreadPoolWo
     private void Register()
     {
         SetPhase(Waiting);
-        _ep.AddWaiter(this);
+        _ep.AddWaiter(this, _cancellation.Handle);
         bool eventsAvailable = _ep.EventsAvailable;
         if ((eventsAvailable || _cancellation.IsCancellationRequested) && TryClaim())
         {

@@ -48,9 +48,9 @@ internal sealed partial class Eventpoll
     /// Queues an asynchronous waiter; with a kernel side, also arms <see cref="KernelWatcher"/> to wake it for OS
     /// readiness. The caller re-checks <see cref="EventsAvailable"/> afterwards.
     /// </summary>
-    internal void AddWaiter(Waiter waiter)
+    internal void AddWaiter(Waiter waiter, Epoll? through)
     {
-        _waiters.Add(waiter);
+        _waiters.Add(waiter, through);
         if (Volatile.Read(ref _kernel) is KernelPoller k) KernelWatcher.Arm(this, k);
     }
 

@@ -159,7 +159,7 @@ internal sealed partial class Eventpoll
         }
 
         _registrar.Item = item;
-        uint revents = PollItem(item, item.Events, _registrar, callerPinned: true);
+        uint revents = PollTarget(item, item.Events, _registrar);
         _registrar.Item = null;
         if (revents != 0) QueueReady(item);
         return 0;
@@ -187,7 +187,7 @@ internal sealed partial class Eventpoll
             if (locked) item.Ep.ModifyInKernel(item); else item.Ep.ReArmInKernel(item);
             return;
         }
-        if (PollItem(item, events, null, callerPinned: true) != 0) item.Ep.QueueReady(item);
+        if (PollTarget(item, events, null) != 0) item.Ep.QueueReady(item);
     }
 
     /// <summary>

@@ -391,11 +391,13 @@ internal sealed partial class Eventpoll
     }
 
     /// <summary>
-    /// Wakes the thread blocked in the kernel side, if one is (an <see cref="Epoll"/> handle's Dispose, after it
-    /// cancelled its disposal token): it re-checks its cancellation and, if the disposal was not its own, waits again.
+    /// Ends the waits that came through <paramref name="handle"/>, which its Dispose has just closed: wakes those queued
+    /// on the instance, and the thread blocked in the kernel side, if one is (it re-checks its cancellation and, if the
+    /// disposal was not its own, waits again).
     /// </summary>
-    internal void InterruptKernelWait()
+    internal void EndWaitsThrough(Epoll handle)
     {
+        _waiters.WakeWaitsThrough(handle);
         if (Volatile.Read(ref _kernel) is KernelPoller k && k.HasLeader) k.Signal();
     }
 

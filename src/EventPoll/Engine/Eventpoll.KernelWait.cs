@@ -196,7 +196,7 @@ internal sealed partial class Eventpoll
             {
                 waiter ??= ThreadWaiter.Current;
                 waiter.Reset();
-                _waiters.Add(waiter); // full fence: the leader either sees this waiter or this sees it gone
+                _waiters.Add(waiter, cancellation.Handle); // full fence: the leader either sees this waiter or this sees it gone
                 if (!EventsAvailable && k.HasLeader)
                 {
                     bool signalled = waiter.Block(deadline, cancellation);
@@ -230,7 +230,7 @@ internal sealed partial class Eventpoll
     private int LeadKernelWait(Span<EpollEvent> buffer, Deadline deadline, in WaitCancellation cancellation, KernelPoller k)
     {
         // Leading (a full fence) before these re-checks: an in-process wakeup or a handle's disposal from here on
-        // signals the kernel (InterruptKernelWait); the caller's token does so through its callback.
+        // signals the kernel (EndWaitsThrough); the caller's token does so through its callback.
         if (EventsAvailable || cancellation.IsCancellationRequested) deadline = Deadline.Passed;
         else if (cancellation.Caller.CanBeCanceled) return HarvestKernelCancellably(buffer, k, deadline, cancellation);
         bool kernelsTurn = IsKernelsTurn;
@@ -255,7 +255,7 @@ internal sealed partial class Eventpoll
     {
         try
         {
-            using CancellationTokenRegistration registration = cancellation.RegisterCaller(static state => ((KernelPoller)state!).Signal(), k);
+            using CancellationTokenRegistration registration = cancellation.Register(static state => ((KernelPoller)state!).Signal(), k);
             return HarvestKernelThenInProcess(buffer, k, deadline, leading: true);
         }
         finally

@@ -30,23 +30,31 @@ internal sealed partial class Eventpoll
     {
         EpollEvents result = EpollEvents.None;
         int dropped = 0;
-        using (EnterMtx())
+        bool deferring = false; // see PollQueued
+        try
         {
-            _ready.StartScan();
-            while (_ready.Pop() is EpItem item)
+            using (EnterMtx(deferReleases: false))
             {
-                Interlocked.Exchange(ref item.Queued, 0); // a callback from here on queues it again
-                if (item.KernelHeld) continue;
-                if (PollItem(item, item.Events, null) == 0)
+                _ready.StartScan();
+                while (_ready.Pop() is EpItem item)
                 {
-                    dropped++;
-                    continue;
+                    Interlocked.Exchange(ref item.Queued, 0); // a callback from here on queues it again
+                    if (item.KernelHeld) continue;
+                    if (PollQueued(item, item.Events, ref deferring) == 0)
+                    {
+                        dropped++;
+                        continue;
+                    }
+                    if (Interlocked.CompareExchange(ref item.Queued, 1, 0) == 0) _ready.PushFront(item);
+                    result = EpollEvents.In | EpollEvents.RdNorm;
+                    break;
                 }
-                if (Interlocked.CompareExchange(ref item.Queued, 1, 0) == 0) _ready.PushFront(item);
-                result = EpollEvents.In | EpollEvents.RdNorm;
-                break;
+                _ready.DoneScan(null, null);
             }
-            _ready.DoneScan(null, null);
+        }
+        finally
+        {
+            if (deferring) OpenFile.DeferredRelease.Exit();
         }
         if (dropped != 0) PollScansDropping++;
         if (result != EpollEvents.None) PollScansStoppedAtReady++;
@@ -61,30 +69,38 @@ internal sealed partial class Eventpoll
     internal int Harvest(Span<EpollEvent> events)
     {
         int count = 0;
-        using (EnterMtx())
+        bool deferring = false; // see PollQueued
+        try
         {
-            _ready.StartScan();
-            EpItem? requeuedHead = null, requeuedTail = null;
-            while (count < events.Length && _ready.Pop() is EpItem item)
+            using (EnterMtx(deferReleases: false))
             {
-                Interlocked.Exchange(ref item.Queued, 0); // full fence before the poll: see ReadyList
-                if (item.KernelHeld) continue; // queued before the kernel took it over: the kernel reports it now
-                // A MOD may run concurrently (it takes no interest lock): report and act on one consistent pair.
-                (uint settings, ulong data) = item.ReadSettings();
-                uint revents = PollItem(item, settings, null);
-                if (revents == 0) continue;
-                events[count++] = new EpollEvent((EpollEvents)revents, data);
-                if ((settings & (uint)EpollEvents.OneShot) != 0)
+                _ready.StartScan();
+                EpItem? requeuedHead = null, requeuedTail = null;
+                while (count < events.Length && _ready.Pop() is EpItem item)
                 {
-                    item.DisableIfUnchanged(settings, data);
+                    Interlocked.Exchange(ref item.Queued, 0); // full fence before the poll: see ReadyList
+                    if (item.KernelHeld) continue; // queued before the kernel took it over: the kernel reports it now
+                    // A MOD may run concurrently (it takes no interest lock): report and act on one consistent pair.
+                    (uint settings, ulong data) = item.ReadSettings();
+                    uint revents = PollQueued(item, settings, ref deferring);
+                    if (revents == 0) continue;
+                    events[count++] = new EpollEvent((EpollEvents)revents, data);
+                    if ((settings & (uint)EpollEvents.OneShot) != 0)
+                    {
+                        item.DisableIfUnchanged(settings, data);
+                    }
+                    else if ((settings & (uint)EpollEvents.EdgeTriggered) == 0 && Interlocked.CompareExchange(ref item.Queued, 1, 0) == 0)
+                    {
+                        if (requeuedTail is null) requeuedHead = item; else requeuedTail.NextReady = item;
+                        requeuedTail = item;
+                    }
                 }
-                else if ((settings & (uint)EpollEvents.EdgeTriggered) == 0 && Interlocked.CompareExchange(ref item.Queued, 1, 0) == 0)
-                {
-                    if (requeuedTail is null) requeuedHead = item; else requeuedTail.NextReady = item;
-                    requeuedTail = item;
-                }
+                _ready.DoneScan(requeuedHead, requeuedTail);
             }
-            _ready.DoneScan(requeuedHead, requeuedTail);
+        }
+        finally
+        {
+            if (deferring) OpenFile.DeferredRelease.Exit();
         }
         // The baton pass of ep_done_scan: a second waiter harvests what this one left (selftest epoll9/64). Linux
         // wakes under ep->lock; here it follows the unlock, so the futex call that may wake the waiter does not
@@ -127,7 +143,7 @@ internal sealed partial class Eventpoll
 
             waiter ??= ThreadWaiter.Current;
             waiter.Reset();
-            _waiters.Add(waiter); // full fence: a producer either sees this waiter or we see its item
+            _waiters.Add(waiter, cancellation.Handle); // full fence: a producer either sees this waiter or we see its item
             available = EventsAvailable;
             if (!available)
             {

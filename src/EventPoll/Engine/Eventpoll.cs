@@ -161,24 +161,33 @@ internal sealed partial class Eventpoll : OpenFile
     }
 
     /// <summary>
-    /// Polls an item's file with a temporary reference (Linux: ep_item_poll with epi_fget) and masks the result
-    /// with <paramref name="events"/>: a file whose last reference is already gone (mid-close) polls as 0. A
-    /// caller holding <c>_mtx</c> has final releases of the pin deferred until it leaves the lock. ctl passes
-    /// <paramref name="callerPinned"/>: its caller holds a reference to the target for the whole call, so a
-    /// second pin could not fail and is skipped.
+    /// Polls the target of a ctl call, which holds a reference to it for the whole call, and masks the result with
+    /// <paramref name="events"/> (Linux: ep_item_poll).
     /// </summary>
-    private static uint PollItem(EpItem item, uint events, PollTable? table, bool callerPinned = false)
+    private static uint PollTarget(EpItem item, uint events, PollTable? table) => (uint)item.File.Poll(table) & events;
+
+    /// <summary>
+    /// Polls a queued item's file for a scan of the ready list (harvest, or this instance polled as a file) and masks
+    /// the result with <paramref name="events"/> (Linux: ep_item_poll with epi_fget). The scan holds <c>_mtx</c>, and
+    /// the file's teardown must take it to remove this item (<see cref="EpItem.RemoveAllWatchers"/>) before the file's
+    /// own release runs, so the file is not torn down while polled, without the temporary reference epi_fget takes
+    /// (two read-modify-writes of the file's count per item harvested). What epi_fget's failure means stays: a file
+    /// whose last reference is gone (mid-close) polls as 0, and its teardown, waiting for the lock, removes the item.
+    /// A poll that may drop references (a nested instance, a source of the user's) has final releases deferred until
+    /// the scan leaves the lock: the first such poll sets <paramref name="deferring"/>, and the scan ends the
+    /// deferral (<see cref="OpenFile.DeferredRelease.Exit"/>) after its unlock.
+    /// </summary>
+    private static uint PollQueued(EpItem item, uint events, ref bool deferring)
     {
-        if (callerPinned) return (uint)item.File.Poll(table) & events;
-        if (!item.File.TryPin()) return 0;
-        try
+        OpenFile file = item.File;
+        Debug.Assert(item.Ep._mtx.IsHeldByCurrentThread, "a scan's poll without the interest lock needs epi_fget's pin");
+        if (file.IsReleased) return 0;
+        if (!deferring && !file.PollReleasesNothing)
         {
-            return (uint)item.File.Poll(table) & events;
+            OpenFile.DeferredRelease.Enter();
+            deferring = true;
         }
-        finally
-        {
-            item.File.Release();
-        }
+        return (uint)file.Poll(null) & events;
     }
 
     /// <summary>

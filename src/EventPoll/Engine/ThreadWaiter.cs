@@ -76,7 +76,7 @@ internal sealed unsafe class ThreadWaiter : Waiter
 
     private bool Sleep(Deadline deadline, WaitCancellation cancellation)
     {
-        using WaitCancellation.Registration registration = cancellation.Register(static state => ((ThreadWaiter)state!).Kick(), this);
+        using CancellationTokenRegistration registration = cancellation.Register(static state => ((ThreadWaiter)state!).Kick(), this);
         Interlocked.Exchange(ref _sleeping, 1);
         try
         {

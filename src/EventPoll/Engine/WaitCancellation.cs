@@ -6,9 +6,11 @@ namespace EventPoll;
 /// Socket.Dispose aborts pending operations; close(2) does not, so the POSIX face passes no handle).
 /// </summary>
 /// <remarks>
-/// The disposal is read from the handle's closed flag, which its Dispose sets (a full fence) before it cancels the
-/// handle's disposal token and wakes a wait blocked in the kernel: a check costs no look at the token, whose source
-/// the handle makes only for a wait that registers on it (one that blocks in-process, or asynchronously).
+/// A wait registers only on the caller's token. The disposal is the handle's closed flag, which a wait re-checks after
+/// it queues itself on the instance: Dispose sets the flag (a full fence) and then wakes the waiters queued through it
+/// (<see cref="Eventpoll.EndWaitsThrough"/>, under the waiter queue's lock), so a waiter either is found there or,
+/// queued after, reads the flag set. A registration on a per-handle token cost each asynchronous wait about a tenth
+/// of its round (the token source's registration and its removal).
 /// </remarks>
 internal readonly struct WaitCancellation(CancellationToken caller, Epoll? handle = null)
 {
@@ -18,21 +20,19 @@ internal readonly struct WaitCancellation(CancellationToken caller, Epoll? handl
     /// <summary>The caller's token.</summary>
     internal CancellationToken Caller => caller;
 
+    /// <summary>The handle the wait came through, whose Dispose ends it (null for the POSIX face).</summary>
+    internal Epoll? Handle => handle;
+
     /// <summary>Whether the handle the wait came through was disposed (that wins over the caller's token).</summary>
     internal bool Disposed => handle is { IsClosed: true };
 
     internal bool IsCancellationRequested => caller.IsCancellationRequested || Disposed;
 
-    /// <summary>Calls <paramref name="callback"/> once either the caller's token is cancelled or the handle disposed (possibly twice, once for each) until disposed.</summary>
-    internal Registration Register(Action<object?> callback, object state) => new(
-        caller.CanBeCanceled ? caller.UnsafeRegister(callback, state) : default,
-        handle is not null ? handle.DisposalToken.UnsafeRegister(callback, state) : default);
-
     /// <summary>
-    /// Calls <paramref name="callback"/> once the caller's token is cancelled, until disposed. For a wait blocked in the
-    /// kernel, the disposal is the disposing handle's to signal (<see cref="Eventpoll.InterruptKernelWait"/>).
+    /// Calls <paramref name="callback"/> once the caller's token is cancelled, until disposed. The handle's disposal
+    /// wakes the wait instead (see the remarks).
     /// </summary>
-    internal CancellationTokenRegistration RegisterCaller(Action<object?> callback, object state)
+    internal CancellationTokenRegistration Register(Action<object?> callback, object state)
         => caller.CanBeCanceled ? caller.UnsafeRegister(callback, state) : default;
 
     /// <summary>
@@ -42,22 +42,4 @@ internal readonly struct WaitCancellation(CancellationToken caller, Epoll? handl
     internal Exception ToException() => Disposed
         ? new ObjectDisposedException(nameof(Epoll), "The epoll instance's handle was disposed while the wait was blocked.")
         : new OperationCanceledException(caller);
-
-    /// <summary>Both tokens' registrations.</summary>
-    internal readonly struct Registration(CancellationTokenRegistration caller, CancellationTokenRegistration disposal) : IDisposable
-    {
-        /// <summary>Unregisters both, waiting for a callback that is running (CancellationTokenRegistration.Dispose).</summary>
-        public void Dispose()
-        {
-            caller.Dispose();
-            disposal.Dispose();
-        }
-
-        /// <summary>Unregisters both without waiting for a running callback.</summary>
-        internal void Unregister()
-        {
-            caller.Unregister();
-            disposal.Unregister();
-        }
-    }
 }

@@ -11,6 +11,7 @@ internal abstract class Waiter
     internal Waiter? Prev;   // under WaiterQueue lock
     internal Waiter? Next;   // under WaiterQueue lock
     internal bool IsQueued;  // under WaiterQueue lock
+    internal Epoll? Through; // under WaiterQueue lock: the handle the queued wait came through (its Dispose ends it)
 
     /// <summary>The waiter was dequeued by a wakeup. Called without locks; must not block.</summary>
     internal abstract void Signal();
@@ -38,12 +39,14 @@ internal sealed class WaiterQueue
     /// <summary>Number of queued waiters (lock-free snapshot; for tests that must know a waiter is blocked).</summary>
     internal int Count => Volatile.Read(ref _count);
 
-    internal void Add(Waiter waiter)
+    /// <summary>Queues <paramref name="waiter"/> at the tail; <paramref name="through"/> is the handle whose Dispose ends its wait.</summary>
+    internal void Add(Waiter waiter, Epoll? through)
     {
         using (_lock.EnterScope())
         {
             Debug.Assert(!waiter.IsQueued);
             waiter.IsQueued = true;
+            waiter.Through = through;
             waiter.Prev = _tail;
             waiter.Next = null;
             if (_tail is null) _head = waiter; else _tail.Next = waiter;
@@ -77,6 +80,26 @@ internal sealed class WaiterQueue
         waiter.Signal();
     }
 
+    /// <summary>
+    /// Wakes the waiters queued through <paramref name="handle"/>, which its Dispose has closed. Each wakes, finds its
+    /// handle closed and ends without queueing again, so the loop ends; the other waiters keep their places.
+    /// </summary>
+    internal void WakeWaitsThrough(Epoll handle)
+    {
+        while (HasWaiters)
+        {
+            Waiter? waiter;
+            using (_lock.EnterScope())
+            {
+                waiter = _head;
+                while (waiter is not null && waiter.Through != handle) waiter = waiter.Next;
+                if (waiter is null) return;
+                Unlink(waiter);
+            }
+            waiter.Signal();
+        }
+    }
+
     /// <summary>Wakes every queued waiter (when the instance gains a kernel side, where they must wait from then on).</summary>
     internal void WakeAll()
     {
@@ -88,6 +111,7 @@ internal sealed class WaiterQueue
         if (waiter.Prev is null) _head = waiter.Next; else waiter.Prev.Next = waiter.Next;
         if (waiter.Next is null) _tail = waiter.Prev; else waiter.Next.Prev = waiter.Prev;
         waiter.Prev = waiter.Next = null;
+        waiter.Through = null;
         waiter.IsQueued = false;
         Interlocked.Decrement(ref _count);
     }

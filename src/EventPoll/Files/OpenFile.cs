@@ -15,10 +15,12 @@ namespace EventPoll;
 /// disposing the handle closes the descriptor, and when the file's last descriptor is closed its watches are removed
 /// and <see cref="OnRelease"/> runs. The engine's edge-triggered and one-shot modes need nothing more from a source:
 /// each wakeup is a possible edge, and the engine re-polls to learn the state.</para>
-/// <para>Reference counting: each descriptor holds one reference; <c>TryPin</c> takes a temporary one
-/// (Linux: epi_fget / file_ref_get, which fails once the count has reached zero). When the last reference
-/// goes, every epoll item watching the file is removed from its instance (eventpoll_release_file) and then
-/// <see cref="OnRelease"/> runs (the file's own release). A release that would happen while the thread is
+/// <para>Reference counting: each descriptor holds one reference; <c>TryPin</c> takes a temporary one for a
+/// call through a descriptor (Linux: fdget / file_ref_get, which fails once the count has reached zero). When the
+/// last reference goes, every epoll item watching the file is removed from its instance (eventpoll_release_file,
+/// which takes each instance's interest lock) and then <see cref="OnRelease"/> runs (the file's own release). So an
+/// instance that polls a watched file under its interest lock needs no reference of its own (where Linux takes one
+/// with epi_fget): the file cannot reach its release until that lock is left. A release that would happen while the thread is
 /// inside the engine is deferred until it leaves (the kernel defers the final fput to task_work likewise).</para>
 /// <para>Locking: <c>LockWatchers</c> takes the kernel's <c>f_lock</c>, a spin lock: it protects
 /// <c>FirstWatcher</c> and each watcher's file links and <c>Dying</c> flag, for a few instructions at a

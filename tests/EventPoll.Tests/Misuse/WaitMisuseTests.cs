@@ -73,6 +73,31 @@ public class WaitMisuseTests
     }
 
     [Fact]
+    public void Dispose_WakesOnlyTheWaitsThroughItsHandle_TheOthersKeepTheirPlaces()
+    {
+        // White-box: the instance's exclusive waiters in FIFO order, the second through the handle being disposed. A
+        // wakeup of the others would cost them their places (a woken waiter that finds nothing queues at the tail).
+        var disposed = new Epoll(_w.Table, _w.Account);
+        using var other = new Epoll(_w.Table, _w.Account); // a handle not disposed, of another instance
+        Eventpoll instance = _w.Instance(disposed.Fd);
+        CountingWaiter first = new(), through = new(), otherHandle = new(), posix = new();
+        instance.AddWaiter(first, through: null);
+        instance.AddWaiter(through, disposed);
+        instance.AddWaiter(otherHandle, other);
+        instance.AddWaiter(posix, through: null);
+
+        disposed.Dispose();
+
+        Assert.Equal([0, 1, 0, 0], new[] { first.Signals, through.Signals, otherHandle.Signals, posix.Signals });
+        Assert.Equal(3, Internals.WaiterCount(instance));
+        Assert.False(instance.RemoveWaiter(through)); // dequeued by the disposal
+        instance.WakeWaiterForKernel(); // one wakeup: the longest-waiting waiter still comes first
+        Assert.Equal(1, first.Signals);
+        Assert.Equal(0, otherHandle.Signals);
+        Assert.True(instance.RemoveWaiter(otherHandle) && instance.RemoveWaiter(posix));
+    }
+
+    [Fact]
     public async Task PosixClose_OfAnEpollDescriptor_WakesNoWaiter_AsOnLinux()
     {
         int ep = _w.Create();

@@ -137,7 +137,7 @@ public class HarvestRules
         file.Set(In);
         var waiter = new CountingWaiter();
         Eventpoll instance = _w.Instance(ep);
-        instance.AddWaiter(waiter);
+        instance.AddWaiter(waiter, through: null);
         Assert.Equal(Errno.None, _w.Del(ep, fd));
         Assert.Equal(0, waiter.Signals);
         Assert.True(instance.RemoveWaiter(waiter)); // still queued: never woken
@@ -194,7 +194,7 @@ public class HarvestRules
         Assert.Equal(Errno.None, _w.Add(ep, fd, In, 1));
         var waiter = new CountingWaiter();
         Eventpoll instance = _w.Instance(ep);
-        instance.AddWaiter(waiter);
+        instance.AddWaiter(waiter, through: null);
         Assert.Single(_w.Wait(ep)); // LT: the item is re-queued, so the harvest passes the baton
         Assert.Equal(1, waiter.Signals);
     }
@@ -207,7 +207,7 @@ public class HarvestRules
         Assert.Equal(Errno.None, _w.Add(ep, fd, In | EpollEvents.EdgeTriggered, 1));
         var waiter = new CountingWaiter();
         Eventpoll instance = _w.Instance(ep);
-        instance.AddWaiter(waiter);
+        instance.AddWaiter(waiter, through: null);
         Assert.Single(_w.Wait(ep));
         Assert.Equal(0, waiter.Signals);
         Assert.True(instance.RemoveWaiter(waiter));

@@ -99,7 +99,7 @@ public class WaitQueueOrderRules
         Assert.Equal(Errno.None, _w.Add(epX, fd, EpollEvents.In | EpollEvents.Exclusive, 1));
         Assert.Equal(Errno.None, _w.Add(epN, fd, EpollEvents.In, 2)); // at the head, before the exclusive entry
         var waiter = new CountingWaiter();
-        _w.Instance(epX).AddWaiter(waiter); // epX has a blocked waiter, so its exclusive item consumes the wakeup
+        _w.Instance(epX).AddWaiter(waiter, through: null); // epX has a blocked waiter, so its exclusive item consumes the wakeup
         file.Set(EpollEvents.In);
         Assert.Equal(1, waiter.Signals);
         Assert.Equal([2UL], _w.WaitData(epN));
@@ -115,7 +115,7 @@ public class WaitQueueOrderRules
         Assert.Equal(Errno.None, _w.Add(ep1, fd, EpollEvents.In | EpollEvents.Exclusive, 1));
         Assert.Equal(Errno.None, _w.Add(ep2, fd, EpollEvents.In | EpollEvents.Exclusive, 2));
         var waiter = new CountingWaiter();
-        _w.Instance(ep1).AddWaiter(waiter);
+        _w.Instance(ep1).AddWaiter(waiter, through: null);
         file.Set(EpollEvents.In);
         Assert.Equal(1, waiter.Signals);
         Assert.Equal([1UL], _w.WaitData(ep1));
@@ -131,7 +131,7 @@ public class WaitQueueOrderRules
         Assert.Equal(Errno.None, _w.Add(ep1, fd, EpollEvents.In | EpollEvents.Exclusive, 1));
         Assert.Equal(Errno.None, _w.Add(ep2, fd, EpollEvents.In | EpollEvents.Exclusive, 2));
         var waiter = new CountingWaiter();
-        _w.Instance(ep2).AddWaiter(waiter); // only the second has a waiter
+        _w.Instance(ep2).AddWaiter(waiter, through: null); // only the second has a waiter
         file.Set(EpollEvents.In);
         Assert.Equal(1, waiter.Signals);
         Assert.Equal([1UL], _w.WaitData(ep1)); // queued although it did not consume
@@ -148,8 +148,8 @@ public class WaitQueueOrderRules
         Assert.Equal(Errno.None, _w.Add(ep2, fd, EpollEvents.In | EpollEvents.Out | EpollEvents.Exclusive, 2));
         var w1 = new CountingWaiter();
         var w2 = new CountingWaiter();
-        _w.Instance(ep1).AddWaiter(w1);
-        _w.Instance(ep2).AddWaiter(w2);
+        _w.Instance(ep1).AddWaiter(w1, through: null);
+        _w.Instance(ep2).AddWaiter(w2, through: null);
         file.Set(EpollEvents.In | EpollEvents.Out);
         Assert.Equal(1, w1.Signals);
         Assert.Equal(1, w2.Signals);

@@ -10,8 +10,8 @@ namespace EventPoll.Tests.Stress;
 /// events at a time, so a harvest keeps polling files whose last reference is going.
 /// </summary>
 /// <remarks>
-/// Invariants: a file is never polled without a reference held (its Poll checks its own count) nor after its
-/// own release ran; a wait that starts after close(fd) returned never reports that file (the harvester is the
+/// Invariants: a file is never polled once its watches are gone (a scan polls under the instance's lock, which the
+/// file's teardown needs to remove its item, so its Poll still finds a watcher) nor after its own release ran; a wait that starts after close(fd) returned never reports that file (the harvester is the
 /// only other thread that can hold a reference, and it drops it before its wait returns); after each round the
 /// instance has no items, and no file keeps a watcher or a wait entry.
 /// </remarks>
@@ -104,7 +104,7 @@ public sealed class CloseWhileHarvestingStressTests(ITestOutputHelper output)
 
         public override EpollEvents Poll(PollTable? table)
         {
-            if (ReferenceCount <= 0) run.Fail("polled without a reference (epi_fget skipped)");
+            if (Volatile.Read(ref FirstWatcher) is null) run.Fail("polled after its watches were removed (a scan polled without the instance's lock)");
             if (ReleaseRan) run.Fail("polled after its release ran (use after free)");
             table?.Register(Queue);
             return EpollEvents.In;

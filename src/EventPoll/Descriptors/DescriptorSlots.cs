@@ -31,7 +31,7 @@ internal sealed class DescriptorSlots
 
     // An array's length sits 8 bytes into the object and its elements start at 16: seven unused slots in front put
     // the first real one 72 bytes in, past the end of any 64-byte line that holds the length.
-    private const int HeadPadding = 7;
+    internal const int HeadPadding = 7;
     private const int TailPadding = 8;
 
     private readonly Fields _fields;
@@ -67,7 +67,13 @@ internal sealed class DescriptorSlots
     /// <summary><paramref name="count"/> rounded up to a whole chunk (no overflow up to DescriptorTable.MaxLimit).</summary>
     internal static int RoundUpToChunk(int count) => (count + ChunkSize - 1) & ~(ChunkSize - 1);
 
-    private static int IndexOf(int fd) => HeadPadding + fd;
+    /// <summary>Where <paramref name="fd"/>'s slot lives in the array (internal for the layout's tests).</summary>
+    internal static int IndexOf(int fd)
+    {
+        int inChunk = fd & (ChunkSize - 1);
+        int transposed = ((inChunk & PositionMask) << LineShift) | (inChunk >> LineShift);
+        return HeadPadding + (fd & ~(ChunkSize - 1)) + transposed;
+    }
 
     /// <summary>The fields lookups read, one line of padding in front of them.</summary>
     [StructLayout(LayoutKind.Explicit, Size = CacheLine.Size + 16)]

@@ -1,10 +1,9 @@
-using System.Runtime.InteropServices;
-
 namespace EventPoll;
 
 /// <summary>
 /// A descriptor table's slots (Linux: fdtable->fd): the open file at each descriptor number below
-/// <see cref="Capacity"/>, laid out so that neighbouring numbers live on different cache lines.
+/// <see cref="Capacity"/>, laid out so that neighbouring numbers live on different cache lines. A view of the array the
+/// table holds; the table publishes a grown one (<see cref="Grown"/>) and serialises writes.
 /// </summary>
 /// <remarks>
 /// <para>Why: numbers are handed out lowest free first, so threads sharing a table use neighbouring numbers (two
@@ -15,13 +14,12 @@ namespace EventPoll;
 /// 8-15 beside them on the same eight lines, and so on. Which number a call gets is the table's business and does
 /// not change; only where its slot lives does. Slots 64 bytes apart are on different lines wherever the array
 /// starts, so this holds without aligning the array.</para>
-/// <para>A lookup also reads this object's fields and the array's length (its bounds check), so those are kept off
-/// lines anything writes: the fields have a line of padding in front (the object before this one on the heap is
-/// arbitrary), the array is allocated right behind them, its first slot starts past the line that holds its
-/// length, and a line of unused slots follows the last one (the next object on the heap is arbitrary too).</para>
-/// <para>Immutable but for the slots: growing makes a new one (<see cref="Grown"/>). The owner serialises writes.</para>
+/// <para>A lookup also reads the array's length, so the first slot starts past the line that holds it (the object the
+/// heap put before the array may still share that line; a padded wrapper object in front measured no better).</para>
+/// <para>Cost on one thread, where no line is shared: the index arithmetic adds ~1.3 ns to a lookup (Dup2(fd, fd):
+/// 6.7 ns against 5.4 ns, minimum of 25 runs), and connrate at T=1 takes ~5% more CPU per connection.</para>
 /// </remarks>
-internal sealed class DescriptorSlots
+internal readonly struct DescriptorSlots(OpenFile?[] files)
 {
     /// <summary>Numbers per chunk: eight lines of eight references (64-bit).</summary>
     internal const int ChunkSize = 64;
@@ -30,37 +28,31 @@ internal sealed class DescriptorSlots
     private const int PositionMask = (1 << LineShift) - 1;
 
     // An array's length sits 8 bytes into the object and its elements start at 16: seven unused slots in front put
-    // the first real one 72 bytes in, past the end of any 64-byte line that holds the length.
+    // the first real one 72 bytes in, past the end of any 64-byte line that holds the length. DescriptorTable.MaxLimit
+    // numbers and these seven make exactly Array.MaxLength.
     internal const int HeadPadding = 7;
-    private const int TailPadding = 8;
 
-    private readonly Fields _fields;
-
-    /// <summary>Empty slots for the numbers below <paramref name="capacity"/> rounded up to a whole chunk.</summary>
-    internal DescriptorSlots(int capacity)
-    {
-        capacity = RoundUpToChunk(capacity);
-        // Only a table of DescriptorTable.MaxLimit numbers would not fit its tail padding in an array.
-        var files = new OpenFile?[(int)Math.Min((long)HeadPadding + capacity + TailPadding, Array.MaxLength)];
-        _fields = new Fields(files, capacity);
-    }
+    /// <summary>The array: <see cref="HeadPadding"/> unused slots, then whole chunks.</summary>
+    internal OpenFile?[] Files { get; } = files;
 
     /// <summary>The numbers below this have a slot: a multiple of <see cref="ChunkSize"/>.</summary>
-    internal int Capacity => _fields.Capacity;
+    internal int Capacity => Files.Length - HeadPadding;
+
+    /// <summary>Empty slots for the numbers below <paramref name="capacity"/> rounded up to a whole chunk.</summary>
+    internal static DescriptorSlots Empty(int capacity) => new(new OpenFile?[HeadPadding + RoundUpToChunk(capacity)]);
 
     /// <summary>The file at <paramref name="fd"/>, or null when none is installed or the number is out of range. Lock-free.</summary>
-    internal OpenFile? this[int fd] =>
-        (uint)fd < (uint)_fields.Capacity ? Volatile.Read(ref _fields.Files[IndexOf(fd)]) : null;
+    internal OpenFile? this[int fd] => (uint)fd < (uint)Capacity ? Volatile.Read(ref Files[IndexOf(fd)]) : null;
 
     /// <summary>Installs or clears the file at <paramref name="fd"/> (below <see cref="Capacity"/>) in one store a lock-free reader sees whole.</summary>
-    internal void Store(int fd, OpenFile? file) => Volatile.Write(ref _fields.Files[IndexOf(fd)], file);
+    internal void Store(int fd, OpenFile? file) => Volatile.Write(ref Files[IndexOf(fd)], file);
 
     /// <summary>A copy with room for the numbers below <paramref name="capacity"/> (at least <see cref="Capacity"/>).</summary>
     internal DescriptorSlots Grown(int capacity)
     {
-        var grown = new DescriptorSlots(Math.Max(capacity, Capacity));
+        DescriptorSlots grown = Empty(Math.Max(capacity, Capacity));
         // The permutation works inside a chunk, so a number's index does not depend on the capacity: copy as is.
-        Array.Copy(_fields.Files, HeadPadding, grown._fields.Files, HeadPadding, Capacity);
+        Array.Copy(Files, grown.Files, Files.Length);
         return grown;
     }
 
@@ -73,13 +65,5 @@ internal sealed class DescriptorSlots
         int inChunk = fd & (ChunkSize - 1);
         int transposed = ((inChunk & PositionMask) << LineShift) | (inChunk >> LineShift);
         return HeadPadding + (fd & ~(ChunkSize - 1)) + transposed;
-    }
-
-    /// <summary>The fields lookups read, one line of padding in front of them.</summary>
-    [StructLayout(LayoutKind.Explicit, Size = CacheLine.Size + 16)]
-    private readonly struct Fields(OpenFile?[] files, int capacity)
-    {
-        [FieldOffset(CacheLine.Size)] public readonly OpenFile?[] Files = files;
-        [FieldOffset(CacheLine.Size + 8)] public readonly int Capacity = capacity;
     }
 }

@@ -17,7 +17,7 @@ namespace EventPoll;
 /// arguments, then takes a number below the limit (EMFILE when there is none), as Linux's get_unused_fd_flags
 /// does; calls that make two (pipe2, socketpair) reserve both numbers before they make anything.</para>
 /// <para>Layout (Linux: files_struct puts file_lock and next_fd on a cache line of their own): threads sharing a table
-/// look descriptors up far more often than they open or close them, so what lookups read (the slots' object and
+/// look descriptors up far more often than they open or close them, so what lookups read (the slots' array and
 /// the limit) sits on a padded line that only a growth or a new limit writes, and what every open and close writes
 /// (the lock word, the lowest-free hint, the count, the reserved numbers) sits in the lock's own padded object
 /// (<see cref="WriteSide"/>). The slots themselves keep neighbouring numbers on different lines
@@ -36,9 +36,12 @@ public sealed class DescriptorTable
 
     // Allocated first, right behind this object's padded end, so nothing but padding precedes its lock word.
     private readonly WriteSide _lock = new();
-    private ReadMostly _read = new(new DescriptorSlots(DescriptorSlots.ChunkSize));
+    private ReadMostly _read = new(DescriptorSlots.Empty(DescriptorSlots.ChunkSize).Files);
 
     private ref WriteSide.Guarded State => ref _lock.State;
+
+    /// <summary>The slots as published now (lock-free).</summary>
+    private DescriptorSlots Slots => new(Volatile.Read(ref _read.Slots));
 
     /// <summary>Creates a table whose limit is this process's soft RLIMIT_NOFILE now (see <see cref="DefaultLimit"/>).</summary>
     public DescriptorTable() : this(DefaultLimit()) { }
@@ -164,10 +167,10 @@ public sealed class DescriptorTable
     {
         while (true)
         {
-            OpenFile? file = Volatile.Read(ref _read.Slots)[fd];
+            OpenFile? file = Slots[fd];
             if (file is null) return null;
             if (!file.TryPin()) continue; // released meanwhile: the slot has changed, look again
-            if (Volatile.Read(ref _read.Slots)[fd] == file) return file;
+            if (Slots[fd] == file) return file;
             file.Release();
         }
     }
@@ -232,8 +235,8 @@ public sealed class DescriptorTable
             }
             else
             {
-                replaced = _read.Slots[newFd];
-                if (replaced is null) Put(newFd, file); else _read.Slots.Store(newFd, file);
+                replaced = Slots[newFd];
+                if (replaced is null) Put(newFd, file); else Slots.Store(newFd, file);
             }
         }
         replaced?.Release();
@@ -246,7 +249,7 @@ public sealed class DescriptorTable
         using (_lock.EnterScope())
         {
             var list = new List<int>(State.Count);
-            DescriptorSlots slots = _read.Slots;
+            DescriptorSlots slots = Slots;
             for (int fd = 0; fd < slots.Capacity; fd++)
             {
                 if (slots[fd] is not null) list.Add(fd);
@@ -259,7 +262,7 @@ public sealed class DescriptorTable
     {
         Debug.Assert(_lock.IsHeldByCurrentThread);
         int limit = Limit;
-        DescriptorSlots slots = _read.Slots;
+        DescriptorSlots slots = Slots;
         HashSet<int> reserved = State.Reserved;
         for (int fd = Math.Max(minFd, State.LowestFree); fd < limit; fd++)
         {
@@ -271,12 +274,12 @@ public sealed class DescriptorTable
     private void Put(int fd, OpenFile file)
     {
         Debug.Assert(_lock.IsHeldByCurrentThread);
-        DescriptorSlots slots = _read.Slots;
+        DescriptorSlots slots = Slots;
         if (fd >= slots.Capacity)
         {
             // Doubling is capped at the limit, but never below fd + 1: the limit may have been lowered since fd was found.
             slots = slots.Grown((int)Math.Max(Math.Min(2L * slots.Capacity, Limit), fd + 1L));
-            Volatile.Write(ref _read.Slots, slots);
+            Volatile.Write(ref _read.Slots, slots.Files);
         }
         Debug.Assert(slots[fd] is null);
         slots.Store(fd, file);
@@ -287,9 +290,9 @@ public sealed class DescriptorTable
     private OpenFile? Take(int fd)
     {
         Debug.Assert(_lock.IsHeldByCurrentThread);
-        OpenFile? file = _read.Slots[fd];
+        OpenFile? file = Slots[fd];
         if (file is null) return null;
-        _read.Slots.Store(fd, null);
+        Slots.Store(fd, null);
         Volatile.Write(ref State.Count, State.Count - 1);
         if (fd < State.LowestFree) State.LowestFree = fd;
         return file;
@@ -300,9 +303,9 @@ public sealed class DescriptorTable
     /// object's other field nor its neighbours on the heap share it.
     /// </summary>
     [StructLayout(LayoutKind.Explicit, Size = 2 * CacheLine.Size + 16)]
-    private struct ReadMostly(DescriptorSlots slots)
+    private struct ReadMostly(OpenFile?[] slots)
     {
-        [FieldOffset(CacheLine.Size)] public DescriptorSlots Slots = slots; // replaced (grown) under _lock; Volatile
+        [FieldOffset(CacheLine.Size)] public OpenFile?[] Slots = slots;     // DescriptorSlots' array; replaced (grown) under _lock; Volatile
         [FieldOffset(CacheLine.Size + 8)] public int Limit;                 // Volatile: read by allocations, written by the setter
     }
 

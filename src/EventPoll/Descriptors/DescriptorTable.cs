@@ -290,9 +290,10 @@ public sealed class DescriptorTable
     private OpenFile? Take(int fd)
     {
         Debug.Assert(_lock.IsHeldByCurrentThread);
-        OpenFile? file = Slots[fd];
+        DescriptorSlots slots = Slots;
+        OpenFile? file = slots[fd];
         if (file is null) return null;
-        Slots.Store(fd, null);
+        slots.Store(fd, null);
         Volatile.Write(ref State.Count, State.Count - 1);
         if (fd < State.LowestFree) State.LowestFree = fd;
         return file;

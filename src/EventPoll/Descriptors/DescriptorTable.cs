@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using EventPoll.Interop;
 
 namespace EventPoll;
@@ -15,6 +16,12 @@ namespace EventPoll;
 /// <para>Limit: <see cref="Limit"/> plays RLIMIT_NOFILE. A call that makes a descriptor first checks its
 /// arguments, then takes a number below the limit (EMFILE when there is none), as Linux's get_unused_fd_flags
 /// does; calls that make two (pipe2, socketpair) reserve both numbers before they make anything.</para>
+/// <para>Layout (Linux: files_struct puts file_lock and next_fd on a cache line of their own): threads sharing a table
+/// look descriptors up far more often than they open or close them, so what lookups read (the slots' array and
+/// the limit) sits on a padded line that only a growth or a new limit writes, and what every open and close writes
+/// (the lock word, the lowest-free hint, the count, the reserved numbers) sits in the lock's own padded object
+/// (<see cref="WriteSide"/>). The slots themselves keep neighbouring numbers on different lines
+/// (<see cref="DescriptorSlots"/>).</para>
 /// </remarks>
 public sealed class DescriptorTable
 {
@@ -27,12 +34,14 @@ public sealed class DescriptorTable
     /// <summary>The limit used where the process's own cannot be read: Linux's default fs.nr_open.</summary>
     internal const int FallbackLimit = 1 << 20;
 
-    private readonly ShortLock _lock = new();
-    private OpenFile?[] _slots = new OpenFile?[64]; // replaced (grown) under _lock; slots written under _lock
-    private readonly HashSet<int> _reserved = [];    // under _lock: numbers taken by ReservePair, not yet filled
-    private int _lowestFree;                          // under _lock: no free or reserved slot below it
-    private int _count;                               // under _lock
-    private int _limit;                               // Volatile: read by allocations, written by the setter
+    // Allocated first, right behind this object's padded end, so nothing but padding precedes its lock word.
+    private readonly WriteSide _lock = new();
+    private ReadMostly _read = new(DescriptorSlots.Empty(DescriptorSlots.ChunkSize).Files);
+
+    private ref WriteSide.Guarded State => ref _lock.State;
+
+    /// <summary>The slots as published now (lock-free).</summary>
+    private DescriptorSlots Slots => new(Volatile.Read(ref _read.Slots));
 
     /// <summary>Creates a table whose limit is this process's soft RLIMIT_NOFILE now (see <see cref="DefaultLimit"/>).</summary>
     public DescriptorTable() : this(DefaultLimit()) { }
@@ -50,12 +59,12 @@ public sealed class DescriptorTable
     /// </summary>
     public int Limit
     {
-        get => Volatile.Read(ref _limit);
+        get => Volatile.Read(ref _read.Limit);
         set
         {
             ArgumentOutOfRangeException.ThrowIfNegative(value);
             ArgumentOutOfRangeException.ThrowIfGreaterThan(value, MaxLimit);
-            Volatile.Write(ref _limit, value);
+            Volatile.Write(ref _read.Limit, value);
         }
     }
 
@@ -72,7 +81,7 @@ public sealed class DescriptorTable
     }
 
     /// <summary>Number of open descriptors.</summary>
-    public int Count => Volatile.Read(ref _count);
+    public int Count => Volatile.Read(ref State.Count);
 
     /// <summary>Installs <paramref name="file"/> at the lowest free number at or above <paramref name="minFd"/>, taking over one reference. Returns the number, or -EMFILE (the reference is then released).</summary>
     internal int Install(OpenFile file, int minFd = 0)
@@ -101,15 +110,15 @@ public sealed class DescriptorTable
         {
             int a = FindFree(0);
             if (a < 0) return Full();
-            _reserved.Add(a);
+            State.Reserved.Add(a);
             int b = FindFree(a + 1);
             if (b < 0)
             {
-                _reserved.Remove(a);
+                State.Reserved.Remove(a);
                 return Full();
             }
-            _reserved.Add(b);
-            if (a == _lowestFree) _lowestFree = a + 1;
+            State.Reserved.Add(b);
+            if (a == State.LowestFree) State.LowestFree = a + 1;
             fds[0] = a;
             fds[1] = b;
             return 0;
@@ -121,7 +130,7 @@ public sealed class DescriptorTable
     {
         using (_lock.EnterScope())
         {
-            bool reserved = _reserved.Remove(fds[0]) & _reserved.Remove(fds[1]);
+            bool reserved = State.Reserved.Remove(fds[0]) & State.Reserved.Remove(fds[1]);
             Debug.Assert(reserved);
             Put(fds[0], first);
             Put(fds[1], second);
@@ -133,9 +142,9 @@ public sealed class DescriptorTable
     {
         using (_lock.EnterScope())
         {
-            bool reserved = _reserved.Remove(fds[0]) & _reserved.Remove(fds[1]);
+            bool reserved = State.Reserved.Remove(fds[0]) & State.Reserved.Remove(fds[1]);
             Debug.Assert(reserved);
-            _lowestFree = Math.Min(_lowestFree, fds[0]);
+            State.LowestFree = Math.Min(State.LowestFree, fds[0]);
         }
     }
 
@@ -158,12 +167,10 @@ public sealed class DescriptorTable
     {
         while (true)
         {
-            OpenFile?[] slots = Volatile.Read(ref _slots);
-            if ((uint)fd >= (uint)slots.Length) return null;
-            OpenFile? file = Volatile.Read(ref slots[fd]);
+            OpenFile? file = Slots[fd];
             if (file is null) return null;
             if (!file.TryPin()) continue; // released meanwhile: the slot has changed, look again
-            if (Volatile.Read(ref Volatile.Read(ref _slots)[fd]) == file) return file;
+            if (Slots[fd] == file) return file;
             file.Release();
         }
     }
@@ -221,15 +228,15 @@ public sealed class DescriptorTable
         {
             // One store replaces the file: a lock-free lookup of newFd sees the old file or the new one, never
             // an empty slot (dup2 is atomic; Linux: do_dup2's rcu_assign_pointer).
-            if (_reserved.Contains(newFd))
+            if (State.Reserved.Contains(newFd))
             {
                 replaced = file; // released below: nothing is installed
                 newFd = Failure.Of(Errno.EBUSY, "the new number is taken by a pipe or socket pair being made");
             }
             else
             {
-                replaced = (uint)newFd < (uint)_slots.Length ? _slots[newFd] : null;
-                if (replaced is null) Put(newFd, file); else Volatile.Write(ref _slots[newFd], file);
+                replaced = Slots[newFd];
+                if (replaced is null) Put(newFd, file); else Slots.Store(newFd, file);
             }
         }
         replaced?.Release();
@@ -241,10 +248,11 @@ public sealed class DescriptorTable
     {
         using (_lock.EnterScope())
         {
-            var list = new List<int>(_count);
-            for (int fd = 0; fd < _slots.Length; fd++)
+            var list = new List<int>(State.Count);
+            DescriptorSlots slots = Slots;
+            for (int fd = 0; fd < slots.Capacity; fd++)
             {
-                if (_slots[fd] is not null) list.Add(fd);
+                if (slots[fd] is not null) list.Add(fd);
             }
             return list;
         }
@@ -254,9 +262,11 @@ public sealed class DescriptorTable
     {
         Debug.Assert(_lock.IsHeldByCurrentThread);
         int limit = Limit;
-        for (int fd = Math.Max(minFd, _lowestFree); fd < limit; fd++)
+        DescriptorSlots slots = Slots;
+        HashSet<int> reserved = State.Reserved;
+        for (int fd = Math.Max(minFd, State.LowestFree); fd < limit; fd++)
         {
-            if ((fd >= _slots.Length || _slots[fd] is null) && (_reserved.Count == 0 || !_reserved.Contains(fd))) return fd;
+            if (slots[fd] is null && (reserved.Count == 0 || !reserved.Contains(fd))) return fd;
         }
         return -1;
     }
@@ -264,28 +274,57 @@ public sealed class DescriptorTable
     private void Put(int fd, OpenFile file)
     {
         Debug.Assert(_lock.IsHeldByCurrentThread);
-        if (fd >= _slots.Length)
+        DescriptorSlots slots = Slots;
+        if (fd >= slots.Capacity)
         {
             // Doubling is capped at the limit, but never below fd + 1: the limit may have been lowered since fd was found.
-            var grown = new OpenFile?[Math.Max(Math.Min(_slots.Length * 2, Limit), fd + 1)];
-            Array.Copy(_slots, grown, _slots.Length);
-            Volatile.Write(ref _slots, grown);
+            slots = slots.Grown((int)Math.Max(Math.Min(2L * slots.Capacity, Limit), fd + 1L));
+            Volatile.Write(ref _read.Slots, slots.Files);
         }
-        Debug.Assert(_slots[fd] is null);
-        Volatile.Write(ref _slots[fd], file);
-        _count++;
-        if (fd == _lowestFree) _lowestFree = fd + 1;
+        Debug.Assert(slots[fd] is null);
+        slots.Store(fd, file);
+        Volatile.Write(ref State.Count, State.Count + 1);
+        if (fd == State.LowestFree) State.LowestFree = fd + 1;
     }
 
     private OpenFile? Take(int fd)
     {
         Debug.Assert(_lock.IsHeldByCurrentThread);
-        if ((uint)fd >= (uint)_slots.Length) return null;
-        OpenFile? file = _slots[fd];
+        DescriptorSlots slots = Slots;
+        OpenFile? file = slots[fd];
         if (file is null) return null;
-        Volatile.Write(ref _slots[fd], null);
-        _count--;
-        if (fd < _lowestFree) _lowestFree = fd;
+        slots.Store(fd, null);
+        Volatile.Write(ref State.Count, State.Count - 1);
+        if (fd < State.LowestFree) State.LowestFree = fd;
         return file;
+    }
+
+    /// <summary>
+    /// What lookups read, on a line of its own: a line of padding on each side within this object, so neither this
+    /// object's other field nor its neighbours on the heap share it.
+    /// </summary>
+    [StructLayout(LayoutKind.Explicit, Size = 2 * CacheLine.Size + 16)]
+    private struct ReadMostly(OpenFile?[] slots)
+    {
+        [FieldOffset(CacheLine.Size)] public OpenFile?[] Slots = slots;     // DescriptorSlots' array; replaced (grown) under _lock; Volatile
+        [FieldOffset(CacheLine.Size + 8)] public int Limit;                 // Volatile: read by allocations, written by the setter
+    }
+
+    /// <summary>
+    /// The table's lock (Linux: files->file_lock) carrying the state only its holders write, on the lock word's
+    /// line; padding behind them keeps the next object on the heap off that line. In front of the lock word is this
+    /// object's header and, when the table allocates it, the table's padded end.
+    /// </summary>
+    private sealed class WriteSide : ShortLock
+    {
+        public Guarded State = new([]);
+
+        [StructLayout(LayoutKind.Explicit, Size = 16 + CacheLine.Size)]
+        public struct Guarded(HashSet<int> reserved)
+        {
+            [FieldOffset(0)] public readonly HashSet<int> Reserved = reserved; // under the lock: numbers taken by ReservePair, not yet filled
+            [FieldOffset(8)] public int LowestFree;                             // under the lock: no free or reserved slot below it
+            [FieldOffset(12)] public int Count;                                 // written under the lock; Volatile, read lock-free by Count
+        }
     }
 }

@@ -31,8 +31,10 @@ namespace EventPoll;
 /// take the object's monitor, a different lock.</para>
 /// <para>Debug builds record the owner, so <see cref="IsHeldByCurrentThread"/> is exact there; release builds only
 /// know that some thread holds the lock.</para>
+/// <para>Not sealed so that a lock can carry the fields it guards in its own object, on the lock word's padded cache
+/// line (the descriptor table's write side): .NET can neither align an object nor embed one in another.</para>
 /// </remarks>
-internal sealed unsafe class ShortLock
+internal unsafe class ShortLock
 {
     private const int Held = 1, OneParker = 2;
 

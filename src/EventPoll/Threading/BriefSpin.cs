@@ -20,6 +20,11 @@ namespace EventPoll;
 /// a preempted producer's link, and an item's settings lock. One yielding spin is left: f_lock is a
 /// <see cref="SpinLock"/> whose sections are a few stores, contended only when two instances attach to or detach
 /// from the same file at the same moment.
+/// <para>Tried and not kept (issue 17): no spin at all, in locks and waits, while the machine's runnable threads
+/// outnumbered its processors (nr_running from /proc/loadavg, read every 2 ms). On eponeshotmt (8 threads, 2 cores;
+/// 4 interleaved pairs of <c>bench oneshot</c>) EventPoll made 570-580k waits/s against 585-640k with this policy when
+/// the machine was in its fast state, and 215k against 224k in its slow one: no gain; only the locked-list baseline,
+/// which shares these locks, lost a third.</para>
 /// </remarks>
 internal static class BriefSpin
 {

@@ -10,7 +10,9 @@ namespace EventPoll;
 /// call's return value stays a plain int. A reader takes it only for the same errno, and taking clears it,
 /// so a sentence left behind by a failure nobody explained cannot be mistaken for a later failure's unless
 /// that failure has the same errno and records nothing itself. Sites that fail with EAGAIN record nothing:
-/// EAGAIN is an expected answer on hot paths, and the handle that asked knows what would have blocked.
+/// EAGAIN is an expected answer on hot paths, and the handle that asked knows what would have blocked. Nor do those
+/// that no caller can explain: EINTR of a cancelled wait (the handle API throws <see cref="OperationCanceledException"/>
+/// instead) and EINVAL for an unknown epoll_ctl op (only the POSIX facade can pass one).
 /// </remarks>
 internal static class Failure
 {

@@ -105,11 +105,7 @@ public sealed class Epoll : FileHandle
     /// <summary>Ends a cancelled wait (out of line, as every throw on the wait's path: the usual wait's frame stays small).</summary>
     [DoesNotReturn]
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void ThrowCancelled(in WaitCancellation cancellation)
-    {
-        Failure.Take(Errno.EINTR);
-        throw cancellation.ToException();
-    }
+    private static void ThrowCancelled(in WaitCancellation cancellation) => throw cancellation.ToException();
 
     /// <summary>
     /// Waits asynchronously without a timeout. Completes synchronously when events are already there; a wakeup

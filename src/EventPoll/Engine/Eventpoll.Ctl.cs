@@ -121,7 +121,7 @@ internal sealed partial class Eventpoll
                 case (int)EpollOp.Mod:
                     return item is null ? NotRegistered() : ModifyItem(item, events, data, locked: true);
                 default:
-                    return Failure.Of(Errno.EINVAL, $"op {op} is not EPOLL_CTL_ADD (1), EPOLL_CTL_DEL (2) or EPOLL_CTL_MOD (3)");
+                    return -(int)Errno.EINVAL; // no sentence: only the POSIX facade can pass an unknown op (see Failure's remarks)
             }
         }
     }

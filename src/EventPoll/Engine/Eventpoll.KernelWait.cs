@@ -191,7 +191,7 @@ internal sealed partial class Eventpoll
         while (count == 0)
         {
             if (timedOut || deadline.HasPassed) return 0;
-            if (cancellation.IsCancellationRequested) return Failure.Of(Errno.EINTR, "the wait was cancelled before any event arrived");
+            if (cancellation.IsCancellationRequested) return -(int)Errno.EINTR; // no sentence: nobody reads one (see Failure's remarks)
             if (!leading)
             {
                 waiter ??= ThreadWaiter.Current;

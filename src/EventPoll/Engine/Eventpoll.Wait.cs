@@ -29,7 +29,7 @@ internal sealed partial class Eventpoll
     private EpollEvents PollInProcess()
     {
         EpollEvents result = EpollEvents.None;
-        int dropped = 0;
+        bool droppedAny = false;
         bool deferring = false; // see PollQueued
         try
         {
@@ -42,7 +42,7 @@ internal sealed partial class Eventpoll
                     if (item.KernelHeld) continue;
                     if (PollQueued(item, item.Events, ref deferring) == 0)
                     {
-                        dropped++;
+                        droppedAny = true;
                         continue;
                     }
                     if (Interlocked.CompareExchange(ref item.Queued, 1, 0) == 0) _ready.PushFront(item);
@@ -56,7 +56,7 @@ internal sealed partial class Eventpoll
         {
             if (deferring) OpenFile.DeferredRelease.Exit();
         }
-        if (dropped != 0) PollScansDropping++;
+        if (droppedAny) PollScansDropping++;
         if (result != EpollEvents.None) PollScansStoppedAtReady++;
         return result;
     }
@@ -139,8 +139,9 @@ internal sealed partial class Eventpoll
                 if (count != 0) return count;
             }
             if (timedOut) return 0;
-            if (cancellation.IsCancellationRequested) return Failure.Of(Errno.EINTR, "the wait was cancelled before any event arrived");
+            if (cancellation.IsCancellationRequested) return -(int)Errno.EINTR; // no sentence: nobody reads one (see Failure's remarks)
 
+            // Stryker disable once Assignment : the thread's one waiter either way; ??= only skips the thread-static read on later turns
             waiter ??= ThreadWaiter.Current;
             waiter.Reset();
             _waiters.Add(waiter, cancellation.Handle); // full fence: a producer either sees this waiter or we see its item

@@ -43,6 +43,9 @@ internal sealed unsafe class ThreadWaiter : Waiter
 
     internal static ThreadWaiter Current => t_current ??= new ThreadWaiter();
 
+    /// <summary>Whether <see cref="Block"/> has spun and may sleep: past its caller's last look for events (for tests).</summary>
+    internal bool IsSleeping => Volatile.Read(ref _sleeping) != 0;
+
     /// <summary>Pause rounds the next <see cref="Block"/> spins before it sleeps (for tests).</summary>
     internal int SpinBudget => _spinRounds;
 

@@ -15,7 +15,7 @@ public class SourceMessageMutationTests
     public void AShortEventFdWrite_SaysItIsAWriteThatNeedsEightBytes()
     {
         using var efd = new EventFd(table: _w.Table);
-        AssertRefused(Errno.EINVAL, $"EINVAL: an eventfd write needs a buffer of at least 8 bytes, got 7 (write, fd {efd.Fd})",
+        Refusal.Assert(Errno.EINVAL, $"EINVAL: an eventfd write needs a buffer of at least 8 bytes, got 7 (write, fd {efd.Fd})",
             () => efd.Write(new byte[7]));
     }
 
@@ -23,7 +23,7 @@ public class SourceMessageMutationTests
     public void ANegativeTimerValue_SaysTimerValuesCannotBeNegative()
     {
         using var timer = new TimerFd(_w.Table);
-        AssertRefused(Errno.EINVAL, $"EINVAL: timer values cannot be negative (timerfd_settime, fd {timer.Fd})",
+        Refusal.Assert(Errno.EINVAL, $"EINVAL: timer values cannot be negative (timerfd_settime, fd {timer.Fd})",
             () => timer.SetTime(TimeSpan.FromTicks(-1)));
     }
 
@@ -31,7 +31,7 @@ public class SourceMessageMutationTests
     public void AShortTimerFdRead_SaysItIsATimerFdReadThatNeedsEightBytes()
     {
         using var timer = new TimerFd(_w.Table);
-        AssertRefused(Errno.EINVAL, $"EINVAL: a timerfd read needs a buffer of at least 8 bytes, got 4 (read, fd {timer.Fd})",
+        Refusal.Assert(Errno.EINVAL, $"EINVAL: a timerfd read needs a buffer of at least 8 bytes, got 4 (read, fd {timer.Fd})",
             () => timer.Read(new byte[4]));
     }
 
@@ -40,21 +40,14 @@ public class SourceMessageMutationTests
     {
         using var pair = new SocketPair(_w.Table);
         pair.A.Shutdown(SocketShutdown.Write);
-        AssertRefused(Errno.EPIPE, $"EPIPE: the socket is shut down for writing (write, fd {pair.A.Fd})", () => pair.A.Write("x"u8));
+        Refusal.Assert(Errno.EPIPE, $"EPIPE: the socket is shut down for writing (write, fd {pair.A.Fd})", () => pair.A.Write("x"u8));
     }
 
     [Fact]
     public void AShutdownWithAnUnknownHow_NamesTheThreeItTakes()
     {
         using var pair = new SocketPair(_w.Table);
-        AssertRefused(Errno.EINVAL, $"EINVAL: how is 3, not SHUT_RD (0), SHUT_WR (1) or SHUT_RDWR (2) (shutdown, fd {pair.A.Fd})",
+        Refusal.Assert(Errno.EINVAL, $"EINVAL: how is 3, not SHUT_RD (0), SHUT_WR (1) or SHUT_RDWR (2) (shutdown, fd {pair.A.Fd})",
             () => pair.A.Shutdown((SocketShutdown)3));
-    }
-
-    private static void AssertRefused(Errno errno, string message, Action call)
-    {
-        EpollException e = Assert.Throws<EpollException>(call);
-        Assert.Equal(errno, e.Errno);
-        Assert.Equal(message, e.Message);
     }
 }

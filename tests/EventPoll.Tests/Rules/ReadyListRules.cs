@@ -17,18 +17,22 @@ public class ReadyListRules
 
     private readonly World _w = new();
 
-    [Fact]
-    public void TryEnqueue_OfAnItemAlreadyQueued_IsRefused()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TryEnqueue_OfAnItemAlreadyQueued_IsRefused(bool lockedDesign)
     {
-        var (_, _, instance, item) = _w.WatchedEventFd(In, 1, initial: 1); // ready: ADD queued it
+        var (_, _, instance, item) = _w.WatchedEventFd(In, 1, initial: 1, new EngineDesign(LockedReadyList: lockedDesign)); // ready: ADD queued it
         Assert.Equal(1, Volatile.Read(ref item.Queued));
         Assert.False(Internals.Ready(instance).TryEnqueue(item));
     }
 
-    [Fact]
-    public void ModOfAStillQueuedItem_GivesAnEdgeTriggeredWatcherNoNewEdge()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ModOfAStillQueuedItem_GivesAnEdgeTriggeredWatcherNoNewEdge(bool lockedDesign)
     {
-        var (inner, efd, _, _) = _w.WatchedEventFd(In, 1, initial: 1);
+        var (inner, efd, _, _) = _w.WatchedEventFd(In, 1, initial: 1, new EngineDesign(LockedReadyList: lockedDesign));
         int outer = _w.Create();
         Assert.Equal(Errno.None, _w.Add(outer, inner, In | EpollEvents.EdgeTriggered, 2));
         Assert.Equal([2UL], _w.WaitData(outer));

@@ -38,10 +38,10 @@ internal sealed class World
         return fd;
     }
 
-    /// <summary>A new instance watching a new eventfd (holding <paramref name="initial"/>), and the item of that watch.</summary>
-    public (int Ep, int EventFd, Eventpoll Instance, EpItem Item) WatchedEventFd(EpollEvents events, ulong data, uint initial = 0)
+    /// <summary>A new instance (of <paramref name="design"/>, default the product's) watching a new eventfd (holding <paramref name="initial"/>), and the item of that watch.</summary>
+    public (int Ep, int EventFd, Eventpoll Instance, EpItem Item) WatchedEventFd(EpollEvents events, ulong data, uint initial = 0, EngineDesign? design = null)
     {
-        int ep = Create();
+        int ep = design is null ? Create() : Table.Install(new Eventpoll(Account, design));
         int efd = EventFd(initial);
         Assert.Equal(Errno.None, Add(ep, efd, events, data));
         Eventpoll instance = Instance(ep);

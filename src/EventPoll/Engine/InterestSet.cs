@@ -15,6 +15,12 @@ internal sealed class InterestSet
 
     internal int Count => _count;
 
+    /// <summary>
+    /// Slots in the array (memory the set holds, for tests): 8 at first, doubled before an ADD would fill more than 3/4
+    /// of them, halved when a removal leaves fewer than 1/8 filled (never below 8).
+    /// </summary>
+    internal int Capacity => _slots.Length;
+
     internal EpItem? Find(OpenFile file, int fd)
     {
         int mask = _slots.Length - 1;
@@ -107,7 +113,10 @@ internal sealed class InterestSet
         slots[i] = item;
     }
 
+    /// <summary>The slot where the pair's probe run starts.</summary>
+    private static int Home(OpenFile file, int fd, int mask) => Hash(file, fd) & mask;
+
     /// <summary>Fibonacci hashing of the pair; the file's creation number stands for its address.</summary>
-    private static int Home(OpenFile file, int fd, int mask) =>
-        (int)((ulong)(file.Id * 31 + fd) * 0x9E3779B97F4A7C15UL >> 32) & mask;
+    // Stryker disable once Bitwise,Arithmetic : the hash only spreads keys over the slots (speed): every key is found from its home whatever the spread, and no order of the slots is observable (fdinfo sorts its items)
+    private static int Hash(OpenFile file, int fd) => (int)((ulong)(file.Id * 31 + fd) * 0x9E3779B97F4A7C15UL >> 32);
 }

@@ -19,6 +19,27 @@ public sealed class WatchAccountTests
     }
 
     [Fact]
+    public void MaxWatches_RefusesANegativeLimit_AndKeepsTheOldOne()
+    {
+        var account = new WatchAccount(10);
+        Assert.Throws<ArgumentOutOfRangeException>(() => account.MaxWatches = -1);
+        Assert.Equal(10, account.MaxWatches);
+        account.MaxWatches = 0;
+        Assert.False(account.TryCharge());
+    }
+
+    /// <summary>sysinfo's byte totals become whole pages before the kernel's formula: a partial page counts for nothing, and high memory is taken off.</summary>
+    [Fact]
+    public void DefaultLimit_FormulaOverBytes_CountsWholePages_AndTakesOffHighMemory()
+    {
+        const long page = 4096;
+        Assert.Equal(0, WatchAccount.MaxWatchesForBytes(25 * page - 1, 0, page));       // 24 whole pages: 24 / 25 = 0
+        Assert.Equal(4096 / 184, WatchAccount.MaxWatchesForBytes(25 * page, 0, page)); // 25 pages: one page of watches
+        // 1100 and 100 whole pages (each with a partial page over): 1000 / 25 * 4096 / 184 = 890.
+        Assert.Equal(890, WatchAccount.MaxWatchesForBytes(1100 * page + page - 1, 100 * page + page - 1, page));
+    }
+
+    [Fact]
     public void ConcurrentChargesAndReleases_SumExactly()
     {
         const int threads = 4, rounds = 100_000, kept = 1_000;

@@ -285,7 +285,7 @@ public sealed class RandomizedOperationsStressTests(ITestOutputHelper output)
             if (!armed || item.Exclusive) return false; // exclusive wakeups may go to another instance's item
             uint ready = (uint)item.File.Poll(null) & events & ~EpItem.PrivateBits;
             if (ready == 0) return false;
-            if (!item.IsEdgeTriggered) return true;              // level-triggered: ready means queued
+            if ((events & (uint)EpollEvents.EdgeTriggered) == 0) return true; // level-triggered: ready means queued
             return item.File is EventFdFile && (ready & (uint)EpollEvents.In) != 0; // the final write was an IN edge
         }
     }

@@ -112,6 +112,7 @@ internal sealed partial class Eventpoll
                         : Failure.Of(Errno.EEXIST, "this file is already registered under this descriptor");
                 case (int)EpollOp.Del:
                     if (item is null) return NotRegistered();
+                    // Stryker disable once Boolean : ctl's caller pins the target for the whole call, so its release, the only path that marks its items dying, has not begun: force changes nothing
                     if (RemoveLocked(item, force: false))
                     {
                         bool last = PutRef();
@@ -153,6 +154,7 @@ internal sealed partial class Eventpoll
             int registered = CreateKernel(out _);
             if (registered >= 0) registered = RegisterInKernel(item, moving: false);
             if (registered >= 0) return 0;
+            // Stryker disable once Boolean : the target is pinned by ctl's caller, so the item just added cannot be dying: force changes nothing
             RemoveLocked(item, force: true);
             PutRef();
             return registered;

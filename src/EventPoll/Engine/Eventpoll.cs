@@ -113,6 +113,7 @@ internal sealed partial class Eventpoll : OpenFile
         try
         {
             uint events = item.Events;
+            // Stryker disable once Bitwise : only an exclusive entry's result is used (WaitQueue.WakeLocked; the lock-free sole wakeup ignores it), and it is false for one either way
             consumed = (events & (uint)EpollEvents.Exclusive) == 0;
 
             // A disabled ONESHOT item (no non-private bits) and keys outside the interest are ignored.
@@ -123,6 +124,7 @@ internal sealed partial class Eventpoll : OpenFile
 
             if (_waiters.HasWaiters)
             {
+                // Stryker disable once Bitwise : computing the result for a non-exclusive entry too changes nothing: only an exclusive entry's is used (WaitQueue.WakeLocked)
                 if ((events & (uint)EpollEvents.Exclusive) != 0) consumed = ExclusiveWakeConsumed(key, events);
                 _waiters.WakeOne();
             }
@@ -264,21 +266,21 @@ internal sealed partial class Eventpoll : OpenFile
     }
 
     /// <summary>
-    /// The instance's last descriptor is closed (Linux: ep_clear_and_put): wake poll waiters, unregister every
-    /// item's callbacks, remove every item that is not dying (a dying one belongs to a concurrent release of
-    /// its file, which removes it and drops its reference), then drop the file's reference.
+    /// The instance's last descriptor is closed (Linux: ep_clear_and_put): remove every item that is not dying (a
+    /// dying one belongs to a concurrent release of its file, which removes it and drops its reference), then drop
+    /// the file's reference. Every item's callbacks are unregistered, dying ones' too (<see cref="RemoveLocked"/> does
+    /// that first). Unlike Linux there are no poll waiters to wake: the only entries of <see cref="PollWait"/> are the
+    /// items of watching instances, and the release removed them (<see cref="EpItem.RemoveAllWatchers"/>) before this.
     /// </summary>
     protected override void OnRelease()
     {
+        Debug.Assert(!PollWait.HasEntries, "the watchers of an instance are removed before its own release");
         using var closePath = Design.EnterClosePath();
-        if (PollWait.HasEntries) PollWait.Wake(EpollEvents.In);
         int removed = 0;
         bool dispose;
         using (EnterMtx())
         {
-            EpItem[] items = _items.ToArray();
-            foreach (EpItem item in items) UnregisterPollWait(item);
-            foreach (EpItem item in items)
+            foreach (EpItem item in _items.ToArray())
             {
                 if (RemoveLocked(item, force: false)) removed++;
             }

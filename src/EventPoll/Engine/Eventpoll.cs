@@ -182,6 +182,7 @@ internal sealed partial class Eventpoll : OpenFile
     private static uint PollQueued(EpItem item, uint events, ref bool deferring)
     {
         OpenFile file = item.File;
+        // Stryker disable once Statement,String : a removed Debug.Assert (or its message)
         Debug.Assert(item.Ep._mtx.IsHeldByCurrentThread, "a scan's poll without the interest lock needs epi_fget's pin");
         if (file.IsReleased) return 0;
         if (!deferring && !file.PollReleasesNothing)
@@ -215,6 +216,7 @@ internal sealed partial class Eventpoll : OpenFile
     /// <summary>Removes an item (Linux: __ep_remove). Caller holds <c>_mtx</c>; returns false for a dying item unless forced.</summary>
     private bool RemoveLocked(EpItem item, bool force)
     {
+        // Stryker disable once Statement : a removed Debug.Assert
         Debug.Assert(_mtx.IsHeldByCurrentThread);
         UnregisterPollWait(item);
         if (item.KernelHeld) UnregisterFromKernel(item); // the item goes either way (a dying one by its file's release)
@@ -239,8 +241,10 @@ internal sealed partial class Eventpoll : OpenFile
     /// </summary>
     private int AddRefsLocked(int delta)
     {
+        // Stryker disable once Statement : a removed Debug.Assert
         Debug.Assert(_mtx.IsHeldByCurrentThread);
         int refs = _refs + delta;
+        // Stryker disable once Statement,String : a removed Debug.Assert (or its message)
         Debug.Assert(refs >= 0, "instance reference count went negative");
         Volatile.Write(ref _refs, refs);
         return refs;
@@ -248,6 +252,7 @@ internal sealed partial class Eventpoll : OpenFile
 
     private void Free()
     {
+        // Stryker disable once Statement,String : a removed Debug.Assert (or its message)
         Debug.Assert(_items.Count == 0, "an instance is freed only after its last item left");
         FreeKernel();
         Interlocked.Decrement(ref s_liveInstances);
@@ -274,6 +279,7 @@ internal sealed partial class Eventpoll : OpenFile
     /// </summary>
     protected override void OnRelease()
     {
+        // Stryker disable once Statement,String : a removed Debug.Assert (or its message)
         Debug.Assert(!PollWait.HasEntries, "the watchers of an instance are removed before its own release");
         using var closePath = Design.EnterClosePath();
         int removed = 0;
@@ -293,6 +299,7 @@ internal sealed partial class Eventpoll : OpenFile
     /// <summary>Removes an item's entries from every wait queue (Linux: ep_unregister_pollwait). Caller holds <c>_mtx</c>.</summary>
     private void UnregisterPollWait(EpItem item)
     {
+        // Stryker disable once Statement : a removed Debug.Assert
         Debug.Assert(_mtx.IsHeldByCurrentThread);
         item.Queue?.Remove(item);
         if (_extraEntries is null || !_extraEntries.Remove(item, out List<EpItem.ExtraWaitEntry>? extras)) return;

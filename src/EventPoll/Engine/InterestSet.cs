@@ -52,6 +52,7 @@ internal sealed class InterestSet
 
     internal void Add(EpItem item)
     {
+        // Stryker disable once Statement : a removed Debug.Assert
         Debug.Assert(Find(item.File, item.Fd) is null);
         if ((_count + 1) * 4 > _slots.Length * 3) Resize(_slots.Length * 2);
         Place(_slots, item);
@@ -65,6 +66,7 @@ internal sealed class InterestSet
         int hole = Home(item.File, item.Fd, mask);
         while (_slots[hole] != item)
         {
+            // Stryker disable once Statement,String : a removed Debug.Assert (or its message)
             Debug.Assert(_slots[hole] is not null, "removing an item that is not in the set");
             hole = (hole + 1) & mask;
         }

@@ -44,6 +44,7 @@ internal sealed class WaiterQueue
     {
         using (_lock.EnterScope())
         {
+            // Stryker disable once Statement : a removed Debug.Assert
             Debug.Assert(!waiter.IsQueued);
             waiter.IsQueued = true;
             waiter.Through = through;

@@ -160,6 +160,7 @@ public sealed class WatchAccount
 
     private long ExactSumLocked()
     {
+        // Stryker disable once Statement : a removed Debug.Assert
         Debug.Assert(_foldLock.IsHeldByCurrentThread);
         long sum = _folded;
         foreach (ref Stripe stripe in _stripes.AsSpan()) sum += Volatile.Read(ref stripe.Count);

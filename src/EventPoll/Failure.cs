@@ -12,7 +12,8 @@ namespace EventPoll;
 /// that failure has the same errno and records nothing itself. Sites that fail with EAGAIN record nothing:
 /// EAGAIN is an expected answer on hot paths, and the handle that asked knows what would have blocked. Nor do those
 /// that no caller can explain: EINTR of a cancelled wait (the handle API throws <see cref="OperationCanceledException"/>
-/// instead) and EINVAL for an unknown epoll_ctl op (only the POSIX facade can pass one).
+/// instead), EINVAL for an unknown epoll_ctl op and ENOTSOCK for a shutdown of a file that is not a socket (only the
+/// POSIX facade can ask either).
 /// </remarks>
 internal static class Failure
 {

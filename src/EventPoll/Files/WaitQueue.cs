@@ -94,6 +94,7 @@ public sealed class WaitQueue
     /// </remarks>
     public void Wake(EpollEvents key)
     {
+        // Stryker disable once Statement : a fast path; without it WakeLocked walks an empty list under the lock
         if (!HasEntries) return;
         using (SyncRoot.EnterScope()) WakeLocked(key);
     }

@@ -79,6 +79,7 @@ internal sealed class OsBackend : ITraceBackend
 
     public int Close(int fd)
     {
+        _scans.Closed();
         if (!_osNumbers.Remove(fd)) return _engine.Close(fd);
         _engine.Close(fd); // the number's holder
         return _os.Close(Os(fd));

@@ -22,13 +22,23 @@ namespace EventPoll.Trace;
 internal sealed class PollScansBesideKernel(DescriptorTable table, OsNumberRegion region, Func<int, bool> isOsSource)
 {
     private readonly Dictionary<Eventpoll, Instance> _instances = new(ReferenceEqualityComparer.Instance);
+    private long _closes; // descriptors closed so far: a close can drop registrations from any kernel epoll
 
-    /// <summary>What was seen of an instance: its scan counts, and its OS registrations (by descriptor) seen ready since made.</summary>
+    /// <summary>
+    /// What was seen of an instance: its scan counts, its OS registrations (by descriptor) seen ready since made, and its
+    /// kernel side's registrations as fdinfo last listed them, with what had happened to that side by then.
+    /// </summary>
     private sealed class Instance
     {
         internal long Dropping, StoppedAtReady;
         internal readonly HashSet<int> SeenReady = [];
+        internal readonly List<FdInfoItem> Listed = [];
+        internal KernelPoller? ListedFrom;
+        internal long ListedCtls, ListedWaits, ListedCloses;
     }
+
+    /// <summary>Notes a closed descriptor: the kernel epolls must be listed afresh.</summary>
+    internal void Closed() => _closes++;
 
     /// <summary>
     /// Whether a poll since the latest call scanned an instance's in-process list where Linux's scan may have ended
@@ -52,18 +62,33 @@ internal sealed class PollScansBesideKernel(DescriptorTable table, OsNumberRegio
         bool dropped = ep.PollScansDropping != seen.Dropping, stopped = ep.PollScansStoppedAtReady != seen.StoppedAtReady;
         (seen.Dropping, seen.StoppedAtReady) = (ep.PollScansDropping, ep.PollScansStoppedAtReady);
         if (ep.Kernel is not { } kernel) return false;
-        (bool ready, bool maybeStale) = KernelRegistrations(kernel, seen.SeenReady);
+        (bool ready, bool maybeStale) = KernelRegistrations(Listed(kernel, seen), seen.SeenReady);
         return (dropped && ready) || (stopped && maybeStale);
+    }
+
+    /// <summary>
+    /// The kernel side's registrations: fdinfo's list, read again only when they can have changed since the last read
+    /// (reading every instance's after every command made a trace with a thousand instances take seconds).
+    /// </summary>
+    private List<FdInfoItem> Listed(KernelPoller kernel, Instance seen)
+    {
+        if (seen.ListedFrom == kernel && seen.ListedCtls == kernel.CtlCalls && seen.ListedWaits == kernel.WaitCalls
+            && seen.ListedCloses == _closes)
+        {
+            return seen.Listed;
+        }
+        seen.Listed.Clear();
+        FdInfoItem.ParseAll(File.ReadLines($"/proc/self/fdinfo/{kernel.Descriptor}"), seen.Listed);
+        (seen.ListedFrom, seen.ListedCtls, seen.ListedWaits, seen.ListedCloses) = (kernel, kernel.CtlCalls, kernel.WaitCalls, _closes);
+        return seen.Listed;
     }
 
     /// <summary>
     /// Whether the kernel epoll holds a registration that is ready, and one not ready that was ready since it was made
     /// (<paramref name="seenReady"/>, brought up to date here).
     /// </summary>
-    private (bool Ready, bool MaybeStale) KernelRegistrations(KernelPoller kernel, HashSet<int> seenReady)
+    private (bool Ready, bool MaybeStale) KernelRegistrations(List<FdInfoItem> items, HashSet<int> seenReady)
     {
-        var items = new List<FdInfoItem>();
-        FdInfoItem.ParseAll(File.ReadLines($"/proc/self/fdinfo/{kernel.Descriptor}"), items);
         seenReady.IntersectWith(items.Select(item => item.Tfd)); // a registration deleted and made again starts afresh
         bool ready = false, maybeStale = false;
         foreach (FdInfoItem item in items)

@@ -46,6 +46,7 @@ internal sealed partial class KernelPoller
     private long _interruptions;    // waits retried after EINTR, for tests and diagnostics; interlocked
     private long _waitCalls;        // epoll_wait calls made by Wait, for tests and the bench's system-call count: a plain
                                     // increment (an interlocked one is ~2% of a wait), so threads racing may lose a count
+    private long _ctlCalls;         // epoll_ctl calls made by Ctl, for the trace harness: a plain increment, as above
 
     private KernelPoller(int epfd, int signalFd)
     {
@@ -67,6 +68,13 @@ internal sealed partial class KernelPoller
 
     /// <summary>The epoll_wait (epoll_pwait2) calls <see cref="Wait"/> has made, retries after EINTR included.</summary>
     internal long WaitCalls => Volatile.Read(ref _waitCalls);
+
+    /// <summary>
+    /// The epoll_ctl calls <see cref="Ctl"/> has made. With <see cref="WaitCalls"/> it tells a single-threaded observer
+    /// (the trace harness) whether the registrations fdinfo lists can have changed: only a ctl, a wait (a ONESHOT
+    /// registration is disarmed as it is delivered) or the close of a registered descriptor changes them.
+    /// </summary>
+    internal long CtlCalls => Volatile.Read(ref _ctlCalls);
 
     /// <summary>The eventfd writes <see cref="Signal"/> has made.</summary>
     internal long SignalWrites => Interlocked.Read(ref _signalWrites);
@@ -100,7 +108,10 @@ internal sealed partial class KernelPoller
 
     /// <summary>epoll_ctl on the kernel epoll: 0 or <c>-errno</c>, the kernel's.</summary>
     internal int Ctl(int op, int fd, EpollEvent? ev)
-        => ev is { } e ? LinuxSyscalls.EpollCtl(_epfd, op, fd, e) : LinuxSyscalls.EpollCtlNull(_epfd, op, fd);
+    {
+        _ctlCalls++;
+        return ev is { } e ? LinuxSyscalls.EpollCtl(_epfd, op, fd, e) : LinuxSyscalls.EpollCtlNull(_epfd, op, fd);
+    }
 
     /// <summary>Becomes the leader unless another thread is; a leader re-checks its in-process readiness after this.</summary>
     internal bool TryLead() => Interlocked.CompareExchange(ref _leader, 1, 0) == 0;

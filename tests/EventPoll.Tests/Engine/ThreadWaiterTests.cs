@@ -37,4 +37,66 @@ public sealed class ThreadWaiterTests
         Assert.Equal(BriefSpin.Rounds, shrunk);
         Assert.Equal(BriefSpin.WaitRounds, restored);
     }
+
+    /// <summary>
+    /// A signal that comes while the waiter sleeps ends the sleep with "signalled"; IsSleeping, which tests use to know a
+    /// waiter is past its last look for events, holds only while it sleeps.
+    /// </summary>
+    [Fact]
+    public void ASignalDuringTheSleep_EndsBlockAsSignalled_AndIsSleepingHoldsOnlyMeanwhile()
+    {
+        ThreadWaiter? waiter = null;
+        bool sleepingBefore = true, signalled = false, sleepingAfter = true;
+        var started = new ManualResetEventSlim();
+        var thread = new Thread(() =>
+        {
+            ThreadWaiter w = ThreadWaiter.Current;
+            w.Reset();
+            sleepingBefore = w.IsSleeping;
+            Volatile.Write(ref waiter, w);
+            started.Set();
+            signalled = w.Block(new Deadline(-1), CancellationToken.None);
+            sleepingAfter = w.IsSleeping;
+        }) { IsBackground = true };
+        thread.Start();
+        Bounded.Wait(started, "the waiter thread starts");
+        Bounded.Until(() => Volatile.Read(ref waiter)!.IsSleeping, "the waiter sleeps");
+        waiter!.Signal();
+        Bounded.Join(thread, "the signalled waiter returns");
+        Assert.False(sleepingBefore);
+        Assert.True(signalled);
+        Assert.False(sleepingAfter);
+    }
+
+    /// <summary>
+    /// A wait that sleeps but ends within <see cref="ThreadWaiter.ShortWait"/> restores the full spin budget. The test
+    /// times each try around Block: only a try that took less than ShortWait in all (so Block did too) is judged; a
+    /// try the machine's load stretched says nothing and is made again.
+    /// </summary>
+    [MultiProcessorFact]
+    public void AShortSleep_RestoresTheFullSpinBudget()
+    {
+        int shrunk = -1, judged = -1;
+        var thread = new Thread(() =>
+        {
+            ThreadWaiter waiter = ThreadWaiter.Current;
+            for (int i = 0; i < 20; i++)
+            {
+                waiter.Reset();
+                waiter.Block(new Deadline(2), CancellationToken.None); // times out: a long wait
+            }
+            shrunk = waiter.SpinBudget;
+            for (int i = 0; i < 10_000 && judged < 0; i++)
+            {
+                waiter.Reset();
+                long start = System.Diagnostics.Stopwatch.GetTimestamp();
+                waiter.Block(Deadline.Passed, CancellationToken.None); // spins, then its sleep returns at once
+                if (System.Diagnostics.Stopwatch.GetElapsedTime(start) <= ThreadWaiter.ShortWait) judged = waiter.SpinBudget;
+            }
+        }) { IsBackground = true };
+        thread.Start();
+        Bounded.Join(thread, "the waiter thread did not finish");
+        Assert.Equal(BriefSpin.Rounds, shrunk);
+        Assert.Equal(BriefSpin.WaitRounds, judged);
+    }
 }

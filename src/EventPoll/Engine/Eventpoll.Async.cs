@@ -41,6 +41,7 @@ internal sealed partial class Eventpoll
 
     internal void ReturnAsyncWaiter(AsyncWaiter waiter)
     {
+        // Stryker disable once Statement : without the one-waiter cache the stack pools every waiter; the cache only saves its lock
         if (Interlocked.CompareExchange(ref _cachedAsyncWaiter, waiter, null) is null) return;
         lock (_asyncWaiters) _asyncWaiters.Push(waiter);
     }

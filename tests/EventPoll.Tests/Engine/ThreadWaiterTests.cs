@@ -99,4 +99,44 @@ public sealed class ThreadWaiterTests
         Assert.Equal(BriefSpin.Rounds, shrunk);
         Assert.Equal(BriefSpin.WaitRounds, judged);
     }
+
+    /// <summary>
+    /// A cancellation that lands as the waiter falls asleep (after its last look at the token, before the futex sleeps)
+    /// is not lost: the kick changes the futex word, so the sleep does not start. A lost one leaves the waiter asleep
+    /// for good (no deadline), and the round's barrier fails the test.
+    /// </summary>
+    [MultiProcessorFact]
+    public void ACancellationAsTheWaiterFallsAsleep_IsNeverLost()
+    {
+        const int Rounds = 2_000;
+        var tokens = new CancellationTokenSource[Rounds];
+        for (int i = 0; i < Rounds; i++) tokens[i] = new CancellationTokenSource();
+        ThreadWaiter? waiter = null;
+        int cancelledRounds = 0;
+        using var go = new Barrier(2);
+        var thread = new Thread(() =>
+        {
+            ThreadWaiter w = ThreadWaiter.Current;
+            Volatile.Write(ref waiter, w);
+            for (int i = 0; i < Rounds; i++)
+            {
+                w.Reset();
+                if (!go.SignalAndWait(Bounded.Limit)) return;
+                if (!w.Block(new Deadline(-1), tokens[i].Token)) cancelledRounds++;
+                if (!go.SignalAndWait(Bounded.Limit)) return;
+            }
+        }) { IsBackground = true }; // a lost cancellation must fail the test, not keep the test host alive
+        thread.Start();
+        for (int i = 0; i < Rounds; i++)
+        {
+            Bounded.SignalAndWait(go, "the waiter starts its round");
+            // A tight spin, not SpinWait's yields: the cancellation should land right as the sleep begins.
+            while (!Volatile.Read(ref waiter)!.IsSleeping) Thread.SpinWait(1);
+            tokens[i].Cancel();
+            Bounded.SignalAndWait(go, $"round {i}: the cancelled waiter never returned (a lost cancellation)");
+        }
+        Bounded.Join(thread, "the waiter thread finishes");
+        Assert.Equal(Rounds, cancelledRounds);
+        foreach (CancellationTokenSource cts in tokens) cts.Dispose();
+    }
 }

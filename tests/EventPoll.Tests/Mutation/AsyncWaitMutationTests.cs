@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using EventPoll.Tests.Rules;
@@ -15,8 +16,6 @@ namespace EventPoll.Tests.Mutation;
 public sealed class AsyncWaitMutationTests : IDisposable
 {
     private const EpollEvents In = EpollEvents.In;
-
-    private static readonly AsyncLocal<object?> s_harvestMark = new();
 
     private readonly DescriptorTable _table = new(DescriptorTable.FallbackLimit);
     private readonly Epoll _epoll;
@@ -230,23 +229,16 @@ public sealed class AsyncWaitMutationTests : IDisposable
     }
 
     /// <summary>
-    /// The continuation runs inline in the work item that harvested (no second hop through the pool): it sees what that
-    /// work item's harvest left in its execution context (here a mark the file's poll sets).
+    /// The continuation runs inline in the work item that harvested (no second hop through the pool): the waiter's
+    /// harvest is still on its stack.
     /// </summary>
     [Fact]
     public async Task TheContinuation_RunsInTheHarvestsWorkItem()
     {
-        var file = new FakeFile();
-        using DescriptorHandle handle = DescriptorHandle.Open(file, _table);
-        using var epoll = new Epoll(_table, new WatchAccount(64));
-        epoll.Add(handle, In, 3);
-        object mark = new();
-        file.OnPoll = () => s_harvestMark.Value = mark;
-        ValueTask<int> wait = epoll.WaitAsync(_events);
-        Task<(int Count, bool Marked)> result = Continue(wait, mark);
-        file.Set(In); // the wakeup finds the continuation registered: the pool harvests and completes
+        ValueTask<int> wait = _epoll.WaitAsync(_events);
+        Task<(int Count, bool Marked)> result = Continue(wait, inHarvest: true);
+        _source.Signal(); // the wakeup finds the continuation registered: the pool harvests and completes
         Assert.Equal((1, true), await Bounded.Within(result, "the continuation runs"));
-        Assert.Null(s_harvestMark.Value); // the mark was set on the pool's thread, not on this one
     }
 
     /// <summary>An instance with a kernel side whose OS descriptor is ready completes the wait synchronously, no waiter queued.</summary>
@@ -263,6 +255,32 @@ public sealed class AsyncWaitMutationTests : IDisposable
         Assert.Equal(9UL, _events[0].Data);
     }
 
+    /// <summary>
+    /// An event that comes while the wait queues itself (after its first look found nothing) is harvested: the wait
+    /// sees it in its look after queueing and claims itself. Here the file's poll in the first look wakes the file
+    /// again, so its item is queued anew once that look ends; the file is ready by the time anyone awaits.
+    /// </summary>
+    [Fact]
+    public async Task AnEventThatComesWhileTheWaitQueues_IsHarvested()
+    {
+        var file = new FakeFile();
+        using DescriptorHandle handle = DescriptorHandle.Open(file, _table);
+        using var epoll = new Epoll(_table, new WatchAccount(64));
+        epoll.Add(handle, In, 5);
+        file.Set(In);
+        file.OnPoll = () =>
+        {
+            file.OnPoll = null;
+            file.Set(EpollEvents.None, In); // not ready at this look, but woken again meanwhile
+        };
+        ValueTask<int> wait = epoll.WaitAsync(_events);
+        Assert.Equal(0, Internals.WaiterCount(EngineAccess.Instance(epoll))); // claimed by its own look after queueing
+        file.Set(In);
+        // Awaited on the pool: a wait that never harvests would loop in its status check on the awaiting thread.
+        Assert.Equal(1, await Bounded.Within(Task.Run(async () => await wait), "the wait harvests the event"));
+        Assert.Equal(5UL, _events[0].Data);
+    }
+
     private static AsyncWaiter WaiterOf(ValueTask<int> wait)
         => (AsyncWaiter)typeof(ValueTask<int>).GetField("_obj", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(wait)!;
 
@@ -271,15 +289,17 @@ public sealed class AsyncWaitMutationTests : IDisposable
 
     /// <summary>
     /// Registers a continuation on <paramref name="wait"/> directly (no IsCompleted first, no execution context
-    /// flowed) that collects its result and whether the harvest mark is <paramref name="mark"/> where it runs.
+    /// flowed, no scheduling context) that collects its result and, if <paramref name="inHarvest"/>, whether a method of the waiter is on
+    /// the stack where it runs.
     /// </summary>
-    private static Task<(int Count, bool Marked)> Continue(ValueTask<int> wait, object? mark = null)
+    private static Task<(int Count, bool Marked)> Continue(ValueTask<int> wait, bool inHarvest = false)
     {
         var result = new TaskCompletionSource<(int, bool)>(TaskCreationOptions.RunContinuationsAsynchronously);
-        ValueTaskAwaiter<int> awaiter = wait.GetAwaiter();
+        // Without the scheduling context (xunit's), which would post the continuation instead of running it.
+        ConfiguredValueTaskAwaitable<int>.ConfiguredValueTaskAwaiter awaiter = wait.ConfigureAwait(false).GetAwaiter();
         awaiter.UnsafeOnCompleted(() =>
         {
-            bool marked = mark is not null && s_harvestMark.Value == mark;
+            bool marked = inHarvest && new StackTrace().GetFrames().Any(f => f.GetMethod()?.DeclaringType == typeof(AsyncWaiter));
             try { result.SetResult((awaiter.GetResult(), marked)); }
             catch (Exception e) { result.SetException(e); }
         });

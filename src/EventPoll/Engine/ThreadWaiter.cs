@@ -74,6 +74,7 @@ internal sealed unsafe class ThreadWaiter : Waiter
             return true;
         }
         bool signalled = Sleep(deadline, cancellation);
+        // Stryker disable once Equality : < moves the tuning threshold by one 100-ns TimeSpan tick; no result depends on the spin budget
         _spinRounds = Stopwatch.GetElapsedTime(start) <= ShortWait ? BriefSpin.WaitRounds : Math.Max(BriefSpin.Rounds, budget - 2);
         return signalled;
     }

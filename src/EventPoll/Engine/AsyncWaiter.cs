@@ -37,7 +37,6 @@ internal sealed class AsyncWaiter : Waiter, IValueTaskSource<int>, IThreadPoolWo
     private Memory<EpollEvent> _buffer;
     private Deadline _deadline;
     private bool _timerArmed;          // a timed wait: Complete disarms the timer (an untimed one never touches it)
-    private bool _timedOut;            // set by the timer's winner before the last harvest
     private bool _woken;               // the last claim came from a wakeup (or a dequeued loser): harvest
     private WaitCancellation _cancellation;
     private CancellationTokenRegistration _registration;
@@ -55,13 +54,14 @@ internal sealed class AsyncWaiter : Waiter, IValueTaskSource<int>, IThreadPoolWo
     /// <summary>Starts a wait that found nothing on the fast path. The caller holds a reference to the instance.</summary>
     internal ValueTask<int> Start(Memory<EpollEvent> buffer, long timeoutMs, WaitCancellation cancellation)
     {
+        // Stryker disable once Statement,String : a removed Debug.Assert (or its message)
         Debug.Assert(_state == Idle);
         _ep.AddRef(); // like a blocked epoll_wait, the wait keeps the instance open; dropped in Complete
         _buffer = buffer;
-        _timedOut = false;
         _cancellation = cancellation;
         _deadline = new Deadline(timeoutMs);
         _state = Running; // owned by this thread until Register queues it
+        // Stryker disable once Equality : WaitAsync returns at a zero timeout before it starts a waiter, so timeoutMs is never 0 here
         _timerArmed = timeoutMs > 0;
         if (_timerArmed) _timer.Change(_deadline.RemainingMs(), Timeout.Infinite);
         _registration = cancellation.Register(static s => ((AsyncWaiter)s!).OnCancel(), this);
@@ -106,6 +106,7 @@ internal sealed class AsyncWaiter : Waiter, IValueTaskSource<int>, IThreadPoolWo
     private void SetPhase(int phase)
     {
         int s = Volatile.Read(ref _state);
+        // Stryker disable once Statement,String : a removed Debug.Assert (or its message)
         Debug.Assert((s & PhaseMask) == Running);
         while (true)
         {
@@ -122,7 +123,9 @@ internal sealed class AsyncWaiter : Waiter, IValueTaskSource<int>, IThreadPoolWo
     private void Dispatch()
     {
         if (Volatile.Read(ref _state) == Running && Interlocked.CompareExchange(ref _state, Woken, Running) == Running) return;
+        // Stryker disable once Statement,String : a removed Debug.Assert (or its message)
         Debug.Assert(Volatile.Read(ref _state) == (Running | Awaited));
+        // Stryker disable once Boolean : preferLocal only picks the pool's queue the harvest waits in (a performance choice)
         ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
     }
 
@@ -139,12 +142,12 @@ internal sealed class AsyncWaiter : Waiter, IValueTaskSource<int>, IThreadPoolWo
         {
             // The timer's clock is coarser than the deadline's: wait out the rest rather than end early.
             // (A late callback of an earlier wait of this pooled waiter lands here too and re-arms only a timed wait.)
+            // A remaining 0 (the deadline passed since) fires the callback again at once.
             int remaining = _deadline.RemainingMs();
-            if (remaining != Timeout.Infinite) _timer.Change(Math.Max(1, remaining), Timeout.Infinite);
+            if (remaining != Timeout.Infinite) _timer.Change(remaining, Timeout.Infinite);
             return;
         }
         if (!TryClaim()) return;
-        _timedOut = true;
         _woken = !_ep.RemoveWaiter(this); // dequeued already: a wakeup was consumed, so harvest once more
         Dispatch();
     }
@@ -164,7 +167,7 @@ internal sealed class AsyncWaiter : Waiter, IValueTaskSource<int>, IThreadPoolWo
     {
         int count = _woken ? Math.Max(0, _ep.HarvestBoth(_buffer.Span)) : 0; // a kernel error cannot happen on a live epoll
         if (count != 0) Complete(count);
-        else if (_timedOut || _deadline.HasPassed) Complete(0);
+        else if (_deadline.HasPassed) Complete(0); // a timer's claim follows its own check that the deadline passed
         else if (_cancellation.IsCancellationRequested) Complete(-(int)Errno.EINTR);
         else Register();
     }
@@ -172,6 +175,7 @@ internal sealed class AsyncWaiter : Waiter, IValueTaskSource<int>, IThreadPoolWo
     /// <summary>Finishes the wait; runs only in <see cref="Harvest"/>, and setting the result is its last step.</summary>
     private void Complete(int result)
     {
+        // Stryker disable once Statement,Negate : a timer left armed fires into OnTimeout, which only re-arms a timed wait and claims none but a queued one past its own deadline; disarming saves that callback
         if (_timerArmed) _timer.Change(Timeout.Infinite, Timeout.Infinite); // Timer.Change takes the timer queue's lock
         _registration.Unregister();
         _registration = default;
@@ -221,6 +225,7 @@ internal sealed class AsyncWaiter : Waiter, IValueTaskSource<int>, IThreadPoolWo
             int next = s == Woken ? Running | Awaited : s | Awaited;
             int seen = Interlocked.CompareExchange(ref _state, next, s);
             if (seen != s) { s = seen; continue; }
+            // Stryker disable once Boolean : preferLocal only picks the pool's queue the harvest waits in (a performance choice)
             if (s == Woken) ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
             return;
         }

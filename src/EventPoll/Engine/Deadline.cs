@@ -23,18 +23,21 @@ internal readonly struct Deadline
     private Deadline(long end, bool _) => _end = end;
 
     /// <summary>A deadline that has passed: a wait until it never blocks.</summary>
-    internal static Deadline Passed => new(0, false);
+    internal static Deadline Passed => default; // _end 0
 
     /// <summary>The deadline <paramref name="timeout"/> from now, to the clock's resolution (<see cref="Timeout.InfiniteTimeSpan"/>: none).</summary>
     internal static Deadline After(TimeSpan timeout)
     {
-        if (timeout == Timeout.InfiniteTimeSpan) return new(long.MaxValue, false);
+        if (timeout == Timeout.InfiniteTimeSpan) return new(Timeout.Infinite);
+        // Stryker disable once Equality : a zero timeout's deadline at the clock's now has passed too; Passed only saves clock reads
         if (timeout <= TimeSpan.Zero) return Passed;
         double ticks = Math.Ceiling(timeout.Ticks * (double)Stopwatch.Frequency / TimeSpan.TicksPerSecond);
+        // Stryker disable once Boolean : the flag only picks the private constructor; its value is never read
         return new(Stopwatch.GetTimestamp() + (long)Math.Min(ticks, long.MaxValue / 2), false);
     }
 
     /// <summary>Whether the deadline has passed (never, without one).</summary>
+    // Stryker disable once Equality : > moves the end one Stopwatch tick (1 ns) later; the end is a clock read at no chosen instant plus the timeout, so no caller can tell
     internal bool HasPassed => _end != long.MaxValue && Stopwatch.GetTimestamp() >= _end;
 
     /// <summary>Time left (<see cref="Timeout.InfiniteTimeSpan"/> without a deadline, <see cref="TimeSpan.Zero"/> once passed).</summary>
@@ -56,6 +59,7 @@ internal readonly struct Deadline
     {
         if (_end == long.MaxValue) return Timeout.Infinite;
         long left = _end - Stopwatch.GetTimestamp();
+        // Stryker disable once Equality : at left == 0 the formula below gives 0 too
         if (left <= 0) return 0;
         double ms = Math.Ceiling(left * 1000.0 / Stopwatch.Frequency);
         return (int)Math.Min(ms, int.MaxValue - 1);

@@ -30,7 +30,7 @@ internal sealed unsafe class ThreadWaiter : Waiter
 
     // A wait that ends within this (a full spin, ~20 us, plus a futex wakeup's latency on this VM) was one a spin
     // catches or nearly catches; a longer one was not worth spinning for.
-    private static readonly TimeSpan ShortWait = TimeSpan.FromMicroseconds(50);
+    internal static readonly TimeSpan ShortWait = TimeSpan.FromMicroseconds(50);
 
     [ThreadStatic] private static ThreadWaiter? t_current;
 
@@ -66,6 +66,7 @@ internal sealed unsafe class ThreadWaiter : Waiter
         // next spin by two rounds, down to a lock's.
         long start = Stopwatch.GetTimestamp();
         int budget = _spinRounds;
+        // Stryker disable once Equality,Statement : the spin only decides how soon Sleep runs; Sleep reads the word again before it sleeps (a performance choice)
         for (int round = 0; round < budget && Volatile.Read(ref *_word) != Signalled; round++) BriefSpin.Pause(round);
         if (Volatile.Read(ref *_word) == Signalled)
         {
@@ -73,6 +74,7 @@ internal sealed unsafe class ThreadWaiter : Waiter
             return true;
         }
         bool signalled = Sleep(deadline, cancellation);
+        // Stryker disable once Equality : < moves the tuning threshold by one 100-ns TimeSpan tick; no result depends on the spin budget
         _spinRounds = Stopwatch.GetElapsedTime(start) <= ShortWait ? BriefSpin.WaitRounds : Math.Max(BriefSpin.Rounds, budget - 2);
         return signalled;
     }

@@ -33,7 +33,7 @@ internal readonly struct WaitCancellation(CancellationToken caller, Epoll? handl
     /// wakes the wait instead (see the remarks).
     /// </summary>
     internal CancellationTokenRegistration Register(Action<object?> callback, object state)
-        => caller.CanBeCanceled ? caller.UnsafeRegister(callback, state) : default;
+        => caller.UnsafeRegister(callback, state); // a token that cannot be cancelled returns the empty registration itself
 
     /// <summary>
     /// The exception the idiomatic API ends a cancelled wait with: <see cref="ObjectDisposedException"/> if the

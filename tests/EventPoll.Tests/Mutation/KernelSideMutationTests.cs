@@ -47,6 +47,38 @@ public sealed class KernelSideMutationTests : HandleOwner
         Assert.Equal(new EpollEvent(In, ReservedWord), buffer[0]);
     }
 
+    [LinuxFact]
+    public void ARefusedAddsSlot_IsTheNextRegistrationsSlot()
+    {
+        Epoll ep = Own(new Epoll(Table));
+        SafeFileHandle os = Own(OsFd.EventFd());
+        SafeFileHandle next = Own(OsFd.EventFd());
+        ep.Add(os, In, ReservedWord);
+        Assert.Throws<EpollException>(() => ep.Add(os, In, ReservedWord + 1)); // took a slot, then gave it back
+        ep.Add(next, In, ReservedWord + 2);
+        ulong first = Assert.Single(Tagged(ep), r => r.Fd == OsFd.Number(os)).Tag;
+        ulong second = Assert.Single(Tagged(ep), r => r.Fd == OsFd.Number(next)).Tag;
+        Assert.Equal(SlotOf(first) + 1, SlotOf(second)); // the refused ADD's slot, freed, not leaked
+    }
+
+    [LinuxFact]
+    public void ADeletedOsRegistrationsSlot_IsTheNextRegistrationsSlot()
+    {
+        Epoll ep = Own(new Epoll(Table));
+        SafeFileHandle os = Own(OsFd.EventFd());
+        SafeFileHandle next = Own(OsFd.EventFd());
+        ep.Add(os, In, ReservedWord);
+        ulong first = Assert.Single(Tagged(ep)).Tag;
+        ep.Delete(os);
+        ep.Add(next, In, ReservedWord + 1);
+        ulong second = Assert.Single(Tagged(ep)).Tag;
+        Assert.Equal(SlotOf(first), SlotOf(second)); // the DEL freed the slot its number had recorded
+        OsFd.Signal(next);
+        var buffer = new EpollEvent[4];
+        Assert.Equal(1, ep.Wait(buffer, 0));
+        Assert.Equal(new EpollEvent(In, ReservedWord + 1), buffer[0]);
+    }
+
     /// <summary>
     /// An outer instance holding, in its kernel side, an inner instance that has a kernel side (an OS eventfd) and an
     /// in-process eventfd; the outer then deletes it.
@@ -83,5 +115,69 @@ public sealed class KernelSideMutationTests : HandleOwner
         inProcess.Signal(); // an in-process wakeup with no watcher and no thread in the kernel: nobody to tell
         Assert.Equal(writes, k.SignalWrites);
         Assert.False(k.Signalled);
+    }
+
+    [LinuxFact]
+    public void ADeletedWatchedInstance_LeavesNoDescriptorOfItsKernelEpollOpen()
+    {
+        Epoll outer = Own(new Epoll(Table));
+        Epoll inner = Own(new Epoll(Table));
+        SafeFileHandle os = Own(OsFd.EventFd());
+        inner.Add(os, In, 1);
+        outer.Add(inner, In, 3);
+        int dup = Assert.Single(Tagged(outer)).Fd; // the descriptor the outer's kernel epoll holds the inner's under
+        string innerRegistrations = FdInfoRegistrations(inner.Instance.Kernel!.Descriptor);
+        Assert.Equal(innerRegistrations, FdInfoRegistrations(dup));
+        outer.Delete(inner);
+        // Closed: the number is free, or another file took it (never the inner's kernel epoll, which keeps its own).
+        Assert.NotEqual(innerRegistrations, FdInfoRegistrations(dup));
+    }
+
+    [LinuxFact]
+    public void ADeletedWatchedInstancesSlot_IsTheNextRegistrationsSlot()
+    {
+        Epoll outer = Own(new Epoll(Table));
+        Epoll inner = Own(new Epoll(Table));
+        Epoll next = Own(new Epoll(Table));
+        inner.Add(Own(OsFd.EventFd()), In, 1);
+        next.Add(Own(OsFd.EventFd()), In, 1);
+        outer.Add(inner, In, 3);
+        ulong first = Assert.Single(Tagged(outer)).Tag;
+        outer.Delete(inner);
+        outer.Add(next, In, 4);
+        ulong second = Assert.Single(Tagged(outer)).Tag;
+        Assert.Equal(SlotOf(first), SlotOf(second)); // freed and reused, not leaked (a new generation tells them apart)
+        Assert.NotEqual(first, second);
+    }
+
+    private static ulong SlotOf(ulong tag) => (tag - KernelDataWords.ReservedBase) & 0xF_FFFF;
+
+    /// <summary>The registrations an instance's kernel epoll holds under a tag (a slot), as its fdinfo lists them: descriptor and tag.</summary>
+    private static List<(int Fd, ulong Tag)> Tagged(Epoll watcher)
+    {
+        var held = new List<(int, ulong)>();
+        foreach (string line in FdInfoRegistrations(watcher.Instance.Kernel!.Descriptor).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            // "tfd: %8d events: %8x data: %16llx  pos:..."
+            string[] words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            int fd = int.Parse(words[1], CultureInfo.InvariantCulture);
+            ulong data = ulong.Parse(words[5], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            if (KernelDataWords.IsReserved(data) && data != KernelPoller.SignalData) held.Add((fd, data));
+        }
+        return held;
+    }
+
+    /// <summary>The "tfd:" lines of /proc/self/fdinfo/<paramref name="fd"/> (an epoll's registrations), or "" when the number is not open.</summary>
+    private static string FdInfoRegistrations(int fd)
+    {
+        string path = string.Create(CultureInfo.InvariantCulture, $"/proc/self/fdinfo/{fd}");
+        try
+        {
+            return string.Join('\n', File.ReadLines(path).Where(line => line.StartsWith("tfd:", StringComparison.Ordinal)));
+        }
+        catch (FileNotFoundException)
+        {
+            return "";
+        }
     }
 }

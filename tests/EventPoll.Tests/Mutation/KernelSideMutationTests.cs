@@ -79,6 +79,30 @@ public sealed class KernelSideMutationTests : HandleOwner
         Assert.Equal(new EpollEvent(In, ReservedWord + 1), buffer[0]);
     }
 
+    [LinuxFact]
+    public void OnTheKernelsTurn_AnOsEventBehindTheSignalsEvent_TakesItsPlaceInTheBatch()
+    {
+        Epoll ep = Own(new Epoll(Table));
+        Epoll watcher = Own(new Epoll(Table));
+        EventFd inProcess = Own(new EventFd(table: Table));
+        SafeFileHandle os = Own(OsFd.EventFd());
+        ep.Add(inProcess, In, 1);
+        ep.Add(os, In, 2);
+        watcher.Add(ep, In, 9); // a kernel watcher: every in-process wakeup of ep now writes its signal eventfd
+        inProcess.Signal(); // the signal's event is first on the kernel's ready list...
+        OsFd.Signal(os);    // ...the OS eventfd's second
+        var buffer = new EpollEvent[4];
+        for (int i = 0; i < Eventpoll.MinOsFairnessBound; i++)
+        {
+            Assert.Equal(1, ep.Wait(buffer, 0)); // served in-process alone (level-triggered, so ready every time)
+            Assert.Equal(new EpollEvent(In, 1), buffer[0]);
+        }
+        Assert.Equal(2, ep.Wait(buffer, 0)); // the kernel's turn: its batch first, the signal's event dropped from it
+        Assert.Equal(1, ep.Instance.KernelTurns);
+        Assert.Equal(new EpollEvent(In, 2), buffer[0]);
+        Assert.Equal(new EpollEvent(In, 1), buffer[1]);
+    }
+
     /// <summary>
     /// An outer instance holding, in its kernel side, an inner instance that has a kernel side (an OS eventfd) and an
     /// in-process eventfd; the outer then deletes it.

@@ -103,6 +103,41 @@ public sealed class KernelSideMutationTests : HandleOwner
         Assert.Equal(new EpollEvent(In, 1), buffer[1]);
     }
 
+    [LinuxFact]
+    public void ABlockingWaitOnTheKernelsTurn_WithInProcessEventsReady_CountsTheTurn_AndReturnsThemWithoutWaitingOutItsTimeout()
+    {
+        Epoll ep = Own(new Epoll(Table));
+        EventFd inProcess = Own(new EventFd(table: Table));
+        ep.Add(inProcess, In, 1);
+        ep.Add(Own(OsFd.EventFd()), In, 2); // a kernel side with nothing ready
+        inProcess.Signal();
+        var buffer = new EpollEvent[4];
+        for (int i = 0; i < Eventpoll.MinOsFairnessBound; i++) Assert.Equal(1, ep.Wait(buffer, 0));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal(1, ep.Wait(buffer, Failsafe.Limit)); // the kernel's turn: this thread leads, asks the kernel without blocking
+        Assert.True(clock.Elapsed < Failsafe.Limit, "the wait blocked though an in-process event was ready");
+        Assert.Equal(new EpollEvent(In, 1), buffer[0]);
+        Assert.Equal(1, ep.Instance.KernelTurns);
+    }
+
+    [LinuxFact]
+    public void AHarvestThatEmptiesAWatchedInstance_TakesItsSignalBack_SoItsKernelEpollStopsPollingReadable()
+    {
+        Epoll ep = Own(new Epoll(Table));
+        Epoll watcher = Own(new Epoll(Table));
+        EventFd inProcess = Own(new EventFd(table: Table));
+        ep.Add(inProcess, In | EpollEvents.EdgeTriggered, 1);
+        ep.Add(Own(OsFd.EventFd()), In, 2); // a kernel side
+        watcher.Add(ep, In, 9);
+        inProcess.Signal(); // a wakeup while watched: the signal eventfd is written
+        KernelPoller k = ep.Instance.Kernel!;
+        Assert.True(k.PollReadable());
+        var buffer = new EpollEvent[4];
+        Assert.Equal(1, ep.Wait(buffer, 0)); // edge-triggered: nothing stays queued in-process
+        Assert.False(k.Signalled);
+        Assert.False(k.PollReadable()); // else the watcher's kernel would report ep ready with nothing in it
+    }
+
     /// <summary>
     /// An outer instance holding, in its kernel side, an inner instance that has a kernel side (an OS eventfd) and an
     /// in-process eventfd; the outer then deletes it.

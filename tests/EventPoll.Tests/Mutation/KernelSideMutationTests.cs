@@ -47,13 +47,19 @@ public sealed class KernelSideMutationTests : HandleOwner
         Assert.Equal(new EpollEvent(In, ReservedWord), buffer[0]);
     }
 
-    [LinuxFact]
-    public void ARefusedAddsSlot_IsTheNextRegistrationsSlot()
+    /// <summary>An instance with an OS eventfd registered under a reserved data word (so under a slot), and a second OS eventfd not registered.</summary>
+    private (Epoll Ep, SafeFileHandle Os, SafeFileHandle Next) AnOsRegistrationWithAReservedWord()
     {
         Epoll ep = Own(new Epoll(Table));
         SafeFileHandle os = Own(OsFd.EventFd());
-        SafeFileHandle next = Own(OsFd.EventFd());
         ep.Add(os, In, ReservedWord);
+        return (ep, os, Own(OsFd.EventFd()));
+    }
+
+    [LinuxFact]
+    public void ARefusedAddsSlot_IsTheNextRegistrationsSlot()
+    {
+        (Epoll ep, SafeFileHandle os, SafeFileHandle next) = AnOsRegistrationWithAReservedWord();
         Assert.Throws<EpollException>(() => ep.Add(os, In, ReservedWord + 1)); // took a slot, then gave it back
         ep.Add(next, In, ReservedWord + 2);
         ulong first = Assert.Single(Tagged(ep), r => r.Fd == OsFd.Number(os)).Tag;
@@ -64,10 +70,7 @@ public sealed class KernelSideMutationTests : HandleOwner
     [LinuxFact]
     public void ADeletedOsRegistrationsSlot_IsTheNextRegistrationsSlot()
     {
-        Epoll ep = Own(new Epoll(Table));
-        SafeFileHandle os = Own(OsFd.EventFd());
-        SafeFileHandle next = Own(OsFd.EventFd());
-        ep.Add(os, In, ReservedWord);
+        (Epoll ep, SafeFileHandle os, SafeFileHandle next) = AnOsRegistrationWithAReservedWord();
         ulong first = Assert.Single(Tagged(ep)).Tag;
         ep.Delete(os);
         ep.Add(next, In, ReservedWord + 1);
@@ -136,6 +139,46 @@ public sealed class KernelSideMutationTests : HandleOwner
         Assert.Equal(1, ep.Wait(buffer, 0)); // edge-triggered: nothing stays queued in-process
         Assert.False(k.Signalled);
         Assert.False(k.PollReadable()); // else the watcher's kernel would report ep ready with nothing in it
+    }
+
+    /// <summary>
+    /// A watched instance whose signal is pending though nothing is ready in-process (its eventfd was read after the
+    /// wakeup), with an OS eventfd readable after the signal, so the kernel's ready list has the signal's event first.
+    /// </summary>
+    private (Epoll Ep, KernelPoller K) AStaleSignalAheadOfAnOsEvent()
+    {
+        Epoll ep = Own(new Epoll(Table));
+        Epoll watcher = Own(new Epoll(Table));
+        EventFd inProcess = Own(new EventFd(table: Table));
+        SafeFileHandle os = Own(OsFd.EventFd());
+        ep.Add(inProcess, In, 1);
+        ep.Add(os, In, 2);
+        watcher.Add(ep, In, 9);
+        inProcess.Signal(); // queued in-process, and the signal eventfd written for the watcher
+        inProcess.Consume(); // the queued item is not ready any more: the signal is stale
+        OsFd.Signal(os);
+        Assert.True(ep.Instance.Kernel!.Signalled);
+        return (ep, ep.Instance.Kernel!);
+    }
+
+    [LinuxFact]
+    public void AStaleSignal_IsTakenBackBeforeAKernelWait_SoItTakesNoSlotOfTheBatch()
+    {
+        (Epoll ep, _) = AStaleSignalAheadOfAnOsEvent();
+        var buffer = new EpollEvent[1];
+        Assert.Equal(1, ep.Wait(buffer, 0));
+        Assert.Equal(new EpollEvent(In, 2), buffer[0]);
+    }
+
+    [LinuxFact]
+    public void AStaleSignal_IsTakenBackBeforeTheLeadersKernelWait_WhichThenAsksTheKernelOnce()
+    {
+        (Epoll ep, KernelPoller k) = AStaleSignalAheadOfAnOsEvent();
+        var buffer = new EpollEvent[1];
+        long calls = k.WaitCalls;
+        Assert.Equal(1, ep.Wait(buffer, Failsafe.Limit));
+        Assert.Equal(new EpollEvent(In, 2), buffer[0]);
+        Assert.Equal(calls + 1, k.WaitCalls); // not a first epoll_wait that found only the signal's event
     }
 
     /// <summary>

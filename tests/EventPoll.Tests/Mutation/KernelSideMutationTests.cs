@@ -82,8 +82,11 @@ public sealed class KernelSideMutationTests : HandleOwner
         Assert.Equal(new EpollEvent(In, ReservedWord + 1), buffer[0]);
     }
 
-    [LinuxFact]
-    public void OnTheKernelsTurn_AnOsEventBehindTheSignalsEvent_TakesItsPlaceInTheBatch()
+    /// <summary>
+    /// An instance with an in-process eventfd (data 1) and an OS eventfd (data 2), held in a kernel watcher's kernel
+    /// side: every in-process wakeup of it writes its signal eventfd.
+    /// </summary>
+    private (Epoll Ep, EventFd InProcess, SafeFileHandle Os) AWatchedInstanceWithAnInProcessAndAnOsEventFd()
     {
         Epoll ep = Own(new Epoll(Table));
         Epoll watcher = Own(new Epoll(Table));
@@ -91,7 +94,14 @@ public sealed class KernelSideMutationTests : HandleOwner
         SafeFileHandle os = Own(OsFd.EventFd());
         ep.Add(inProcess, In, 1);
         ep.Add(os, In, 2);
-        watcher.Add(ep, In, 9); // a kernel watcher: every in-process wakeup of ep now writes its signal eventfd
+        watcher.Add(ep, In, 9);
+        return (ep, inProcess, os);
+    }
+
+    [LinuxFact]
+    public void OnTheKernelsTurn_AnOsEventBehindTheSignalsEvent_TakesItsPlaceInTheBatch()
+    {
+        (Epoll ep, EventFd inProcess, SafeFileHandle os) = AWatchedInstanceWithAnInProcessAndAnOsEventFd();
         inProcess.Signal(); // the signal's event is first on the kernel's ready list...
         OsFd.Signal(os);    // ...the OS eventfd's second
         var buffer = new EpollEvent[4];
@@ -147,13 +157,7 @@ public sealed class KernelSideMutationTests : HandleOwner
     /// </summary>
     private (Epoll Ep, KernelPoller K) AStaleSignalAheadOfAnOsEvent()
     {
-        Epoll ep = Own(new Epoll(Table));
-        Epoll watcher = Own(new Epoll(Table));
-        EventFd inProcess = Own(new EventFd(table: Table));
-        SafeFileHandle os = Own(OsFd.EventFd());
-        ep.Add(inProcess, In, 1);
-        ep.Add(os, In, 2);
-        watcher.Add(ep, In, 9);
+        (Epoll ep, EventFd inProcess, SafeFileHandle os) = AWatchedInstanceWithAnInProcessAndAnOsEventFd();
         inProcess.Signal(); // queued in-process, and the signal eventfd written for the watcher
         inProcess.Consume(); // the queued item is not ready any more: the signal is stale
         OsFd.Signal(os);

@@ -104,9 +104,11 @@ internal sealed partial class Eventpoll
         if (made < 0) return made;
         KernelPoller k = _kernel!;
         KernelDataWords words = _words!;
+        // Stryker disable once Logical : with no record kept, the locked path for an unreserved word does what this one does (TagForUser keeps the word, Committed records nothing), under a lock
         if ((op == CtlDel || !KernelDataWords.IsReserved(data)) && !words.HasRecords)
         {
             // The common case: the data word goes to the kernel as it is and no slot is recorded, so nothing to keep.
+            // Stryker disable once Conditional : the kernel ignores a DEL's event (Linux 2.6.9 on); the null is the documented form
             int direct = k.Ctl(op, osFd, op == CtlDel ? null : new EpollEvent((EpollEvents)events, data));
             return direct < 0 ? KernelRefused(direct, op) : 0;
         }
@@ -118,6 +120,7 @@ internal sealed partial class Eventpoll
                 int slot = words.TagForUser(data, out tag);
                 if (slot < 0) return slot;
             }
+            // Stryker disable once Conditional : the kernel ignores a DEL's event (Linux 2.6.9 on); the null is the documented form
             int result = k.Ctl(op, osFd, op == CtlDel ? null : new EpollEvent((EpollEvents)events, tag));
             if (result < 0)
             {
@@ -167,6 +170,7 @@ internal sealed partial class Eventpoll
     /// </summary>
     private void AdoptKernelWatchers()
     {
+        // Stryker disable once Statement : a fast path: without a watcher the list below is empty and nothing is adopted
         if (Volatile.Read(ref FirstWatcher) is null) return;
         List<EpItem> watchers = [];
         using (LockWatchers())
@@ -208,6 +212,7 @@ internal sealed partial class Eventpoll
     /// </remarks>
     private int RegisterInKernel(EpItem item, bool moving)
     {
+        // Stryker disable once Statement,String : a removed Debug.Assert (or its message)
         Debug.Assert(_mtx.IsHeldByCurrentThread);
         var watched = (Eventpoll)item.File;
         int fd = LinuxSyscalls.Fcntl(watched._kernel!.Descriptor, LinuxSyscalls.FDupFdCloExec, 0);
@@ -240,6 +245,7 @@ internal sealed partial class Eventpoll
     /// <summary>Undoes <see cref="RegisterInKernel"/> for an item being removed (caller holds <c>_mtx</c>).</summary>
     private void UnregisterFromKernel(EpItem item)
     {
+        // Stryker disable once Statement,Logical : a removed Debug.Assert (or its condition weakened)
         Debug.Assert(_mtx.IsHeldByCurrentThread && item.KernelHeld);
         _kernel!.Ctl(CtlDel, _held![item].Fd, null); // ENOENT only if the kernel dropped it first; nothing to undo
         ForgetKernelHold(item, (Eventpoll)item.File);
@@ -257,6 +263,7 @@ internal sealed partial class Eventpoll
     /// <summary>EPOLL_CTL_MOD of a kernel-held item (caller holds <c>_mtx</c>): the kernel takes the item's current settings.</summary>
     private void ModifyInKernel(EpItem item)
     {
+        // Stryker disable once Statement,String : a removed Debug.Assert (or its message)
         Debug.Assert(_mtx.IsHeldByCurrentThread);
         if (!item.KernelHeld || item.Removed) return;
         ((Eventpoll)item.File).ShowInProcessReadiness(); // the MOD polls the watched instance, as the ADD does
@@ -336,10 +343,12 @@ internal sealed partial class Eventpoll
     {
         // Every kernel wait comes here: an instance that never held a watched one takes no lock. The reference is made
         // once and never cleared, so a null read races only with a first hold, which then comes after this retraction.
+        // Stryker disable once Statement : a lock-free fast path: the locked check below returns for a null _held as well
         if (Volatile.Read(ref _held) is null) return;
         EpItem[] held;
         using (EnterMtx())
         {
+            // Stryker disable once Equality,Statement : _held is not null here (checked above, never cleared), and an empty one makes an empty loop
             if (_held is not { Count: > 0 }) return;
             held = [.. _held.Keys];
         }

@@ -100,8 +100,13 @@ internal static unsafe partial class LinuxSyscalls
         return Result(NativeTimerFdSetTime(fd, 0, spec, null));
     }
 
+    /// <summary>
+    /// dup(2): the new number has no close-on-exec, so a child spawned meanwhile inherits it and keeps the file open.
+    /// Only the limit tests use it (they compare dup's own errno rules); everything else uses F_DUPFD_CLOEXEC.
+    /// </summary>
     internal static int Dup(int fd) => Result(NativeDup(fd));
 
+    /// <summary>dup2(2), likewise without close-on-exec: for the limit tests only.</summary>
     internal static int Dup2(int oldFd, int newFd) => Result(NativeDup2(oldFd, newFd));
 
     internal static int EpollCtl(int epfd, int op, int fd, EpollEvent ev)

@@ -16,7 +16,7 @@ namespace EventPoll.Tests.Interop;
 /// </summary>
 public sealed class KernelPollerTests : IDisposable
 {
-    private const int CtlAdd = 1, CtlDel = 2, CtlMod = 3, EfdNonBlock = 0x800, AfUnix = 1, SockStream = 1;
+    private const int CtlAdd = 1, CtlDel = 2, CtlMod = 3, EfdNonBlock = 0x800, EfdCloExec = 0x80000, AfUnix = 1, SockStream = 1, SockCloExec = 0x80000;
 
     private readonly KernelPoller _poller;
     private readonly List<int> _fds = [];
@@ -189,7 +189,7 @@ public sealed class KernelPollerTests : IDisposable
     {
         int efd = OsEventFd();
         Assert.Equal(0, _poller.Ctl(CtlAdd, efd, new EpollEvent(EpollEvents.In, 9)));
-        int dup = LinuxSyscalls.Dup(efd);
+        int dup = LinuxSyscalls.Fcntl(efd, LinuxSyscalls.FDupFdCloExec, 0);
         Assert.True(dup >= 0);
         _fds.Add(dup);
         Assert.Equal(0, LinuxSyscalls.Close(efd));
@@ -257,7 +257,7 @@ public sealed class KernelPollerTests : IDisposable
 
     private int OsEventFd()
     {
-        int fd = LinuxSyscalls.EventFd(0, EfdNonBlock);
+        int fd = LinuxSyscalls.EventFd(0, EfdNonBlock | EfdCloExec);
         Assert.True(fd >= 0);
         _fds.Add(fd);
         return fd;
@@ -265,7 +265,7 @@ public sealed class KernelPollerTests : IDisposable
 
     private (int Mine, int Peer) OsSocketPair()
     {
-        Assert.Equal(0, LinuxSyscalls.SocketPair(AfUnix, SockStream, 0, out int mine, out int peer));
+        Assert.Equal(0, LinuxSyscalls.SocketPair(AfUnix, SockStream | SockCloExec, 0, out int mine, out int peer));
         _fds.Add(mine);
         _fds.Add(peer);
         return (mine, peer);

@@ -41,8 +41,12 @@ internal static class OsFd
         return (a, b);
     }
 
-    /// <summary>dup(2) of a handle's descriptor, as a handle of its own.</summary>
-    internal static SafeFileHandle Dup(SafeHandle handle) => Own(LinuxSyscalls.Dup(Number(handle)));
+    /// <summary>
+    /// dup(2) of a handle's descriptor, as a handle of its own, close-on-exec (fcntl F_DUPFD_CLOEXEC, 0: the same
+    /// lowest free number). A plain dup would be inherited by any child another test spawns meanwhile, and keep the
+    /// file open after this process closes it.
+    /// </summary>
+    internal static SafeFileHandle Dup(SafeHandle handle) => Own(LinuxSyscalls.Fcntl(Number(handle), LinuxSyscalls.FDupFdCloExec, 0));
 
     /// <summary>The descriptor number behind a handle.</summary>
     internal static int Number(SafeHandle handle) => (int)handle.DangerousGetHandle();
@@ -128,7 +132,7 @@ internal sealed class KernelProbe : IDisposable
     internal int Epoll() => Keep(LinuxSyscalls.EpollCreate1(EpollCloExec));
 
     /// <summary>A new OS eventfd (a leaf file).</summary>
-    internal int EventFd() => Keep(LinuxSyscalls.EventFd(0, 0x800));
+    internal int EventFd() => Keep(LinuxSyscalls.EventFd(0, 0x800 | 0x80000)); // EFD_NONBLOCK | EFD_CLOEXEC
 
     /// <summary>epoll_ctl ADD of <paramref name="fd"/> into <paramref name="epfd"/> for IN: the kernel's errno (None for success).</summary>
     internal static Errno Add(int epfd, int fd, EpollEvents events = EpollEvents.In)

@@ -124,7 +124,7 @@ public abstract class LtpTestBase : IDisposable
         try
         {
             using Microsoft.Win32.SafeHandles.SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
-            int fd = LinuxSyscalls.Dup((int)handle.DangerousGetHandle());
+            int fd = LinuxSyscalls.Fcntl((int)handle.DangerousGetHandle(), LinuxSyscalls.FDupFdCloExec, 0);
             Assert.True(fd >= 0, $"dup failed: {(Errno)(-fd)}");
             return TrackOs([fd])[0];
         }

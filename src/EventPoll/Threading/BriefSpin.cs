@@ -59,9 +59,9 @@ internal static class BriefSpin
     /// <paramref name="round"/> pauses while under <see cref="Rounds"/>, then sleeps a millisecond, since the
     /// thread that will clear the flag was preempted and needs the processor.
     /// </summary>
+    // Stryker disable once Block,Equality,Boolean,Statement : timing only: pausing where it would sleep, sleeping where it would pause, or neither; every caller re-checks its flag in a loop
     internal static void PauseOrSleep(int round)
     {
-        // Stryker disable once Equality,Boolean,Statement : timing only: pausing where it would sleep, sleeping where it would pause, or neither; every caller re-checks its flag in a loop
         if (round < Rounds) Pause(round); else Thread.Sleep(1);
     }
 }

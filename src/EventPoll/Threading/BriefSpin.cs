@@ -28,20 +28,30 @@ namespace EventPoll;
 /// </remarks>
 internal static class BriefSpin
 {
-    // On one processor nothing can change what a spinning thread waits for until it stops running, so it sleeps
-    // at once. Read once: the JIT treats a static readonly as a constant in optimised code.
-    private static readonly bool s_canSpin = Environment.ProcessorCount > 1;
-
     /// <summary>Number of pause rounds (about 1-2 us in all) before a contended lock's caller should sleep.</summary>
-    internal static readonly int Rounds = s_canSpin ? 6 : 0;
+    internal static readonly int Rounds = LockRoundsOn(Environment.ProcessorCount);
 
     /// <summary>
     /// Most pause rounds (about 15-25 us in all) before a thread blocked in a wait sleeps: see
     /// <see cref="ThreadWaiter"/> for why it spins longer than a lock.
     /// </summary>
-    internal static readonly int WaitRounds = s_canSpin ? 20 : 0;
+    internal static readonly int WaitRounds = WaitRoundsOn(Environment.ProcessorCount);
+
+    // Read once into the fields above (the JIT treats a static readonly as a constant in optimised code); functions
+    // of the count so that the one-processor policy can be checked on a machine with more.
+
+    /// <summary><see cref="Rounds"/> on a machine with <paramref name="processors"/> processors.</summary>
+    internal static int LockRoundsOn(int processors) => CanSpinOn(processors) ? 6 : 0;
+
+    /// <summary><see cref="WaitRounds"/> on a machine with <paramref name="processors"/> processors.</summary>
+    internal static int WaitRoundsOn(int processors) => CanSpinOn(processors) ? 20 : 0;
+
+    // On one processor nothing can change what a spinning thread waits for until it stops running, so it sleeps
+    // at once.
+    private static bool CanSpinOn(int processors) => processors > 1;
 
     /// <summary>Round <paramref name="round"/> of pausing: 2^round pause units, at most 32.</summary>
+    // Stryker disable once Bitwise : timing only: 1 >> round pauses one unit, then none; no caller's result depends on how long it pauses
     internal static void Pause(int round) => Thread.SpinWait(1 << Math.Min(round, 5));
 
     /// <summary>
@@ -49,6 +59,7 @@ internal static class BriefSpin
     /// <paramref name="round"/> pauses while under <see cref="Rounds"/>, then sleeps a millisecond, since the
     /// thread that will clear the flag was preempted and needs the processor.
     /// </summary>
+    // Stryker disable once Block,Equality,Boolean,Statement : timing only: pausing where it would sleep, sleeping where it would pause, or neither; every caller re-checks its flag in a loop
     internal static void PauseOrSleep(int round)
     {
         if (round < Rounds) Pause(round); else Thread.Sleep(1);

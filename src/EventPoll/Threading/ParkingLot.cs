@@ -13,7 +13,7 @@ internal static unsafe class ParkingLot
     private const int Stripes = 256;
     private const int WordsPerLine = 16; // one word per 64-byte line, so stripes do not share cache lines
 
-    private static readonly int[] s_words = GC.AllocateArray<int>(Stripes * WordsPerLine, pinned: true);
+    private static readonly int[] s_words = Futex.AllocateWords(Stripes * WordsPerLine);
     private static readonly int* s_base = Futex.AddressOf(s_words);
 
     /// <summary>The wakeup counter <paramref name="owner"/> parks on.</summary>

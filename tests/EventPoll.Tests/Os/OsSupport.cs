@@ -106,10 +106,28 @@ internal static partial class OsThreads
     internal static bool InEpollWait(int tid) => InSyscall(tid, SysEpollPwait2) || InSyscall(tid, 232) || InSyscall(tid, 281);
 
     /// <summary>Whether thread <paramref name="tid"/> is inside system call <paramref name="number"/> (/proc/self/task/TID/syscall).</summary>
-    internal static bool InSyscall(int tid, int number)
+    internal static bool InSyscall(int tid, int number) => BlockedIn(tid)?.Number == number;
+
+    /// <summary>
+    /// The system call thread <paramref name="tid"/> is inside and its six arguments, as /proc/self/task/TID/syscall
+    /// shows them ("202 0x7f.. 0x80 0x0 ..."): null while the thread runs in user space ("running"), is stopped outside a
+    /// call ("-1 ..."), or has exited.
+    /// </summary>
+    internal static (int Number, ulong[] Args)? BlockedIn(int tid)
     {
-        string text = File.ReadAllText($"/proc/self/task/{tid}/syscall");
-        return text.Split(' ')[0] == number.ToString(CultureInfo.InvariantCulture);
+        string text;
+        try
+        {
+            text = File.ReadAllText($"/proc/self/task/{tid}/syscall");
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null; // the thread has exited
+        }
+        string[] fields = text.Split(' ');
+        if (fields.Length < 7 || !int.TryParse(fields[0], CultureInfo.InvariantCulture, out int number) || number < 0) return null;
+        ulong[] args = [.. fields[1..7].Select(f => ulong.Parse(f.AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture))];
+        return (number, args);
     }
 
     [LibraryImport("libc", EntryPoint = "gettid")]

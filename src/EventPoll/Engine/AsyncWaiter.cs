@@ -175,7 +175,7 @@ internal sealed class AsyncWaiter : Waiter, IValueTaskSource<int>, IThreadPoolWo
     /// <summary>Finishes the wait; runs only in <see cref="Harvest"/>, and setting the result is its last step.</summary>
     private void Complete(int result)
     {
-        // Stryker disable once Statement,Negate : a timer left armed fires into OnTimeout, which only re-arms a timed wait and claims none but a queued one past its own deadline; disarming saves that callback
+        // Stryker disable once Statement,Boolean : a timer left armed fires into OnTimeout, which only re-arms a timed wait and claims none but a queued one past its own deadline; disarming saves that callback
         if (_timerArmed) _timer.Change(Timeout.Infinite, Timeout.Infinite); // Timer.Change takes the timer queue's lock
         _registration.Unregister();
         _registration = default;

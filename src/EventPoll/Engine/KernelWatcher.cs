@@ -94,7 +94,7 @@ internal static class KernelWatcher
                 // Stryker disable once Boolean : left true, the thread only copies the same set again each time round
                 s_changed = false;
             }
-            // Stryker disable once UnaryMinusExpression : a 1 ms timeout only brings the thread round to poll the same set again
+            // Stryker disable once Unary : a 1 ms timeout only brings the thread round to poll the same set again
             int ready = LinuxSyscalls.Poll(CollectionsMarshal.AsSpan(fds), -1);
             // Stryker disable once Statement : left 1, Arm writes the eventfd while the thread is awake too: one more wakeup, drained
             Volatile.Write(ref s_polling, 0);

@@ -30,29 +30,30 @@ public class DescriptorTableMutationTests
         Assert.Equal(0, _px.Read(reader, new byte[8])); // end of file: a pin left behind would keep the writer and answer EAGAIN
     }
 
+    /// <summary>
+    /// Asks <paramref name="call"/> to put a pipe's write end at -1 and at the limit, asserts both refusals carry
+    /// <paramref name="errno"/>, then that the pipe's reader still sees the writer's last close.
+    /// </summary>
+    private void AssertRefusalsOutsideTheLimitDropTheirPins(Errno errno, Func<int, int, int> call)
+    {
+        (int reader, int writer) = NewPipe();
+        foreach (int number in (int[])[-1, Limit])
+        {
+            Assert.Equal(-1, call(writer, number));
+            Assert.Equal(errno, Posix.Errno);
+        }
+        AssertClosingTheWriterReachesTheReader(reader, writer);
+    }
+
     // Dup: `file.Release()` removed from the EINVAL path (minFd outside 0..limit-1).
     [Fact]
     public void AnFDupFdRefusedWithEinval_DropsItsPin_SoTheLastCloseStillReachesThePeer()
-    {
-        (int reader, int writer) = NewPipe();
-        Assert.Equal(-1, _px.FcntlDupFd(writer, -1));
-        Assert.Equal(Errno.EINVAL, Posix.Errno);
-        Assert.Equal(-1, _px.FcntlDupFd(writer, Limit));
-        Assert.Equal(Errno.EINVAL, Posix.Errno);
-        AssertClosingTheWriterReachesTheReader(reader, writer);
-    }
+        => AssertRefusalsOutsideTheLimitDropTheirPins(Errno.EINVAL, _px.FcntlDupFd);
 
     // Dup2: `file.Release()` removed from the EBADF path (newFd outside 0..limit-1).
     [Fact]
     public void ADup2RefusedWithEbadf_DropsItsPin_SoTheLastCloseStillReachesThePeer()
-    {
-        (int reader, int writer) = NewPipe();
-        Assert.Equal(-1, _px.Dup2(writer, -1));
-        Assert.Equal(Errno.EBADF, Posix.Errno);
-        Assert.Equal(-1, _px.Dup2(writer, Limit));
-        Assert.Equal(Errno.EBADF, Posix.Errno);
-        AssertClosingTheWriterReachesTheReader(reader, writer);
-    }
+        => AssertRefusalsOutsideTheLimitDropTheirPins(Errno.EBADF, _px.Dup2);
 
     // Dup2: `newFd < 0` turned into `newFd <= 0` refuses descriptor 0, the lowest valid number.
     [Fact]

@@ -172,8 +172,8 @@ public sealed class Epoll : FileHandle
             osHandle.DangerousAddRef(ref held); // ObjectDisposedException once the handle is closed: never the reused number
             int osFd = (int)osHandle.DangerousGetHandle();
             using Use use = Enter();
-            EpollEvent e = ev.GetValueOrDefault(); // given for ADD and MOD by every caller here
-            int result = _instance!.CtlOs((int)op, osFd, (uint)e.Events, e.Data); // straight to the instance, as Wait
+            // Straight to the instance, as Wait; the event is given for ADD and MOD by every caller here.
+            int result = Syscalls.CtlOs(_instance!, (int)op, osFd, ev.GetValueOrDefault());
             // The call's description is made only for an error: formatted on every call, it was each ctl's one allocation.
             if (result < 0) EpollException.Throw((Errno)(-result), $"{CtlCall(op)}, OS descriptor {osFd}", -1);
         }

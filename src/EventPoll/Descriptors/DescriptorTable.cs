@@ -130,6 +130,7 @@ public sealed class DescriptorTable
     {
         using (_lock.EnterScope())
         {
+            // Stryker disable once Bitwise : `reserved` feeds only the Debug.Assert below, and `|` runs both Removes as `&` does
             bool reserved = State.Reserved.Remove(fds[0]) & State.Reserved.Remove(fds[1]);
             Debug.Assert(reserved);
             Put(fds[0], first);
@@ -142,7 +143,9 @@ public sealed class DescriptorTable
     {
         using (_lock.EnterScope())
         {
+            // Stryker disable once Bitwise : `reserved` feeds only the Debug.Assert below, and `|` runs both Removes as `&` does
             bool reserved = State.Reserved.Remove(fds[0]) & State.Reserved.Remove(fds[1]);
+            // Stryker disable once Statement,String : a removed Debug.Assert (or its message)
             Debug.Assert(reserved);
             State.LowestFree = Math.Min(State.LowestFree, fds[0]);
         }
@@ -260,6 +263,7 @@ public sealed class DescriptorTable
 
     private int FindFree(int minFd)
     {
+        // Stryker disable once Statement,String : a removed Debug.Assert (or its message)
         Debug.Assert(_lock.IsHeldByCurrentThread);
         int limit = Limit;
         DescriptorSlots slots = Slots;

@@ -41,7 +41,16 @@ internal static class Syscalls
             int checkedFd = OsDescriptorCheck.Probe(osFd);
             return checkedFd < 0 ? checkedFd : NotAnEpoll();
         }
-        EpollEvent e = ev.GetValueOrDefault();
+        return CtlOs(ep, op, osFd, ev.GetValueOrDefault());
+    }
+
+    /// <summary>
+    /// epoll_ctl of an OS descriptor on an instance the caller holds (the Epoll handle's path, and the tail of
+    /// <see cref="EpollCtlOs"/>): <see cref="Eventpoll.CtlOs"/>, then for an ADD the wakeup-path limits through the
+    /// instances that watch <paramref name="ep"/> (EINVAL, the OS descriptor taken back).
+    /// </summary>
+    internal static int CtlOs(Eventpoll ep, int op, int osFd, EpollEvent e)
+    {
         int result = ep.CtlOs(op, osFd, (uint)e.Events, e.Data);
         if (result < 0 || op != (int)EpollOp.Add || LoopCheck.OsLeafWithinLimits(ep)) return result;
         // Linux's ep_insert attaches the new item, counts the paths, and takes the item back when there are too many.
@@ -111,9 +120,9 @@ internal static class Syscalls
         if (fd < 0) return EpollEvents.None; // poll(2) skips negative descriptors: revents 0
         using var filePin = new PinnedFile(table, fd);
         if (filePin.File is not OpenFile file) return EpollEvents.Nval;
-        // poll(2) always reports ERR, HUP and NVAL; a file without ->poll is always ready for in/out.
-        EpollEvents mask = file.CanPoll ? file.Poll(null) : EpollEvents.In | EpollEvents.Out | EpollEvents.RdNorm | EpollEvents.WrNorm;
-        return mask & (requested | EpollEvents.Err | EpollEvents.Hup | EpollEvents.Nval);
+        // poll(2) always reports ERR, HUP and NVAL. A file without ->poll (CanPoll false) answers Linux's
+        // DEFAULT_POLLMASK from its own Poll, as vfs_poll does for it.
+        return file.Poll(null) & (requested | EpollEvents.Err | EpollEvents.Hup | EpollEvents.Nval);
     }
 
     /// <summary>The epoll part of /proc/self/fdinfo/N (the <c>tfd:</c> lines), or -EBADF/-EINVAL.</summary>

@@ -34,10 +34,9 @@ internal sealed class RegularFile : OpenFile
         get { lock (_lock) return _content.AsSpan(0, _length).ToArray(); }
     }
 
-    // Linux: vfs_poll on a file without ->poll reports DEFAULT_POLLMASK.
-    public override EpollEvents Poll(PollTable? table) =>
-        // Stryker disable once Bitwise : unreachable: epoll_ctl refuses a regular file (EPERM) before any poll
-        EpollEvents.In | EpollEvents.Out | EpollEvents.RdNorm | EpollEvents.WrNorm;
+    // Linux: vfs_poll on a file without ->poll reports DEFAULT_POLLMASK. Only poll(2) (PollNow) asks: epoll_ctl
+    // refuses a regular file (EPERM) before any poll.
+    public override EpollEvents Poll(PollTable? table) => EpollEvents.In | EpollEvents.Out | EpollEvents.RdNorm | EpollEvents.WrNorm;
 
     internal override long Read(Span<byte> buffer)
     {

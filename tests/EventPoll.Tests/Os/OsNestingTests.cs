@@ -251,6 +251,53 @@ public sealed class OsNestingTests : HandleOwner
         return (-1, Errno.None);
     }
 
+    /// <summary>
+    /// The shape of <see cref="KernelFanOut"/> with an empty A (the kernel allows every link), then a file added into A
+    /// last: the kernel refuses that ADD with EINVAL (ep_insert counts the new file's paths and takes it back).
+    /// </summary>
+    private Errno KernelFileAddedLast()
+    {
+        int a = _probe.Epoll();
+        int[] top = [.. Enumerable.Range(0, 3).Select(_ => _probe.Epoll())]; // C, D, E
+        for (int i = 0; i + 1 < top.Length; i++) Assert.Equal(Errno.None, KernelProbe.Add(top[i + 1], top[i]));
+        for (int j = 0; j < FanIn; j++)
+        {
+            int b = _probe.Epoll();
+            Assert.Equal(Errno.None, KernelProbe.Add(b, a));
+            Assert.Equal(Errno.None, KernelProbe.Add(top[0], b));
+        }
+        return KernelProbe.Add(a, _probe.EventFd());
+    }
+
+    /// <summary>
+    /// An OS descriptor added last into an instance that <see cref="FanIn"/> paths of 5 epolls already reach is refused
+    /// with the kernel's EINVAL through both faces, and is not left registered: the Epoll handle's ctl counts the paths
+    /// as the system-call layer's does.
+    /// </summary>
+    [LinuxFact]
+    public void AnOsDescriptorAddedLast_IntoAnInstanceReachedByTooManyPaths_IsEinvalThroughBothFaces_AsInTheKernel()
+    {
+        Assert.Equal(Errno.EINVAL, KernelFileAddedLast());
+
+        Epoll a = NewEpoll();
+        Epoll[] top = [.. Enumerable.Range(0, 3).Select(_ => NewEpoll())];
+        for (int i = 0; i + 1 < top.Length; i++) Assert.Equal(Errno.None, Link(top[i + 1], top[i]));
+        for (int j = 0; j < FanIn; j++)
+        {
+            Epoll b = NewEpoll();
+            Assert.Equal(Errno.None, Link(b, a));
+            Assert.Equal(Errno.None, Link(top[0], b));
+        }
+        var os = Own(OsFd.EventFd());
+        int osFd = OsFd.Number(os);
+        Mutation.Refusal.Assert(Errno.EINVAL,
+            $"EINVAL: the OS descriptor would be reached by too many wakeup paths through nested instances (epoll_ctl ADD, OS descriptor {osFd})",
+            () => a.Add(os, EpollEvents.In));
+        Assert.Equal(Errno.ENOENT, Outcome.Of(() => a.Delete(os))); // taken back
+        Assert.Equal(Errno.EINVAL, LinkOs(a, osFd));
+        Assert.Equal(Errno.ENOENT, Outcome.Of(() => a.Delete(os)));
+    }
+
     // ---- the process-wide watcher of asynchronous waits --------------------------------------------------------
 
     /// <summary>A chain of 5 instances (4 links, the most the kernel allows), the bottom one holding an OS eventfd.</summary>

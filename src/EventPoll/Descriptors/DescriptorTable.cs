@@ -194,8 +194,19 @@ public sealed class DescriptorTable
         return 0;
     }
 
-    /// <summary>dup(fd) or fcntl(F_DUPFD, minFd): the new number, -EBADF, -EINVAL (minFd outside 0..limit-1) or -EMFILE, in Linux's order.</summary>
-    public int Dup(int fd, int minFd = 0)
+    /// <summary>dup(fd): the lowest free number, -EBADF or -EMFILE (no free number below the limit, a limit of 0 included).</summary>
+    public int Dup(int fd)
+    {
+        OpenFile? file = Pin(fd);
+        return file is null ? Syscalls.NotOpen() : Install(file, 0);
+    }
+
+    /// <summary>
+    /// fcntl(fd, F_DUPFD, minFd): the lowest free number at or above <paramref name="minFd"/>, -EBADF, -EINVAL
+    /// (minFd outside 0..limit-1, so a limit of 0 refuses even minFd 0, where <see cref="Dup(int)"/> gives EMFILE)
+    /// or -EMFILE, in Linux's order.
+    /// </summary>
+    public int Dup(int fd, int minFd)
     {
         OpenFile? file = Pin(fd);
         if (file is null) return Syscalls.NotOpen();

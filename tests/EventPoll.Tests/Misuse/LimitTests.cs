@@ -89,6 +89,44 @@ public class LimitTests
         Assert.Equal(1, dup.Fd);
     }
 
+    /// <summary>
+    /// At a limit of 0 the kernel's dup finds no free number (EMFILE: alloc_fd's search ends before it starts), while
+    /// fcntl(F_DUPFD, 0) refuses its argument first (EINVAL: 0 is not below the limit). Both faces of the table agree.
+    /// </summary>
+    [LinuxFact]
+    public void AtALimitOfZero_DupIsEmfile_ButFDupFdOfZeroIsEinval_AsInTheKernel()
+    {
+        Assert.Equal(0, LinuxSyscalls.GetRlimit(LinuxSyscalls.RlimitNoFile, out ulong soft, out ulong hard));
+        int osFd = LinuxSyscalls.EventFd(0, Posix.O_NONBLOCK | Posix.O_CLOEXEC);
+        Assert.True(osFd >= 0);
+        int kernelDup, kernelFDupFd;
+        try
+        {
+            Assert.Equal(0, LinuxSyscalls.SetRlimit(LinuxSyscalls.RlimitNoFile, 0, hard));
+            kernelDup = LinuxSyscalls.Dup(osFd);
+            kernelFDupFd = LinuxSyscalls.Fcntl(osFd, LinuxSyscalls.FDupFd, 0);
+        }
+        finally
+        {
+            LinuxSyscalls.SetRlimit(LinuxSyscalls.RlimitNoFile, soft, hard);
+            LinuxSyscalls.Close(osFd);
+        }
+        Assert.Equal(-(int)Errno.EMFILE, kernelDup);
+        Assert.Equal(-(int)Errno.EINVAL, kernelFDupFd);
+
+        var table = new DescriptorTable(limit: 1);
+        var posix = new Posix(table);
+        int fd = posix.EventFd(0, 0);
+        table.Limit = 0;
+        Assert.Equal(kernelDup, table.Dup(fd));
+        Assert.Equal(kernelFDupFd, table.Dup(fd, minFd: 0));
+        Assert.Equal(-1, posix.Dup(fd));
+        Assert.Equal(Errno.EMFILE, Posix.Errno);
+        Assert.Equal(-1, posix.FcntlDupFd(fd, 0));
+        Assert.Equal(Errno.EINVAL, Posix.Errno);
+        Assert.Equal([fd], table.OpenDescriptors()); // neither refusal kept the file pinned or installed anything
+    }
+
     [Fact]
     public void Limit_IsSettable_WithinZeroAndTheLargestNrOpen()
     {

@@ -12,8 +12,9 @@ namespace EventPoll;
 /// that failure has the same errno and records nothing itself. Sites that fail with EAGAIN record nothing:
 /// EAGAIN is an expected answer on hot paths, and the handle that asked knows what would have blocked. Nor do those
 /// that no caller can explain: EINTR of a cancelled wait (the handle API throws <see cref="OperationCanceledException"/>
-/// instead), EINVAL for an unknown epoll_ctl op and ENOTSOCK for a shutdown of a file that is not a socket (only the
-/// POSIX facade can ask either).
+/// instead), and the failures only the POSIX facade can reach: EINVAL for an unknown epoll_ctl op, ENOTSOCK for a
+/// shutdown of a file that is not a socket, EFAULT for a missing epoll_event or a buffer shorter than maxevents, EBADF
+/// for an OS ctl's epoll number, and the refusals of fcntl(F_DUPFD) and dup2 (a number outside the limit, EBUSY).
 /// </remarks>
 internal static class Failure
 {

@@ -213,7 +213,7 @@ public sealed class DescriptorTable
         if (minFd < 0 || minFd >= Limit)
         {
             file.Release();
-            return Failure.Of(Errno.EINVAL, $"the lowest number asked for, {minFd}, is outside 0..{Limit - 1} (the table's limit)");
+            return -(int)Errno.EINVAL;
         }
         return Install(file, minFd);
     }
@@ -235,7 +235,7 @@ public sealed class DescriptorTable
         if (newFd < 0 || newFd >= Limit)
         {
             file.Release();
-            return Failure.Of(Errno.EBADF, $"the new number, {newFd}, is outside 0..{Limit - 1} (the table's limit)");
+            return -(int)Errno.EBADF;
         }
         OpenFile? replaced;
         using (_lock.EnterScope())
@@ -245,7 +245,7 @@ public sealed class DescriptorTable
             if (State.Reserved.Contains(newFd))
             {
                 replaced = file; // released below: nothing is installed
-                newFd = Failure.Of(Errno.EBUSY, "the new number is taken by a pipe or socket pair being made");
+                newFd = -(int)Errno.EBUSY;
             }
             else
             {

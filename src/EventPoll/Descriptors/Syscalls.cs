@@ -16,7 +16,7 @@ internal static class Syscalls
     /// <summary>epoll_ctl: EFAULT for a missing event (except DEL), EBADF for either descriptor, then <see cref="Eventpoll.Ctl"/>.</summary>
     internal static int EpollCtl(DescriptorTable table, int epfd, int op, int fd, EpollEvent? ev)
     {
-        if (op != (int)EpollOp.Del && ev is null) return Failure.Of(Errno.EFAULT, "no epoll_event was given (only EPOLL_CTL_DEL may omit it)");
+        if (op != (int)EpollOp.Del && ev is null) return -(int)Errno.EFAULT; // only the POSIX facade can omit it
         using var epFilePin = new PinnedFile(table, epfd);
         if (epFilePin.File is not OpenFile epFile) return Failure.Of(Errno.EBADF, $"the epoll descriptor {epfd} is not open");
         using var targetPin = new PinnedFile(table, fd);
@@ -33,9 +33,9 @@ internal static class Syscalls
     /// </summary>
     internal static int EpollCtlOs(DescriptorTable table, int epfd, int op, int osFd, EpollEvent? ev)
     {
-        if (op != (int)EpollOp.Del && ev is null) return Failure.Of(Errno.EFAULT, "no epoll_event was given (only EPOLL_CTL_DEL may omit it)");
+        if (op != (int)EpollOp.Del && ev is null) return -(int)Errno.EFAULT; // only the POSIX facade can omit it
         using var epFilePin = new PinnedFile(table, epfd);
-        if (epFilePin.File is not OpenFile epFile) return Failure.Of(Errno.EBADF, $"the epoll descriptor {epfd} is not open");
+        if (epFilePin.File is not OpenFile epFile) return -(int)Errno.EBADF; // only the POSIX facade names an epoll by number here
         if (epFile is not Eventpoll ep)
         {
             int checkedFd = OsDescriptorCheck.Probe(osFd);
@@ -71,7 +71,7 @@ internal static class Syscalls
         if (filePin.File is not OpenFile file) return NotOpen();
         if (maxEvents <= 0 || maxEvents > Eventpoll.MaxEvents) return Eventpoll.InvalidMaxEvents(maxEvents);
         if (checkBuffer && maxEvents > events.Length)
-            return Failure.Of(Errno.EFAULT, $"maxevents ({maxEvents}) is larger than the events buffer ({events.Length})");
+            return -(int)Errno.EFAULT; // only the POSIX facade checks the buffer
         if (file is not Eventpoll ep) return NotAnEpoll();
         return ep.Wait(events, maxEvents, timeoutMs, in cancellation);
     }

@@ -45,6 +45,17 @@ public class HandleMessageMutationTests
         }
     }
 
+    // Signal's refusal at the counter's maximum had no coverage (the throw removed; its message emptied).
+    [Fact]
+    public void SignalPastTheMaximum_IsEagain_SayingTheCounterMustBeReadFirst()
+    {
+        using var efd = new EventFd(table: new DescriptorTable(limit: 1));
+        efd.Signal(ulong.MaxValue - 1); // 2^64-2, the largest count
+        Refusal.Assert(Errno.EAGAIN, $"EAGAIN: the counter would pass its maximum, 2^64-2, until it is read (write, fd {efd.Fd})",
+            () => efd.Signal());
+        Assert.Equal(ulong.MaxValue - 1, efd.Consume());
+    }
+
     // GetFdInfo's "fdinfo" emptied: its number closed through the POSIX face (mixing faces is the caller's business).
     [Fact]
     public void GetFdInfo_OfANumberClosedBehindTheHandle_SaysItIsNotOpen()

@@ -37,6 +37,7 @@ public sealed class EventFd : FileHandle
     {
         Span<byte> bytes = stackalloc byte[8];
         bool ok = TryRead(bytes, out _);
+        // Stryker disable once Conditional : a failed read leaves the stackalloc'd (zeroed) bytes alone, which read as 0
         value = ok ? BitConverter.ToUInt64(bytes) : 0;
         return ok;
     }

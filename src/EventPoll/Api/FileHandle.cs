@@ -35,6 +35,7 @@ public abstract class FileHandle : IDisposable
     }
 
     /// <summary>Closes the descriptor of a handle that was never disposed.</summary>
+    // Stryker disable once Boolean : no Dispose(bool) reads disposing: the descriptor is all a handle frees, either way
     ~FileHandle() => Dispose(false);
 
     /// <summary>The table the descriptor lives in.</summary>
@@ -48,10 +49,7 @@ public abstract class FileHandle : IDisposable
 
     /// <summary>Installs a new file and returns its descriptor, throwing EMFILE when the table is full.</summary>
     private protected static int Install(DescriptorTable table, OpenFile file, string call)
-    {
-        ArgumentNullException.ThrowIfNull(table);
-        return (int)EpollException.Check(table.Install(file), call, -1);
-    }
+        => (int)EpollException.Check(table.Install(file), call, -1); // every caller passes a table (or the default)
 
     /// <summary>Duplicates the descriptor (dup(2)): a new number for the same open file.</summary>
     public DescriptorHandle Duplicate()
@@ -107,6 +105,7 @@ public abstract class FileHandle : IDisposable
     /// <summary>Closes the descriptor (once): at once, or when the last call in flight on this handle returns.</summary>
     public void Dispose()
     {
+        // Stryker disable once Boolean : no Dispose(bool) reads disposing: the descriptor is all a handle frees, either way
         Dispose(true);
         GC.SuppressFinalize(this);
     }

@@ -19,6 +19,7 @@ public sealed class TimerFd : FileHandle
     {
         Span<byte> bytes = stackalloc byte[8];
         bool ok = TryRead(bytes, out _);
+        // Stryker disable once Conditional : a failed read leaves the stackalloc'd (zeroed) bytes alone, which read as 0
         expirations = ok ? BitConverter.ToUInt64(bytes) : 0;
         return ok;
     }

@@ -28,10 +28,11 @@ public sealed class EpollException : IOException
     /// <summary>Creates an EINVAL exception with a message.</summary>
     public EpollException(string message) : this(Errno.EINVAL, message) { }
 
-    /// <summary>Creates an EINVAL exception with a message and an inner exception.</summary>
-    public EpollException(string message, Exception innerException) : base(message, innerException)
+    /// <summary>Creates an EINVAL exception with a message and an inner exception (the message and HResult as the others make them).</summary>
+    public EpollException(string message, Exception innerException) : base($"{Errno.EINVAL}: {message}", innerException)
     {
         Errno = Errno.EINVAL;
+        HResult = -(int)Errno.EINVAL;
     }
 
     /// <summary>

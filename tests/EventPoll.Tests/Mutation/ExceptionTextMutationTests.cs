@@ -65,8 +65,7 @@ public class ExceptionTextMutationTests
         Assert.Equal((Errno.EINVAL, "EINVAL: no such thing"), (withMessage.Errno, withMessage.Message));
         var inner = new InvalidOperationException("inner");
         var wrapping = new EpollException("outer", inner);
-        Assert.Equal(Errno.EINVAL, wrapping.Errno);
-        Assert.Equal("outer", wrapping.Message);
+        Assert.Equal((Errno.EINVAL, "EINVAL: outer", -(int)Errno.EINVAL), (wrapping.Errno, wrapping.Message, wrapping.HResult));
         Assert.Same(inner, wrapping.InnerException);
     }
 }

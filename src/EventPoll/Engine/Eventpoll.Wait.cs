@@ -72,6 +72,7 @@ internal sealed partial class Eventpoll
         bool deferring = false; // see PollQueued
         try
         {
+            // Stryker disable once Boolean : deferring for the whole scope only adds a thread-static count: PollQueued defers for every release a harvest's polls can cause, and both run them after the unlock
             using (EnterMtx(deferReleases: false))
             {
                 _ready.StartScan();

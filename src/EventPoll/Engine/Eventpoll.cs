@@ -106,6 +106,7 @@ internal sealed partial class Eventpoll : OpenFile
     {
         // The locked "before" design runs the whole callback under the ready list's lock, the disabled-item check
         // included, as Linux did before the wfcqueue series (ep->lock); the product design takes no lock here.
+        // Stryker disable once Boolean : only an exclusive entry's result is read, and a kernel-held item watches an instance, which EPOLLEXCLUSIVE refuses
         if (item.KernelHeld) return true; // held in the kernel epoll, which reports it
         ShortLock? gate = _ready.Gate;
         gate?.Enter();

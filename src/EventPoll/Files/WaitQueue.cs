@@ -47,9 +47,9 @@ public sealed class WaitQueue
     /// </summary>
     internal void Add(WaitEntry entry)
     {
-        ArgumentNullException.ThrowIfNull(entry);
         using (SyncRoot.EnterScope())
         {
+            // Stryker disable once Statement,String : a removed Debug.Assert (or its message)
             Debug.Assert(entry.Queue is null, "an entry sits on at most one queue");
             entry.Queue = this;
             if (entry.Exclusive)

@@ -24,21 +24,41 @@ public sealed class EpItemSettingsLockTests
     public void OneShotDisable_WaitsWhileTheSettingsLockIsHeld_ThenLeavesOnlyThePrivateBits()
         => AssertWaitsForTheLock(item => item.DisableIfUnchanged(Armed, 1), ((uint)EpollEvents.OneShot, 1UL));
 
-    private static void AssertWaitsForTheLock(Action<EpItem> write, (uint Events, ulong Data) after)
+    [Fact]
+    public void ReadSettings_WaitsWhileTheSettingsLockIsHeld_ThenReadsThePairTheHolderStored()
+    {
+        (uint, ulong) read = default;
+        AssertWaitsForTheLock(item => read = item.ReadSettings(), ((uint)EpollEvents.Out, 2UL), holderStores: ((uint)EpollEvents.Out, 2UL));
+        Assert.Equal(((uint)EpollEvents.Out, 2UL), read); // not the pair from before the holder's store
+    }
+
+    private static readonly FieldInfo s_events = typeof(EpItem).GetField("_events", BindingFlags.NonPublic | BindingFlags.Instance)!;
+    private static readonly FieldInfo s_data = typeof(EpItem).GetField("_data", BindingFlags.NonPublic | BindingFlags.Instance)!;
+
+    /// <summary>
+    /// Runs <paramref name="access"/> on another thread while the test holds the item's settings lock, storing
+    /// <paramref name="holderStores"/> as a writer holding it would; the access must wait for the release.
+    /// </summary>
+    private static void AssertWaitsForTheLock(Action<EpItem> access, (uint Events, ulong Data) after, (uint Events, ulong Data)? holderStores = null)
     {
         var ep = new Eventpoll(new WatchAccount(0));
         var file = new FakeFile();
-        write(new EpItem(ep, file, 4, Armed, 1)); // compiled and initialised here, so the writer below only locks
+        access(new EpItem(ep, file, 4, Armed, 1)); // compiled and initialised here, so the thread below only locks
         var item = new EpItem(ep, file, 3, Armed, 1);
         s_settingsLock.SetValue(item, (byte)1);
-        var writer = new Thread(() => write(item));
+        var writer = new Thread(() => access(item));
         writer.Start();
-        // A writer that waits for the lock soon sleeps between its tries; one that ignores the lock ends.
-        Bounded.Until(() => (writer.ThreadState & (ThreadState.WaitSleepJoin | ThreadState.Stopped)) != 0, "the writer sleeps or ends");
-        Assert.True(writer.IsAlive, "the writer did not wait for the held settings lock");
+        // A thread that waits for the lock soon sleeps between its tries; one that ignores the lock ends.
+        Bounded.Until(() => (writer.ThreadState & (ThreadState.WaitSleepJoin | ThreadState.Stopped)) != 0, "the thread sleeps or ends");
+        Assert.True(writer.IsAlive, "the thread did not wait for the held settings lock");
         Assert.Equal(Armed, item.Events);
+        if (holderStores is { } stored)
+        {
+            s_events.SetValue(item, stored.Events);
+            s_data.SetValue(item, stored.Data);
+        }
         s_settingsLock.SetValue(item, (byte)0);
-        Bounded.Join(writer, "the writer takes the released lock");
+        Bounded.Join(writer, "the thread takes the released lock");
         Assert.Equal(after, item.ReadSettings());
     }
 }

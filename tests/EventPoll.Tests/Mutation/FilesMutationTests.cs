@@ -156,4 +156,24 @@ public class FilesMutationTests
             return true;
         }
     }
+
+    /// <summary>
+    /// File ids come from per-thread blocks of the shared counter: the first file of each new thread takes a fresh
+    /// block, so two threads' first files never share an id, and a thread's next files follow its first.
+    /// </summary>
+    [Fact]
+    public void TheFirstFilesOfTwoNewThreads_HaveDistinctIds_AndEachThreadsNextFileFollowsItsFirst()
+    {
+        long[] ids = new long[4];
+        var threads = new[] { 0, 1 }.Select(t => new Thread(() =>
+        {
+            ids[2 * t] = new EventFdFile(0, semaphore: false).Id;
+            ids[2 * t + 1] = new EventFdFile(0, semaphore: false).Id;
+        })).ToArray();
+        foreach (Thread thread in threads) thread.Start();
+        foreach (Thread thread in threads) Bounded.Join(thread, "a thread makes its two files");
+        Assert.NotEqual(ids[0], ids[2]);
+        Assert.Equal(ids[0] + 1, ids[1]);
+        Assert.Equal(ids[2] + 1, ids[3]);
+    }
 }

@@ -73,6 +73,18 @@ public class WaitMutationTests
         Assert.Equal(0, instance.PollScansStoppedAtReady);
     }
 
+    /// <summary>The other counter: each poll whose scan stopped at a ready item counts once, a poll that drops nothing none.</summary>
+    [Fact]
+    public void PollingAnInstanceWithAReadyItem_CountsOneScanThatStoppedAtIt_PerPoll()
+    {
+        var (ep, efd, instance, _) = _w.WatchedEventFd(In, 1);
+        _w.Write(efd);
+        Assert.Equal(EpollEvents.In, _w.Px.PollNow(ep, In));
+        Assert.Equal(EpollEvents.In, _w.Px.PollNow(ep, In));
+        Assert.Equal(2, instance.PollScansStoppedAtReady);
+        Assert.Equal(0, instance.PollScansDropping);
+    }
+
     /// <summary>
     /// fdinfo lists items in the kernel tree's order: by file (the older first), then by descriptor. One file under ten
     /// descriptors, registered newest first, and a younger file at a number between them.

@@ -18,7 +18,7 @@ namespace EventPoll.Tests.Mutation;
 public sealed class KernelHarvestMutationTests : HandleOwner
 {
     private const EpollEvents In = EpollEvents.In;
-    private const ulong AData = 1, BData = 2;
+    private const ulong AData = 1, BData = 2, CData = 3;
     private readonly EpollEvent[] _events = new EpollEvent[4];
 
     /// <summary>A watched instance with a kernel side (an idle OS eventfd) and an in-process file, ready, whose poll the test hooks.</summary>
@@ -47,23 +47,28 @@ public sealed class KernelHarvestMutationTests : HandleOwner
     }
 
     [LinuxFact]
-    public void AWatchedInstanceDeletedAfterTheKernelReportedIt_IsDroppedFromTheBatch()
+    public void AWatchedInstanceDeletedAfterTheKernelReportedIt_IsDroppedFromTheBatch_AndTheNextEventTakesItsPlace()
     {
         Epoll watcher = Own(new Epoll(Table));
         (Epoll a, FakeFile aFile) = AWatchedInstanceWithAReadyFile();
         Epoll b = Own(new Epoll(Table));
         SafeFileHandle bOs = Own(OsFd.EventFd());
         b.Add(bOs, In, 200);
+        SafeFileHandle c = Own(OsFd.EventFd());
         watcher.Add(a, In, AData);
         watcher.Add(b, In, BData);
-        OsFd.Signal(bOs); // the kernel's ready list: a, then b
+        watcher.Add(c, In, CData);
+        OsFd.Signal(bOs);
+        OsFd.Signal(c); // the kernel's ready list: a, b, then c
 
         // Checking a's report polls a's file: b is deleted there, after the kernel reported it.
         AfterTheNextKernelWait(watcher, aFile, () => watcher.Delete(b));
-        Assert.Equal(1, watcher.Wait(_events, 0));
+        Assert.Equal(2, watcher.Wait(_events, 0));
         Assert.Equal(new EpollEvent(In, AData), _events[0]);
-        Assert.Equal(1, watcher.Wait(_events, 0)); // a is still ready; b is gone
+        Assert.Equal(new EpollEvent(In, CData), _events[1]); // moved up into b's place
+        Assert.Equal(2, watcher.Wait(_events, 0)); // a and c are still ready; b is gone
         Assert.Equal(new EpollEvent(In, AData), _events[0]);
+        Assert.Equal(new EpollEvent(In, CData), _events[1]);
     }
 
     /// <summary>

@@ -46,4 +46,14 @@ public sealed class KernelTurnMutationTests : HandleOwner
         Assert.Equal(0, instance.KernelTurns);
         Assert.False(instance.Kernel!.RingArmed);
     }
+
+    [LinuxFact]
+    public void ABlockingWaitThatTimesOutInTheKernel_AsksTheKernelOnce()
+    {
+        Epoll ep = Own(new Epoll(Table));
+        ep.Add(Own(OsFd.EventFd()), EpollEvents.In, 1);
+        KernelPoller k = Outcome.Engine(ep).Kernel!;
+        Assert.Equal(0, ep.Wait(_events, 1)); // this thread leads; the kernel's wait ends at the deadline
+        Assert.Equal(1, k.WaitCalls);
+    }
 }

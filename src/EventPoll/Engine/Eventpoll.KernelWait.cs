@@ -196,6 +196,7 @@ internal sealed partial class Eventpoll
             if (cancellation.IsCancellationRequested) return -(int)Errno.EINTR; // no sentence: nobody reads one (see Failure's remarks)
             if (!leading)
             {
+                // Stryker disable once Assignment : ThreadWaiter.Current is this thread's one waiter, the same object each time (the ??= saves a thread-static read)
                 waiter ??= ThreadWaiter.Current;
                 waiter.Reset();
                 _waiters.Add(waiter, cancellation.Handle); // full fence: the leader either sees this waiter or this sees it gone

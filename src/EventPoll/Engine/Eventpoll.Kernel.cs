@@ -140,7 +140,7 @@ internal sealed partial class Eventpoll
     internal int EnsureKernel()
     {
         int made = CreateKernel(out bool created);
-        if (made < 0 || !created) return made;
+        if (!created) return made; // a failure (made < 0) creates nothing
         AdoptKernelWatchers();
         _waiters.WakeAll(); // threads asleep in the waiter queue come back to wait in the kernel
         return 0;

@@ -60,6 +60,7 @@ internal sealed partial class Eventpoll
         bool kernelsTurn = IsKernelsTurn;
         RetractSignalBeforeKernelWait(k, leading);
         int count = k.Wait(buffer, deadline);
+        // Stryker disable once Conditional : epoll_wait on the instance's own open epoll into a non-empty buffer fails only with EINTR, which KernelPoller.Wait retries
         return count < 0 ? count : TakeKernelBatch(buffer, count, k, leading, kernelsTurn);
     }
 
@@ -78,6 +79,7 @@ internal sealed partial class Eventpoll
         LastBatchFromKernel = count;
         _inProcessStreak = 0;
         AdaptOsFairnessBound(kernelsTurn, foundOsEvents: count != 0);
+        // Stryker disable once Logical,Equality : a harvest into no room, or of an empty ready list, takes and changes nothing (the check saves its lock)
         if (count < buffer.Length && EventsAvailable) count += Harvest(buffer[count..]);
         RetractStaleSignal(k);
         return count;
@@ -194,6 +196,7 @@ internal sealed partial class Eventpoll
             if (cancellation.IsCancellationRequested) return -(int)Errno.EINTR; // no sentence: nobody reads one (see Failure's remarks)
             if (!leading)
             {
+                // Stryker disable once Assignment : ThreadWaiter.Current is this thread's one waiter, the same object each time (the ??= saves a thread-static read)
                 waiter ??= ThreadWaiter.Current;
                 waiter.Reset();
                 _waiters.Add(waiter, cancellation.Handle); // full fence: the leader either sees this waiter or this sees it gone
@@ -238,6 +241,7 @@ internal sealed partial class Eventpoll
         int count = k.Wait(buffer, deadline);
         try
         {
+            // Stryker disable once Conditional : epoll_wait on the instance's own open epoll into a non-empty buffer fails only with EINTR, which KernelPoller.Wait retries
             return count < 0 ? count : TakeKernelBatch(buffer, count, k, leading: true, kernelsTurn);
         }
         finally

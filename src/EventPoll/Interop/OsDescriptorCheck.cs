@@ -12,9 +12,14 @@ internal static class OsDescriptorCheck
     private static readonly Lazy<int> s_probe = new(() => LinuxSyscalls.EpollCreate1(EpollCloExec));
 
     /// <summary>0 when the kernel would accept <paramref name="osFd"/> as an epoll target, else its <c>-errno</c> (EBADF, EPERM, ...).</summary>
-    internal static int Probe(int osFd)
+    internal static int Probe(int osFd) => Probe(s_probe.Value, osFd);
+
+    /// <summary>
+    /// <see cref="Probe(int)"/> through the kernel epoll <paramref name="probe"/> (a <c>-errno</c> when it could not be
+    /// made). Another thread's probe of the same descriptor may hold it there for a moment: EEXIST, an acceptance.
+    /// </summary>
+    internal static int Probe(int probe, int osFd)
     {
-        int probe = s_probe.Value;
         if (probe < 0) return probe;
         int added = LinuxSyscalls.EpollCtl(probe, CtlAdd, osFd, new EpollEvent(EpollEvents.In, 0));
         if (added == 0) LinuxSyscalls.EpollCtlNull(probe, CtlDel, osFd);

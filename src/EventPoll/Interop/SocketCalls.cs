@@ -101,6 +101,7 @@ internal static unsafe partial class SocketCalls
     /// <summary>Writes <paramref name="endPoint"/> as a sockaddr_in or sockaddr_in6 (port in network order); its length.</summary>
     private static int Write(IPEndPoint endPoint, Span<byte> address)
     {
+        // Stryker disable once Statement : the one caller passes a fresh stackalloc, which the runtime zeroes (localsinit)
         address.Clear();
         MemoryMarshal.Write(address, (ushort)Family(endPoint));
         address[2] = (byte)(endPoint.Port >> 8);

@@ -95,6 +95,7 @@ internal static unsafe partial class SocketCalls
     {
         AddressFamily.InterNetwork => AfInet,
         AddressFamily.InterNetworkV6 => AfInet6,
+        // Stryker disable once String : unreachable: the one caller (TcpReactor) builds a plain IPEndPoint from an IPAddress, always IPv4 or IPv6
         _ => throw new ArgumentException($"only IPv4 and IPv6 end points can be bound, not {endPoint.AddressFamily}", nameof(endPoint)),
     };
 

@@ -54,7 +54,7 @@ internal sealed partial class KernelPoller
     private ReadinessRing? _ring;      // see the remarks
     private int _ringGate;             // 1 while a thread uses _ring; interlocked
     private int _ringRefused;          // the errno that ended this poller's ring, 0 while it may have one
-    private bool _mayHaveReady = true; // see the remarks
+    private bool _mayHaveReady;        // see the remarks; false before the first scan: no scan has left items ready yet
     private int _lastQuietTurnThread;  // the managed thread of the latest turn that found nothing
     private long _quietTurns;          // turns served by the ring, without a system call
     private long _refusedRingCalls;    // system calls of ring creations that failed
@@ -143,6 +143,9 @@ internal sealed partial class KernelPoller
         if (why is Errno.EPERM or Errno.EOPNOTSUPP or (Errno)Enosys) throw new ArgumentException("an errno that would refuse every instance of the process", nameof(why));
         Refuse((int)why, madeCalls: 0);
     }
+
+    /// <summary>Forgets a refusal of every instance of the process (tests: after one they made, with no other test running).</summary>
+    internal static void ForgetProcessRefusal() => Volatile.Write(ref s_ringRefused, 0);
 
     private void Refuse(int errno, int madeCalls)
     {

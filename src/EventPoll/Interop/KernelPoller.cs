@@ -86,10 +86,12 @@ internal sealed partial class KernelPoller
     internal static int Create(out KernelPoller? poller)
     {
         poller = null;
+        // Stryker disable once String : reached only off Linux (KernelEpollAvailable is OperatingSystem.IsLinux()), where no test runs
         if (!LinuxSyscalls.KernelEpollAvailable) return Failure.Of(Errno.EOPNOTSUPP, "OS descriptors need Linux's epoll");
         int epfd = LinuxSyscalls.EpollCreate1(EpollCloExec);
         if (epfd < 0) return epfd;
         int signalFd = LinuxSyscalls.EventFd(0, EfdNonBlock | EfdCloExec);
+        // Stryker disable once Equality : eventfd(2) takes the lowest free number and epoll_create1 just took a lower one, so signalFd is never 0
         if (signalFd < 0)
         {
             LinuxSyscalls.Close(epfd);
@@ -122,6 +124,7 @@ internal sealed partial class KernelPoller
         // A full fence: the leader's waiting followers are checked after this, and a follower checks HasLeader after
         // queueing itself, so one of the two always sees the other.
         int was = Interlocked.Exchange(ref _leader, 0);
+        // Stryker disable once Statement,String : a removed Debug.Assert (or its message)
         Debug.Assert(was == 1);
     }
 
@@ -159,6 +162,7 @@ internal sealed partial class KernelPoller
     /// </summary>
     internal void Drain()
     {
+        // Stryker disable once Statement : with no signal pending the read finds 0 (EAGAIN) or a count of signals already seen, which nothing reads: only a system call is saved
         if (Volatile.Read(ref _signalled) == 0) return;
         Span<byte> counter = stackalloc byte[sizeof(ulong)];
         LinuxSyscalls.Read(_signalFd, counter); // EAGAIN when an epoll_wait raced us to it: nothing to take
@@ -177,6 +181,7 @@ internal sealed partial class KernelPoller
     [MethodImpl(MethodImplOptions.AggressiveInlining)] // into the leader's frame, with the system call: see Eventpoll.LeadKernelWait
     internal int Wait(Span<EpollEvent> events, Deadline deadline)
     {
+        // Stryker disable once Statement,String : a removed Debug.Assert (or its message)
         Debug.Assert(!events.IsEmpty);
         _waitCalls++;
         int n = EpollPwait2.Wait(_epfd, events, deadline.RemainingTime());
@@ -225,13 +230,21 @@ internal sealed partial class KernelPoller
         // Set once epoll_pwait2 answered ENOSYS (an older kernel) or EPERM (a seccomp filter that predates it).
         private static volatile bool s_unavailable;
 
-        /// <summary>Whether the last fallback decision was to use epoll_wait (for tests).</summary>
-        internal static bool Unavailable => s_unavailable;
+        /// <summary>
+        /// Whether finite waits go to epoll_wait, epoll_pwait2 having been refused (tests read it, and set it back after a
+        /// refusal they made).
+        /// </summary>
+        internal static bool Unavailable
+        {
+            get => s_unavailable;
+            set => s_unavailable = value;
+        }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)] // as KernelPoller.Wait
         internal static int Wait(int epfd, Span<EpollEvent> events, TimeSpan timeout)
         {
             if (timeout == Timeout.InfiniteTimeSpan) return LinuxSyscalls.EpollWaitErrnoOnFailure(epfd, events, -1); // an event loop's usual wait
+            // Stryker disable once Logical : a zero timeout through epoll_pwait2 answers as epoll_wait's 0 does, and a refused one falls back again: speed only
             if (!s_unavailable && timeout != TimeSpan.Zero)
             {
                 int r = Pwait2(epfd, events, timeout);
@@ -241,37 +254,38 @@ internal sealed partial class KernelPoller
             return LinuxSyscalls.EpollWaitErrnoOnFailure(epfd, events, ToMilliseconds(timeout));
         }
 
+        /// <summary>epoll_pwait2 for a finite, nonzero <paramref name="timeout"/> (<see cref="Wait"/> sends the others to epoll_wait).</summary>
         private static int Pwait2(int epfd, Span<EpollEvent> events, TimeSpan timeout)
         {
-            TimeSpec spec = default;
-            bool infinite = timeout == Timeout.InfiniteTimeSpan;
-            if (!infinite)
+            var spec = new TimeSpec
             {
-                spec.Seconds = timeout.Ticks / TimeSpan.TicksPerSecond;
-                spec.Nanoseconds = timeout.Ticks % TimeSpan.TicksPerSecond * TimeSpan.NanosecondsPerTick;
-            }
+                Seconds = timeout.Ticks / TimeSpan.TicksPerSecond,
+                Nanoseconds = timeout.Ticks % TimeSpan.TicksPerSecond * TimeSpan.NanosecondsPerTick,
+            };
             if (!LinuxSyscalls.EpollEventLayoutMatches)
             {
                 AlignedEpollEvent[] aligned = AlignedEpollEvent.Buffer(events.Length);
                 fixed (AlignedEpollEvent* a = aligned)
                 {
-                    long n = Syscall(SysEpollPwait2, epfd, a, events.Length, infinite ? null : &spec, null, 0);
+                    long n = Syscall(SysEpollPwait2, epfd, a, events.Length, &spec, null, 0);
+                    // Stryker disable once all : the aligned layout's path, taken only where epoll_event is not packed (not x86-64, where the tests run)
                     if (n < 0) return -Marshal.GetLastPInvokeError();
+                    // Stryker disable once Statement : the aligned layout's path, taken only where epoll_event is not packed (not x86-64, where the tests run)
                     AlignedEpollEvent.CopyOut(aligned, events, (int)n);
                     return (int)n;
                 }
             }
             fixed (EpollEvent* p = events)
             {
-                long r = Syscall(SysEpollPwait2, epfd, p, events.Length, infinite ? null : &spec, null, 0);
+                long r = Syscall(SysEpollPwait2, epfd, p, events.Length, &spec, null, 0);
+                // Stryker disable once Equality : at r == 0 errno is 0 (LibraryImport's SetLastError clears it before the call, and a success leaves it), so both arms give 0
                 return r < 0 ? -Marshal.GetLastPInvokeError() : (int)r;
             }
         }
 
-        /// <summary>A timeout for epoll_wait: milliseconds rounded up (never shorter than asked), -1 for none.</summary>
+        /// <summary>A finite timeout for epoll_wait: milliseconds rounded up (never shorter than asked).</summary>
         internal static int ToMilliseconds(TimeSpan timeout)
         {
-            if (timeout == Timeout.InfiniteTimeSpan) return -1;
             long ms = (timeout.Ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond;
             return (int)Math.Min(ms, int.MaxValue);
         }

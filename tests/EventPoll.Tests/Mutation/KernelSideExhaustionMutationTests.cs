@@ -1,4 +1,3 @@
-using System.Globalization;
 using EventPoll.Interop;
 using EventPoll.Tests.Misuse;
 using EventPoll.Tests.Os;
@@ -21,37 +20,12 @@ public sealed class KernelSideExhaustionMutationTests : HandleOwner
     private const EpollEvents In = EpollEvents.In;
     private readonly EpollEvent[] _events = new EpollEvent[4];
 
-    /// <summary>
-    /// Runs <paramref name="call"/> with exactly <paramref name="free"/> descriptor numbers left: RLIMIT_NOFILE lowered
-    /// above the highest open one, every number below it taken by eventfds, then the last <paramref name="free"/> closed.
-    /// </summary>
-    private static void WithDescriptorsLeft(int free, Action call)
-    {
-        Assert.Equal(0, LinuxSyscalls.GetRlimit(LinuxSyscalls.RlimitNoFile, out ulong soft, out ulong hard));
-        int highest = Directory.GetFiles("/proc/self/fd").Max(path => int.Parse(Path.GetFileName(path), CultureInfo.InvariantCulture));
-        var fillers = new Stack<int>();
-        try
-        {
-            Assert.Equal(0, LinuxSyscalls.SetRlimit(LinuxSyscalls.RlimitNoFile, (ulong)(highest + 1 + free), hard));
-            int fd;
-            while ((fd = LinuxSyscalls.EventFd(0, Posix.O_CLOEXEC)) >= 0) fillers.Push(fd);
-            Assert.Equal(-(int)Errno.EMFILE, fd);
-            for (int i = 0; i < free; i++) LinuxSyscalls.Close(fillers.Pop());
-            call();
-        }
-        finally
-        {
-            while (fillers.Count != 0) LinuxSyscalls.Close(fillers.Pop());
-            LinuxSyscalls.SetRlimit(LinuxSyscalls.RlimitNoFile, soft, hard);
-        }
-    }
-
     [LinuxFact]
     public void AnOsRegistration_OfAnInstanceThatCannotMakeItsKernelEpoll_IsEmfile_AndTheNextOneMakesIt()
     {
         Epoll ep = Own(new Epoll(Table));
         SafeFileHandle os = Own(OsFd.EventFd());
-        WithDescriptorsLeft(0, () => Refusal.Assert(Errno.EMFILE, $"EMFILE: the descriptor table is full (epoll_ctl ADD, OS descriptor {OsFd.Number(os)})", () => ep.Add(os, In, 1)));
+        DescriptorsLeft.Run(0, () => Refusal.Assert(Errno.EMFILE, $"EMFILE: the descriptor table is full (epoll_ctl ADD, OS descriptor {OsFd.Number(os)})", () => ep.Add(os, In, 1)));
         Assert.Null(Outcome.Engine(ep).Kernel);
         ep.Add(os, In, 1);
         OsFd.Signal(os);
@@ -70,7 +44,7 @@ public sealed class KernelSideExhaustionMutationTests : HandleOwner
         SafeFileHandle os = Own(OsFd.EventFd());
         // Three numbers: the watched instance's kernel epoll and signal eventfd, then the watcher's epoll, whose
         // signal eventfd finds none (so a dup for the watcher's registration would still find one).
-        WithDescriptorsLeft(3, () => watched.Add(os, In, 3));
+        DescriptorsLeft.Run(3, () => watched.Add(os, In, 3));
         Assert.NotNull(Outcome.Engine(watched).Kernel);
         Assert.Null(Outcome.Engine(watcher).Kernel);
         e.Signal();
@@ -86,7 +60,7 @@ public sealed class KernelSideExhaustionMutationTests : HandleOwner
         watcher.Add(Own(OsFd.EventFd()), In, 1);
         SafeFileHandle os = Own(OsFd.EventFd());
         watched.Add(os, In, 2);
-        WithDescriptorsLeft(0, () => Refusal.Assert(Errno.EMFILE,
+        DescriptorsLeft.Run(0, () => Refusal.Assert(Errno.EMFILE,
             $"EMFILE: no descriptor was left for the watched instance's kernel epoll (epoll_ctl ADD, fd {watched.Fd})",
             () => watcher.Add(watched, In, 3)));
         watcher.Add(watched, In, 3); // the refusal left nothing registered

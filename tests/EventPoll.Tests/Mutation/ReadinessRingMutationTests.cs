@@ -15,9 +15,10 @@ public sealed class ReadinessRingMutationTests
 {
     private const int Ebadf = 9;
     private const short PollIn = 0x1;
+    private const int FSetFd = 2, FdCloExec = 1;
 
     [RingFact]
-    public void ANewRing_HasMadeItsSetupAndTwoMappings_AndIsNotQuiet_ForNoPollIsArmed()
+    public void ANewRing_HasMadeItsSetupAndTwoOnePageMappings_AndIsNotQuiet_ForNoPollIsArmed()
     {
         using var rig = new RingRig();
         Assert.Equal(3, rig.Ring.SystemCalls);
@@ -25,6 +26,8 @@ public sealed class ReadinessRingMutationTests
         Assert.False(rig.Ring.Quiet());
         Assert.Equal(0, rig.Ring.Failed);
         Assert.Equal(0, rig.FdInfo().Polls);
+        // Its rings and its entries, a page each (every ring in the process maps the same two).
+        Assert.All(RingRig.MappingLengths(), length => Assert.Equal(Environment.SystemPageSize, length));
     }
 
     [RingFact]
@@ -46,8 +49,7 @@ public sealed class ReadinessRingMutationTests
     [RingFact]
     public void AWakeup_MakesTheRingNotQuiet_AndConsumingIt_LeavesThePollArmedAndQuietAgain()
     {
-        using var rig = new RingRig();
-        Assert.Equal(0, rig.Ring.Arm(rig.Epoll));
+        using RingRig rig = RingRig.Armed();
         Assert.True(rig.Ring.Quiet());
         rig.Wake();
         Assert.False(rig.Ring.Quiet());
@@ -59,8 +61,7 @@ public sealed class ReadinessRingMutationTests
     [RingFact]
     public void TheReplacedPollsCancellationAndTheRemovalsCompletion_AreStale_SoTheNewPollStaysArmedAndQuiet()
     {
-        using var rig = new RingRig();
-        Assert.Equal(0, rig.Ring.Arm(rig.Epoll));
+        using RingRig rig = RingRig.Armed();
         Assert.Equal(0, rig.Ring.Arm(rig.Epoll)); // posts the removal's completion and the old poll's -ECANCELED
         Assert.NotEqual(rig.FdInfo().CqHead, rig.FdInfo().CqTail);
         rig.Ring.Consume();
@@ -72,8 +73,7 @@ public sealed class ReadinessRingMutationTests
     [RingFact]
     public void Quiet_ConsumesTheStaleCompletionsItPasses_SoTheCompletionRingHoldsEightWakeupsAfter()
     {
-        using var rig = new RingRig();
-        Assert.Equal(0, rig.Ring.Arm(rig.Epoll));
+        using RingRig rig = RingRig.Armed();
         Assert.Equal(0, rig.Ring.Arm(rig.Epoll)); // two stale completions
         Assert.True(rig.Ring.Quiet());
         rig.Wake(8); // the completion ring's eight entries, each a completion of the poll that goes on
@@ -84,8 +84,7 @@ public sealed class ReadinessRingMutationTests
     [RingFact]
     public void AFullCompletionRing_EndsThePoll_WhichConsumeSeesByTheOverflowFlag()
     {
-        using var rig = new RingRig();
-        Assert.Equal(0, rig.Ring.Arm(rig.Epoll));
+        using RingRig rig = RingRig.Armed();
         rig.Wake(12); // eight completions with IORING_CQE_F_MORE; the ninth cannot be posted and ends the poll, held back
         Assert.False(rig.Ring.Quiet());
         rig.Ring.Consume(); // every completion it can read says the poll goes on
@@ -96,8 +95,7 @@ public sealed class ReadinessRingMutationTests
     [RingFact]
     public void ArmingARingWhoseCompletionsOverflowed_ConsumesThemAndFlushes_SoTheNewPollIsQuiet()
     {
-        using var rig = new RingRig();
-        Assert.Equal(0, rig.Ring.Arm(rig.Epoll));
+        using RingRig rig = RingRig.Armed();
         rig.Wake(12);
         Assert.Equal(0, rig.Ring.Arm(rig.Epoll));
         Assert.True(rig.Ring.Armed);
@@ -106,10 +104,23 @@ public sealed class ReadinessRingMutationTests
     }
 
     [RingFact]
-    public void APollOfNoFile_EndsWithEbadf_WhichConsumeReportsAsTheRingsFailure()
+    public void AnIoUringEnterThatFails_ArmsNothing_AndItsErrnoIsTheRingsFailure()
     {
         using var rig = new RingRig();
-        Assert.Equal(0, rig.Ring.Arm(rig.Epoll));
+        // The ring's number now names the eventfd (dup2 closes the ring's descriptor; its mappings keep the ring), so
+        // io_uring_enter finds no ring there. Close closes the eventfd's duplicate.
+        Assert.Equal(rig.Ring.Descriptor, LinuxSyscalls.Dup2(rig.EventFd, rig.Ring.Descriptor));
+        Assert.Equal(0, LinuxSyscalls.Fcntl(rig.Ring.Descriptor, FSetFd, FdCloExec)); // as the ring's own number was
+        Assert.Equal(-(int)Errno.EOPNOTSUPP, rig.Ring.Arm(rig.Epoll));
+        Assert.False(rig.Ring.Armed);
+        Assert.Equal((int)Errno.EOPNOTSUPP, rig.Ring.Failed);
+        Assert.Equal(4, rig.Ring.SystemCalls);
+    }
+
+    [RingFact]
+    public void APollOfNoFile_EndsWithEbadf_WhichConsumeReportsAsTheRingsFailure()
+    {
+        using RingRig rig = RingRig.Armed();
         rig.Wake(3);
         rig.Ring.Consume(); // the next completions land past the ring's first entry
         Assert.Equal(0, rig.Ring.Arm(-1)); // io_uring_enter takes the entries; the poll fails as it starts
@@ -127,10 +138,17 @@ public sealed class ReadinessRingMutationTests
         armer.Start();
         armer.Join();
         Assert.True(rig.Ring.Armed);
-        rig.Wake(); // the task work goes to a kernel worker, which ends the poll with -ECANCELED
-        Assert.Equal(PollIn, LinuxSyscalls.PollOne(rig.Ring.Descriptor, PollIn, (int)Failsafe.Limit.TotalMilliseconds));
-        rig.Ring.Consume();
-        Assert.False(rig.Ring.Armed);
+        // The managed thread is joined, but its OS thread may not have exited yet: a wakeup before its exit posts an
+        // ordinary completion when that thread next leaves the kernel. A wakeup from its exit on ends the poll with
+        // -ECANCELED (the task work runs in the thread's exit or in a kernel worker). Each round waits for a completion.
+        int wakeups = 0;
+        while (rig.Ring.Armed && wakeups++ < 100)
+        {
+            rig.Wake();
+            Assert.Equal(PollIn, LinuxSyscalls.PollOne(rig.Ring.Descriptor, PollIn, (int)Failsafe.Limit.TotalMilliseconds));
+            rig.Ring.Consume();
+        }
+        Assert.False(rig.Ring.Armed, "the poll went on after its thread exited");
         Assert.Equal(0, rig.Ring.Failed);
     }
 }

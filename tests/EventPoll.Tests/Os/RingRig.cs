@@ -22,6 +22,22 @@ internal sealed class RingRig : IDisposable
         Assert.Equal(0, LinuxSyscalls.EpollCtl(Epoll, CtlAdd, EventFd, new EpollEvent(EpollEvents.In, 1)));
     }
 
+    /// <summary>A rig whose ring has armed its poll of the epoll (on this thread).</summary>
+    internal static RingRig Armed()
+    {
+        var rig = new RingRig();
+        Assert.Equal(0, rig.Ring.Arm(rig.Epoll));
+        return rig;
+    }
+
+    /// <summary>The lengths of the process's io_uring mappings (/proc/self/maps), in bytes.</summary>
+    internal static IEnumerable<long> MappingLengths() =>
+        File.ReadLines("/proc/self/maps").Where(l => l.EndsWith("anon_inode:[io_uring]", StringComparison.Ordinal)).Select(l =>
+        {
+            string[] range = l[..l.IndexOf(' ', StringComparison.Ordinal)].Split('-');
+            return long.Parse(range[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture) - long.Parse(range[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        }).ToList();
+
     internal ReadinessRing Ring { get; }
 
     /// <summary>The kernel epoll the ring polls.</summary>

@@ -17,10 +17,10 @@ public sealed class ProcessRingsCollection
 [Collection(ProcessRingsCollection.Name)]
 public sealed class ReadinessRingLifetimeTests
 {
-    private const string Ring = "anon_inode:[io_uring]", KernelEpoll = "anon_inode:[eventpoll]";
+    internal const string Ring = "anon_inode:[io_uring]", KernelEpoll = "anon_inode:[eventpoll]";
 
     /// <summary>How many of the process's descriptors are <paramref name="kind"/>.</summary>
-    private static int Descriptors(string kind) => Directory.GetFiles("/proc/self/fd").Count(fd =>
+    internal static int Descriptors(string kind) => Directory.GetFiles("/proc/self/fd").Count(fd =>
     {
         try
         {
@@ -33,7 +33,7 @@ public sealed class ReadinessRingLifetimeTests
     });
 
     /// <summary>How many of the process's mappings are of an io_uring.</summary>
-    private static int RingMappings() => File.ReadLines("/proc/self/maps").Count(line => line.EndsWith(Ring, StringComparison.Ordinal));
+    internal static int RingMappings() => File.ReadLines("/proc/self/maps").Count(line => line.EndsWith(Ring, StringComparison.Ordinal));
 
     [RingFact]
     public void ManyMixedInstances_MadeUntilTheirRingIsArmed_AndDisposed_LeaveNoDescriptorOrMapping()

@@ -14,7 +14,8 @@ namespace EventPoll;
 /// that no caller can explain: EINTR of a cancelled wait (the handle API throws <see cref="OperationCanceledException"/>
 /// instead), and the failures only the POSIX facade can reach: EINVAL for an unknown epoll_ctl op, ENOTSOCK for a
 /// shutdown of a file that is not a socket, EFAULT for a missing epoll_event or a buffer shorter than maxevents, EBADF
-/// for an OS ctl's epoll number, and the refusals of fcntl(F_DUPFD) and dup2 (a number outside the limit, EBUSY).
+/// for an OS ctl's epoll number, and the refusals of fcntl(F_DUPFD) and dup2 (a number outside the limit, EBUSY). Nor do
+/// the readiness ring's refusals: the kernel side only counts them and waits with epoll_wait instead.
 /// </remarks>
 internal static class Failure
 {

@@ -100,8 +100,7 @@ internal sealed unsafe partial class ReadinessRing
         {
             // Stryker disable once Statement : Linux 5.1 to 5.3 only; every later kernel sets the feature
             LinuxSyscalls.Close(ringFd);
-            // Stryker disable once String : Linux 5.1 to 5.3 only; and no caller reads the sentence (a refused ring is only counted)
-            return Failure.Of(Errno.EOPNOTSUPP, "io_uring without IORING_FEAT_SINGLE_MMAP (Linux before 5.4)");
+            return -(int)Errno.EOPNOTSUPP; // io_uring without IORING_FEAT_SINGLE_MMAP (Linux before 5.4)
         }
         // The rings take a few hundred bytes (200 on Linux 6.18), well inside one page: mmap and munmap round every
         // length up to whole pages, so any length from 1 to a page maps and unmaps the same page.
@@ -149,7 +148,7 @@ internal sealed unsafe partial class ReadinessRing
         {
             // Entries left in the submission ring would be submitted with the next ones: give the ring up instead.
             Failed = entered < 0 ? Marshal.GetLastPInvokeError() : (int)Errno.ENOMEM;
-            return Failure.Of((Errno)Failed, "io_uring_enter did not take the poll's submission entries");
+            return -Failed;
         }
         _generation = generation;
         Armed = true;

@@ -25,7 +25,7 @@ public sealed class KernelSideExhaustionMutationTests : HandleOwner
     /// Runs <paramref name="call"/> with exactly <paramref name="free"/> descriptor numbers left: RLIMIT_NOFILE lowered
     /// above the highest open one, every number below it taken by eventfds, then the last <paramref name="free"/> closed.
     /// </summary>
-    private static void WithDescriptorsLeft(int free, Action call)
+    internal static void WithDescriptorsLeft(int free, Action call)
     {
         Assert.Equal(0, LinuxSyscalls.GetRlimit(LinuxSyscalls.RlimitNoFile, out ulong soft, out ulong hard));
         int highest = Directory.GetFiles("/proc/self/fd").Max(path => int.Parse(Path.GetFileName(path), CultureInfo.InvariantCulture));

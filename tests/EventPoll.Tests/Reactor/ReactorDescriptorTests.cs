@@ -41,7 +41,7 @@ public class ReactorDescriptorTests
     /// This process's sockets, epolls and eventfds (what the reactor opens) and what each names (readlink of
     /// /proc/self/fd/N); files the runtime maps as it loads assemblies come and go on their own and are left out.
     /// </summary>
-    private static Dictionary<string, string> Descriptors()
+    internal static Dictionary<string, string> Descriptors()
     {
         var result = new Dictionary<string, string>();
         foreach (string path in Directory.GetFiles("/proc/self/fd"))

@@ -73,7 +73,8 @@ public sealed class TcpReactor : IDisposable
     /// <summary>
     /// Stops accepting, closes idle connections at once and busy ones when their exchange ends or after
     /// <paramref name="grace"/>, then joins the loops. Returns false if a loop did not end within grace + 5 s
-    /// (a handler that blocks its loop). Idempotent.
+    /// (a handler that blocks its loop); that loop's instance and a shared listener then stay open, as a later call
+    /// does nothing. Idempotent.
     /// </summary>
     public bool Stop(TimeSpan grace)
     {

@@ -5,7 +5,7 @@ using EventPoll.Tests.Mutation;
 using EventPoll.Tests.Traces;
 using Xunit;
 using static EventPoll.Tests.Mutation.KernelSideExhaustionMutationTests;
-using static EventPoll.Tests.Reactor.ReactorStartFailureTests;
+using static EventPoll.Tests.Reactor.ReactorDescriptorTests;
 
 namespace EventPoll.Tests.Reactor;
 

@@ -78,20 +78,6 @@ public class ReactorStartFailureTests
 
     private static IConnectionHandler Lines(EventLoop loop) => new LineHandler(new ReactorEvents());
 
-    /// <summary>The process's sockets and anonymous inodes once handles left to finalizers are closed.</summary>
-    internal static Dictionary<string, string> Settled()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        return Descriptors();
-    }
-
-    internal static void AssertNoneLeft(Dictionary<string, string> before)
-    {
-        string[] left = [.. Descriptors().Where(fd => !before.TryGetValue(fd.Key, out string? target) || target != fd.Value).Select(fd => $"{fd.Key} -> {fd.Value}")];
-        Assert.True(left.Length == 0, $"descriptors opened during the test and still open: {string.Join(", ", left)}");
-    }
-
     private static string[] StandardStreams() => [.. Enumerable.Range(0, 3).Select(fd => Target(fd) ?? "closed")];
 
     /// <summary>What descriptor <paramref name="fd"/> names (readlink of /proc/self/fd/N), null when it is closed.</summary>

@@ -45,6 +45,7 @@ internal sealed class ConnectionTable(EventLoop loop)
     /// <summary>Returns a closed connection's slot; its generation moves on with the next <see cref="Take"/>.</summary>
     internal void Return(Connection connection)
     {
+        // Stryker disable once Statement,String,Equality : a removed Debug.Assert (or its message), or its condition weakened to <= 0, which holds wherever < 0 does
         System.Diagnostics.Debug.Assert(connection.Fd < 0, "only a closed connection's slot is reused");
         _free[_freeCount++] = connection.Slot;
         Count--;
@@ -56,6 +57,7 @@ internal sealed class ConnectionTable(EventLoop loop)
         uint slot = (uint)word;
         if (slot >= (uint)_used) return null;
         Connection connection = _slots[slot];
+        // Stryker disable once Bitwise : word is a ulong, so >>> shifts in zeros as >> does
         return connection.Generation == (uint)(word >> 32) && connection.Fd >= 0 ? connection : null;
     }
 

@@ -28,6 +28,7 @@ public sealed class TcpReactor : IDisposable
         bool reusePort = options.Accept == AcceptMode.ReusePort;
         var opened = new List<int>();                  // every listening descriptor, closed again if a step fails
         var loopListeners = new int[options.Loops];    // the one each loop watches
+        int started = 0;                               // loops whose thread runs: a failed start must stop them
         try
         {
             var endPoint = new IPEndPoint(options.EndPoint.Address, options.EndPoint.Port);
@@ -45,17 +46,22 @@ public sealed class TcpReactor : IDisposable
                     opened.Add(own);
                     endPoint.Port = Port = SocketCalls.LocalPort(own); // port 0: the others join the port the first got
                 }
-                loopListeners[i] = reusePort ? opened[^1] : _sharedListener;
+                loopListeners[i] = opened[^1]; // the loop's own, or the shared one (then opened holds it alone)
                 _loops[i] = new EventLoop(i, options, handlerFactory);
             }
+            for (; started < _loops.Length; started++) _loops[started].Start(loopListeners[started], ownsListener: reusePort);
         }
         catch
         {
-            foreach (int fd in opened) SocketCalls.Close(fd);
-            foreach (EventLoop? loop in _loops) loop?.FreeUnstarted();
+            // A started loop closes its own listener (ReusePort) as it ends; the shared one goes once they all ended.
+            StopStarted(started, TimeSpan.Zero);
+            if (reusePort)
+            {
+                foreach (int fd in opened.Skip(started)) SocketCalls.Close(fd);
+            }
+            foreach (EventLoop? loop in _loops.Skip(started)) loop?.FreeUnstarted();
             throw;
         }
-        for (int i = 0; i < _loops.Length; i++) _loops[i].Start(loopListeners[i], ownsListener: reusePort);
     }
 
     /// <summary>The port listened on (the one the kernel chose when the options asked for port 0).</summary>
@@ -67,21 +73,28 @@ public sealed class TcpReactor : IDisposable
     /// <summary>
     /// Stops accepting, closes idle connections at once and busy ones when their exchange ends or after
     /// <paramref name="grace"/>, then joins the loops. Returns false if a loop did not end within grace + 5 s
-    /// (a handler that blocks its loop). Idempotent.
+    /// (a handler that blocks its loop); that loop's instance and a shared listener then stay open, as a later call
+    /// does nothing. Idempotent.
     /// </summary>
     public bool Stop(TimeSpan grace)
     {
         if (_stopped) return true;
         _stopped = true;
-        foreach (EventLoop loop in _loops) loop.BeginStop(grace);
-        bool joined = true;
-        foreach (EventLoop loop in _loops) joined &= loop.Join(grace + TimeSpan.FromSeconds(5));
-        if (_sharedListener >= 0 && joined) SocketCalls.Close(_sharedListener);
-        return joined;
+        return StopStarted(_loops.Length, grace);
     }
 
     /// <summary>Stops with a 5 s grace.</summary>
     public void Dispose() => Stop(TimeSpan.FromSeconds(5));
+
+    /// <summary>Stops and joins the first <paramref name="count"/> loops, then closes the shared listener if they all ended.</summary>
+    private bool StopStarted(int count, TimeSpan grace)
+    {
+        for (int i = 0; i < count; i++) _loops[i].BeginStop(grace);
+        bool joined = true;
+        for (int i = 0; i < count; i++) joined &= _loops[i].Join(grace + TimeSpan.FromSeconds(5));
+        if (_sharedListener >= 0 && joined) SocketCalls.Close(_sharedListener); // a loop still running watches it
+        return joined;
+    }
 
     private static int Listen(IPEndPoint endPoint, ReactorOptions options, bool reusePort)
     {

@@ -21,10 +21,7 @@ public class ReactorDescriptorTests
     [InlineData(AcceptMode.SharedExclusive)]
     public void Stop_leaves_no_descriptor_open(AcceptMode mode)
     {
-        // Handles other tests left to their finalizers would close during the count: run those finalizers first.
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        Dictionary<string, string> before = Descriptors();
+        Dictionary<string, string> before = Settled();
         var (reactor, _) = Start(new ReactorOptions { Loops = 2, Accept = mode });
         var sockets = Enumerable.Range(0, 8).Select(_ => Connect(reactor)).ToArray();
         foreach (Socket s in sockets) Send(s, "hi\n");
@@ -32,8 +29,24 @@ public class ReactorDescriptorTests
         Send(sockets[0], "partial");
         Assert.True(reactor.Stop(TimeSpan.FromMilliseconds(200)));
         foreach (Socket s in sockets) s.Dispose();
-        Dictionary<string, string> after = Descriptors();
-        string[] left = [.. after.Where(fd => !before.TryGetValue(fd.Key, out string? target) || target != fd.Value).Select(fd => $"{fd.Key} -> {fd.Value}")];
+        AssertNoneLeft(before);
+    }
+
+    /// <summary>
+    /// <see cref="Descriptors"/> once handles other tests left to their finalizers are closed (they would close during
+    /// the count otherwise).
+    /// </summary>
+    internal static Dictionary<string, string> Settled()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        return Descriptors();
+    }
+
+    /// <summary>Asserts that every descriptor <see cref="Descriptors"/> lists now was open, naming the same file, in <paramref name="before"/>.</summary>
+    internal static void AssertNoneLeft(Dictionary<string, string> before)
+    {
+        string[] left = [.. Descriptors().Where(fd => !before.TryGetValue(fd.Key, out string? target) || target != fd.Value).Select(fd => $"{fd.Key} -> {fd.Value}")];
         Assert.True(left.Length == 0, $"descriptors opened during the test and still open: {string.Join(", ", left)}");
     }
 

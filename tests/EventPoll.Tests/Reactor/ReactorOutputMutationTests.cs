@@ -249,4 +249,13 @@ public class ReactorOutputMutationTests
         });
         ReceiveStream(s, 0, Big + 1000);
     }
+
+    [LinuxFact]
+    public void A_greeting_written_as_the_connection_opens_is_sent_before_the_client_says_anything()
+    {
+        var handler = new OutputHandler { Greeting = "hello\n"u8.ToArray() };
+        using TcpReactor reactor = Start(handler, deferAccept: false);
+        using Socket s = Connect(reactor);
+        Assert.Equal("hello\n", ReactorClient.Receive(s, 6));
+    }
 }

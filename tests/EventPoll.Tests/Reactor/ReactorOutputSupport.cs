@@ -29,7 +29,14 @@ internal sealed class OutputHandler : IConnectionHandler
 
     private readonly BlockingCollection<bool> _openAfterCloseNow = new();
 
-    public void OnOpened(Connection connection) => Last = connection;
+    /// <summary>Written to every connection as it opens (a server that speaks first); none when null.</summary>
+    internal byte[]? Greeting { get; init; }
+
+    public void OnOpened(Connection connection)
+    {
+        Last = connection;
+        if (Greeting is not null) connection.Write(Greeting);
+    }
 
     public void OnClosed(Connection connection, CloseReason reason) => _closes.Add(reason);
 

@@ -28,6 +28,10 @@ public class ReactorOutputMutationTests
         ReceiveStream(s, 0, Big);
         ReactorClient.Send(s, "after\n"); // reading resumed once the output drained
         Assert.Equal("ok:after\n", ReactorClient.Receive(s, 9));
+        ReactorClient.Send(s, "bigclose 10\n"); // sent whole: nothing is left pending to hold the close back
+        ReceiveStream(s, Big, 10);
+        Assert.True(ReactorClient.SeesClose(s));
+        Assert.Equal(CloseReason.Closed, handler.NextClose());
     }
 
     [LinuxFact]
@@ -257,5 +261,63 @@ public class ReactorOutputMutationTests
         using TcpReactor reactor = Start(handler, deferAccept: false);
         using Socket s = Connect(reactor);
         Assert.Equal("hello\n", ReactorClient.Receive(s, 6));
+    }
+
+    [LinuxFact]
+    public void A_connection_that_was_only_greeted_keeps_the_header_timeout_once_the_greeting_drains()
+    {
+        var handler = new OutputHandler { Greeting = new byte[8 << 20] }; // more than the socket pair buffers
+        using TcpReactor reactor = Start(handler, deferAccept: false, headerTimeout: TimeSpan.FromSeconds(5));
+        using Socket s = Connect(reactor);
+        byte[] greeting = new byte[8 << 20];
+        for (int have = 0; have < greeting.Length;)
+        {
+            int n = s.Receive(greeting, have, greeting.Length - have, SocketFlags.None);
+            Assert.True(n > 0, $"the server closed after {have} bytes of the greeting");
+            have += n;
+        }
+        Assert.True(handler.GreetingPending, "the greeting never blocked: the test did not reach the pending path");
+        Assert.True(ReactorClient.SeesClose(s)); // at the 5 s header timeout, not the 60 s idle one
+        Assert.Equal(CloseReason.TimedOut, handler.NextClose());
+    }
+
+    [LinuxFact]
+    public void A_connection_on_descriptor_0_is_open()
+    {
+        var table = new ConnectionTable(null!);
+        Assert.True(table.Take(fd: 0).IsOpen); // a server started with its standard input closed accepts onto 0
+    }
+
+    [LinuxFact]
+    public void Partial_requests_in_steady_state_allocate_nothing_on_the_loop_thread()
+    {
+        var (reactor, _) = ReactorClient.Start(new ReactorOptions { Loops = 1 });
+        using (reactor)
+        using (Socket s = ReactorClient.Connect(reactor))
+        {
+            // Each round leaves "pi" unconsumed (an input buffer rented from the loop's pool) and then completes it
+            // (the buffer returned): the pool, not the allocator, must serve the next round.
+            void Rounds(int count)
+            {
+                for (int i = 0; i < count; i++)
+                {
+                    ReactorClient.Send(s, "ping\npi");
+                    Assert.Equal("ok:ping\n", ReactorClient.Receive(s, 8));
+                    ReactorClient.Send(s, "ng\n");
+                    Assert.Equal("ok:ping\n", ReactorClient.Receive(s, 8));
+                }
+            }
+            Rounds(500); // warm-up
+            long before = AllocatedOnLoop(reactor.Loops[0]);
+            Rounds(2_000);
+            Assert.Equal(0, AllocatedOnLoop(reactor.Loops[0]) - before);
+        }
+    }
+
+    private static long AllocatedOnLoop(EventLoop loop)
+    {
+        var read = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        loop.Post(state => ((TaskCompletionSource<long>)state!).SetResult(GC.GetAllocatedBytesForCurrentThread()), read);
+        return Bounded.Result(read.Task, "the posted read did not run");
     }
 }

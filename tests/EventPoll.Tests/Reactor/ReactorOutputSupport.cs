@@ -35,8 +35,13 @@ internal sealed class OutputHandler : IConnectionHandler
     public void OnOpened(Connection connection)
     {
         Last = connection;
-        if (Greeting is not null) connection.Write(Greeting);
+        if (Greeting is null) return;
+        connection.Write(Greeting);
+        GreetingPending = connection.Pending is not null;
     }
+
+    /// <summary>Whether the socket refused part of the greeting (set before the rest of it can be sent).</summary>
+    internal volatile bool GreetingPending;
 
     public void OnClosed(Connection connection, CloseReason reason) => _closes.Add(reason);
 

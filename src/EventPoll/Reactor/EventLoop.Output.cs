@@ -108,6 +108,7 @@ public sealed partial class EventLoop
         if (sent == data.Length) return;
         if (sent < 0 && sent != -(int)Errno.EAGAIN)
         {
+            // Stryker disable once Statement : kept instead, the bytes meet the same error at the EPOLLOUT the failed socket raises at once: closed as Failed all the same
             CloseNow(connection, CloseReason.Failed); // EPIPE, ECONNRESET: the peer is gone
             return;
         }

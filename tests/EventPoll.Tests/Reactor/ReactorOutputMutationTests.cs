@@ -320,4 +320,31 @@ public class ReactorOutputMutationTests
         loop.Post(state => ((TaskCompletionSource<long>)state!).SetResult(GC.GetAllocatedBytesForCurrentThread()), read);
         return Bounded.Result(read.Task, "the posted read did not run");
     }
+
+    [LinuxFact]
+    public void A_write_to_a_reset_peer_closes_the_connection_as_failed_and_its_slot_starts_clean()
+    {
+        var handler = new OutputHandler();
+        using TcpReactor reactor = Start(handler);
+        Socket reset = Connect(reactor);
+        ReactorClient.Send(reset, "x\n");
+        Assert.Equal("ok:x\n", ReactorClient.Receive(reset, 5));
+        Connection c = handler.Last!;
+
+        // The loop writes only after the reset came in, before it could read the reset: the send is what fails.
+        using var gate = new ManualResetEventSlim();
+        c.Loop.Post(_ =>
+        {
+            Bounded.Wait(gate, "the client reset");
+            c.Write("late"u8);
+        }, null);
+        reset.LingerState = new LingerOption(true, 0); // close with RST
+        reset.Dispose();
+        gate.Set();
+        Assert.Equal(CloseReason.Failed, handler.NextClose());
+
+        using Socket next = Connect(reactor); // takes the freed slot: nothing of the old output may reach it
+        ReactorClient.Send(next, "x\n");
+        Assert.Equal("ok:x\n", ReactorClient.Receive(next, 5));
+    }
 }

@@ -188,6 +188,7 @@ public sealed partial class EventLoop
         {
             // Stryker disable once Boolean : a flag left set makes a later drain Receive (to EAGAIN, then AfterInput) instead of calling AfterInput
             connection.ReadDeferred = false;
+            // Stryker disable once Boolean : Dispatch follows with its own Receive, to the end of stream when the event (the socket's state as harvested) has RDHUP
             Receive(connection, untilDrained: true); // no edge will come for bytes that arrived while we were not reading
         }
         else

@@ -3,6 +3,7 @@ using EventPoll.Reactor;
 using EventPoll.Tests.Support;
 using EventPoll.Tests.Traces;
 using Xunit;
+using static EventPoll.Tests.Reactor.OutputSession;
 using static EventPoll.Tests.Reactor.OutputStream;
 
 namespace EventPoll.Tests.Reactor;
@@ -13,80 +14,61 @@ namespace EventPoll.Tests.Reactor;
 /// </summary>
 public class ReactorOutputMutationTests
 {
-    private const long Big = 16 << 20; // far more than a loopback socket pair buffers for a client that does not read
-
     [LinuxTheory]
     [InlineData(true)]
     [InlineData(false)]
     public void A_response_larger_than_the_socket_buffers_arrives_whole_and_in_order(bool deferAccept)
     {
-        var handler = new OutputHandler();
-        using TcpReactor reactor = Start(handler, deferAccept);
-        using Socket s = Connect(reactor);
-        ReactorClient.Send(s, $"big {Big}\n");
-        Assert.True(handler.NextWritten(), "the output never blocked: the test did not reach the pending path");
-        ReceiveStream(s, 0, Big);
-        ReactorClient.Send(s, "after\n"); // reading resumed once the output drained
-        Assert.Equal("ok:after\n", ReactorClient.Receive(s, 9));
-        ReactorClient.Send(s, "bigclose 10\n"); // sent whole: nothing is left pending to hold the close back
-        ReceiveStream(s, Big, 10);
-        Assert.True(ReactorClient.SeesClose(s));
-        Assert.Equal(CloseReason.Closed, handler.NextClose());
+        using var t = new OutputSession(deferAccept);
+        t.BlockOutput("big");
+        ReceiveStream(t.Client, 0, Big);
+        ReactorClient.Send(t.Client, "after\n"); // reading resumed once the output drained
+        Assert.Equal("ok:after\n", ReactorClient.Receive(t.Client, 9));
+        ReactorClient.Send(t.Client, "bigclose 10\n"); // sent whole: nothing is left pending to hold the close back
+        ReceiveStream(t.Client, Big, 10);
+        t.ExpectClose(CloseReason.Closed);
     }
 
     [LinuxFact]
     public void Close_while_output_is_pending_sends_all_of_it_then_closes()
     {
-        var handler = new OutputHandler();
-        using TcpReactor reactor = Start(handler);
-        using Socket s = Connect(reactor);
-        ReactorClient.Send(s, $"bigclose {Big}\n");
-        Assert.True(handler.NextWritten());
-        ReceiveStream(s, 0, Big);
-        Assert.True(ReactorClient.SeesClose(s));
-        Assert.Equal(CloseReason.Closed, handler.NextClose());
+        using var t = new OutputSession();
+        t.BlockOutput("bigclose");
+        ReceiveStream(t.Client, 0, Big);
+        t.ExpectClose(CloseReason.Closed);
     }
 
     [LinuxFact]
     public void Input_and_the_peers_end_arriving_while_output_is_blocked_are_read_once_it_drains()
     {
-        var handler = new OutputHandler();
-        using TcpReactor reactor = Start(handler);
-        using Socket s = Connect(reactor);
-        ReactorClient.Send(s, $"big {Big}\n");
-        Assert.True(handler.NextWritten());
-        Connection connection = handler.Last!;
-        ReactorClient.Send(s, "next\n");
-        s.Shutdown(System.Net.Sockets.SocketShutdown.Send); // its FIN's edge, too, comes while the loop does not read
+        using var t = new OutputSession();
+        t.BlockOutput("big");
+        Connection connection = t.Handler.Last!;
+        ReactorClient.Send(t.Client, "next\n");
+        t.Client.Shutdown(System.Net.Sockets.SocketShutdown.Send); // its FIN's edge, too, comes while the loop does not read
         Bounded.Until(() => OnLoop(connection, () => connection.ReadDeferred), "the loop saw the input arrive while blocked");
-        ReceiveStream(s, 0, Big);
-        Assert.Equal("ok:next\n", ReactorClient.Receive(s, 8));
-        Assert.True(ReactorClient.SeesClose(s));
-        Assert.Equal(CloseReason.PeerClosed, handler.NextClose());
+        ReceiveStream(t.Client, 0, Big);
+        Assert.Equal("ok:next\n", ReactorClient.Receive(t.Client, 8));
+        t.ExpectClose(CloseReason.PeerClosed);
     }
 
     [LinuxFact]
     public void Output_written_after_Close_while_earlier_output_is_owed_is_sent_before_the_close()
     {
-        var handler = new OutputHandler();
-        using TcpReactor reactor = Start(handler);
-        using Socket s = Connect(reactor);
-        ReactorClient.Send(s, "wac\n"); // 65,526 bytes, Close, then 10 more: exactly the send buffer
-        ReceiveStream(s, 0, 65_536);
-        Assert.True(ReactorClient.SeesClose(s));
-        Assert.Equal(CloseReason.Closed, handler.NextClose());
+        using var t = new OutputSession();
+        ReactorClient.Send(t.Client, "wac\n"); // 65,526 bytes, Close, then 10 more: exactly the send buffer
+        ReceiveStream(t.Client, 0, 65_536);
+        t.ExpectClose(CloseReason.Closed);
     }
 
     [LinuxFact]
     public void A_four_byte_answer_is_sent_once()
     {
-        var handler = new OutputHandler();
-        using TcpReactor reactor = Start(handler);
-        using Socket s = Connect(reactor);
-        ReactorClient.Send(s, "four\n");
-        Assert.Equal("abcd", ReactorClient.Receive(s, 4));
-        ReactorClient.Send(s, "x\n");
-        Assert.Equal("ok:x\n", ReactorClient.Receive(s, 5));
+        using var t = new OutputSession();
+        ReactorClient.Send(t.Client, "four\n");
+        Assert.Equal("abcd", ReactorClient.Receive(t.Client, 4));
+        ReactorClient.Send(t.Client, "x\n");
+        Assert.Equal("ok:x\n", ReactorClient.Receive(t.Client, 5));
     }
 
     [LinuxFact]
@@ -111,87 +93,69 @@ public class ReactorOutputMutationTests
     [LinuxFact]
     public void A_close_with_unread_input_while_output_is_pending_lingers_after_the_output_drains()
     {
-        var handler = new OutputHandler();
-        using TcpReactor reactor = Start(handler);
-        using Socket s = Connect(reactor);
-        ReactorClient.Send(s, $"bigclose {Big}\nunread"); // "unread" is never consumed: the close lingers
-        Assert.True(handler.NextWritten());
-        ReceiveStream(s, 0, Big);
-        Assert.True(ReactorClient.SeesClose(s)); // the server's FIN (shutdown), with the client's side still open
-        Assert.Equal(CloseReason.Closed, handler.NextClose()); // at the 2 s linger timeout, not the 60 s idle one
+        using var t = new OutputSession();
+        ReactorClient.Send(t.Client, $"bigclose {Big}\nunread"); // "unread" is never consumed: the close lingers
+        Assert.True(t.Handler.NextWritten());
+        ReceiveStream(t.Client, 0, Big);
+        t.ExpectClose(CloseReason.Closed); // at the 2 s linger timeout, not the 60 s idle one
     }
 
     [LinuxFact]
     public void A_busy_connection_whose_output_drains_during_a_stop_closes_at_once_not_at_the_deadline()
     {
-        var handler = new OutputHandler();
-        using TcpReactor reactor = Start(handler);
-        using Socket idle = Connect(reactor);
-        ReactorClient.Send(idle, "x\n");
-        Assert.Equal("ok:x\n", ReactorClient.Receive(idle, 5));
-        using Socket busy = Connect(reactor);
+        using var t = new OutputSession();
+        t.Exchange(t.Client); // idle from now on
+        using Socket busy = Connect(t.Reactor);
         ReactorClient.Send(busy, $"big {Big}\n");
-        Assert.True(handler.NextWritten());
+        Assert.True(t.Handler.NextWritten());
 
-        Task<bool> stop = Task.Run(() => reactor.Stop(TimeSpan.FromSeconds(30)));
-        Assert.Equal(CloseReason.Stopped, handler.NextClose()); // the idle one: the stop has begun
+        Task<bool> stop = Task.Run(() => t.Reactor.Stop(TimeSpan.FromSeconds(30)));
+        Assert.Equal(CloseReason.Stopped, t.Handler.NextClose()); // the idle one: the stop has begun
         ReceiveStream(busy, 0, Big);
         Assert.True(ReactorClient.SeesClose(busy)); // within the 10 s receive timeout, far before the 30 s deadline
-        Assert.Equal(CloseReason.Stopped, handler.NextClose());
+        Assert.Equal(CloseReason.Stopped, t.Handler.NextClose());
         Assert.True(Bounded.Result(stop, "the stop did not return"));
     }
 
     [LinuxFact]
     public void Close_with_nothing_owed_and_nothing_unread_closes_at_once()
     {
-        var handler = new OutputHandler();
-        using TcpReactor reactor = Start(handler);
-        using Socket s = Connect(reactor);
-        ReactorClient.Send(s, "now\n");
-        Assert.Equal(CloseReason.Closed, handler.NextClose());
-        Assert.False(handler.OpenAfterCloseNow()); // closed inside Close, not after a linger
-        Assert.True(ReactorClient.SeesClose(s));
+        using var t = new OutputSession();
+        ReactorClient.Send(t.Client, "now\n");
+        Assert.Equal(CloseReason.Closed, t.Handler.NextClose());
+        Assert.False(t.Handler.OpenAfterCloseNow()); // closed inside Close, not after a linger
+        Assert.True(ReactorClient.SeesClose(t.Client));
     }
 
     [LinuxFact]
     public void GetSpan_and_Advance_keep_to_the_send_buffer()
     {
-        var handler = new OutputHandler();
-        using TcpReactor reactor = Start(handler);
-        using Socket s = Connect(reactor);
-        ReactorClient.Send(s, "x\n");
-        Assert.Equal("ok:x\n", ReactorClient.Receive(s, 5));
-        Connection c = handler.Last!;
+        using var t = new OutputSession();
+        Connection c = t.Exchange(t.Client);
         OnLoop(c, () =>
         {
             Assert.Equal("sizeHint", Assert.Throws<ArgumentOutOfRangeException>(() => c.GetSpan(65_537)).ParamName);
             Assert.Equal(
                 "Advance must follow a GetSpan of the same connection, with no other write between them",
                 Assert.Throws<InvalidOperationException>(() => c.Advance(1)).Message);
-            handler.WriteStream(c, 65_530);
+            t.Handler.WriteStream(c, 65_530);
             Assert.True(c.GetSpan(100).Length >= 100, "a span shorter than its hint"); // 6 bytes were left: flushed first
             Assert.Equal("count", Assert.Throws<ArgumentOutOfRangeException>(() => c.Advance(65_537)).ParamName);
-            handler.WriteStream(c, 100);
+            t.Handler.WriteStream(c, 100);
             int room = c.GetSpan(1).Length;
             Assert.Equal("count", Assert.Throws<ArgumentOutOfRangeException>(() => c.Advance(room + 1)).ParamName);
             return 0;
         });
-        ReceiveStream(s, 0, 65_630);
+        ReceiveStream(t.Client, 0, 65_630);
     }
 
     [LinuxFact]
     public void Writes_to_two_connections_in_one_piece_of_work_each_reach_their_own_connection_in_order()
     {
-        var handler = new OutputHandler();
-        using TcpReactor reactor = Start(handler);
-        using Socket a = Connect(reactor);
-        ReactorClient.Send(a, "x\n");
-        Assert.Equal("ok:x\n", ReactorClient.Receive(a, 5));
-        Connection ca = handler.Last!;
-        using Socket b = Connect(reactor);
-        ReactorClient.Send(b, "y\n");
-        Assert.Equal("ok:y\n", ReactorClient.Receive(b, 5));
-        Connection cb = handler.Last!;
+        using var t = new OutputSession();
+        Connection ca = t.Exchange(t.Client);
+        using Socket b = Connect(t.Reactor);
+        Connection cb = t.Exchange(b);
         OnLoop(ca, () =>
         {
             ca.Write("A1"u8);
@@ -199,20 +163,17 @@ public class ReactorOutputMutationTests
             ca.Write("A2"u8);
             return 0;
         });
-        Assert.Equal("A1A2", ReactorClient.Receive(a, 4));
+        Assert.Equal("A1A2", ReactorClient.Receive(t.Client, 4));
         Assert.Equal("B1", ReactorClient.Receive(b, 2));
     }
 
     [LinuxFact]
     public void Writes_while_output_is_pending_go_behind_it_even_once_the_socket_has_room_again()
     {
-        var handler = new OutputHandler();
-        using TcpReactor reactor = Start(handler);
-        using Socket s = Connect(reactor);
-        ReactorClient.Send(s, $"big {Big}\n");
-        Assert.True(handler.NextWritten());
-        Connection c = handler.Last!;
-        ReceiveStream(s, 0, 1 << 20);
+        using var t = new OutputSession();
+        t.BlockOutput("big");
+        Connection c = t.Handler.Last!;
+        ReceiveStream(t.Client, 0, 1 << 20);
         Bounded.Until(() => OnLoop(c, () => c.PendingStart > 0), "the loop sent part of the pending output");
 
         // Hold the loop while the client takes everything the socket was given: the socket has room again, and the
@@ -224,34 +185,31 @@ public class ReactorOutputMutationTests
         {
             handedOver.SetResult(c.State - (c.PendingEnd - c.PendingStart));
             Bounded.Wait(gate, "the client read what the socket held");
-            handler.WriteStream(c, c.Pending!.Length - c.PendingEnd + 70_000); // past the buffer's end: compacts or grows
+            t.Handler.WriteStream(c, c.Pending!.Length - c.PendingEnd + 70_000); // past the buffer's end: compacts or grows
             total.SetResult(c.State);
         }, null);
         long sent = Bounded.Result(handedOver.Task, "the loop did not run the posted work");
-        ReceiveStream(s, 1 << 20, sent - (1 << 20));
+        ReceiveStream(t.Client, 1 << 20, sent - (1 << 20));
         gate.Set();
         long end = Bounded.Result(total.Task, "the posted writes did not finish");
-        ReceiveStream(s, sent, end - sent);
+        ReceiveStream(t.Client, sent, end - sent);
     }
 
     [LinuxFact]
     public void GetSpan_and_Advance_while_output_is_pending_keep_to_the_pending_buffer()
     {
-        var handler = new OutputHandler();
-        using TcpReactor reactor = Start(handler);
-        using Socket s = Connect(reactor);
-        ReactorClient.Send(s, $"big {Big}\n");
-        Assert.True(handler.NextWritten());
-        Connection c = handler.Last!;
+        using var t = new OutputSession();
+        t.BlockOutput("big");
+        Connection c = t.Handler.Last!;
         OnLoop(c, () =>
         {
             int room = c.GetSpan(100).Length;
             Assert.True(room >= 100, "a span shorter than its hint");
             Assert.Equal("count", Assert.Throws<ArgumentOutOfRangeException>(() => c.Advance(room + 1)).ParamName);
-            handler.WriteStream(c, 1000);
+            t.Handler.WriteStream(c, 1000);
             return 0;
         });
-        ReceiveStream(s, 0, Big + 1000);
+        ReceiveStream(t.Client, 0, Big + 1000);
     }
 
     [LinuxFact]

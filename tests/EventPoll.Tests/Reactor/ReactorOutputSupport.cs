@@ -210,3 +210,50 @@ internal static class OutputStream
         return Bounded.Result(done.Task, "the posted work did not run");
     }
 }
+
+/// <summary>One loop serving an <see cref="OutputHandler"/>, and one client connected to it.</summary>
+internal sealed class OutputSession : IDisposable
+{
+    /// <summary>The size of a "big" response: far more than a loopback socket pair buffers for a client that does not read.</summary>
+    internal const long Big = 16 << 20;
+
+    internal OutputSession(bool deferAccept = true)
+    {
+        Reactor = OutputStream.Start(Handler, deferAccept);
+        Client = OutputStream.Connect(Reactor);
+    }
+
+    internal OutputHandler Handler { get; } = new();
+
+    internal TcpReactor Reactor { get; }
+
+    internal Socket Client { get; }
+
+    /// <summary>Asks for a <see cref="Big"/> response ("big" or "bigclose") and checks the socket refused part of it.</summary>
+    internal void BlockOutput(string request)
+    {
+        ReactorClient.Send(Client, $"{request} {Big}\n");
+        Assert.True(Handler.NextWritten(), "the output never blocked: the test did not reach the pending path");
+    }
+
+    /// <summary>One request and its answer on <paramref name="socket"/>; returns its connection (the one opened last).</summary>
+    internal Connection Exchange(Socket socket)
+    {
+        ReactorClient.Send(socket, "x\n");
+        Assert.Equal("ok:x\n", ReactorClient.Receive(socket, 5));
+        return Handler.Last!;
+    }
+
+    /// <summary>The client sees the server close (end of stream or reset), and the handler was told <paramref name="reason"/>.</summary>
+    internal void ExpectClose(CloseReason reason)
+    {
+        Assert.True(ReactorClient.SeesClose(Client));
+        Assert.Equal(reason, Handler.NextClose());
+    }
+
+    public void Dispose()
+    {
+        Client.Dispose();
+        Reactor.Dispose();
+    }
+}

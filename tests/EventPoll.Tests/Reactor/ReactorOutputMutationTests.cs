@@ -100,18 +100,27 @@ public class ReactorOutputMutationTests
         t.ExpectClose(CloseReason.Closed); // at the 2 s linger timeout, not the 60 s idle one
     }
 
-    [LinuxFact]
-    public void A_busy_connection_whose_output_drains_during_a_stop_closes_at_once_not_at_the_deadline()
+    [LinuxTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_busy_connection_whose_output_drains_during_a_stop_is_answered_and_closes_at_once_not_at_the_deadline(bool requestWhileBlocked)
     {
         using var t = new OutputSession();
         t.Exchange(t.Client); // idle from now on
         using Socket busy = Connect(t.Reactor);
         ReactorClient.Send(busy, $"big {Big}\n");
         Assert.True(t.Handler.NextWritten());
+        Connection connection = t.Handler.Last!;
+        if (requestWhileBlocked)
+        {
+            ReactorClient.Send(busy, "next\n");
+            Bounded.Until(() => OnLoop(connection, () => connection.ReadDeferred), "the loop saw the request arrive while blocked");
+        }
 
         Task<bool> stop = Task.Run(() => t.Reactor.Stop(TimeSpan.FromSeconds(30)));
         Assert.Equal(CloseReason.Stopped, t.Handler.NextClose()); // the idle one: the stop has begun
         ReceiveStream(busy, 0, Big);
+        if (requestWhileBlocked) Assert.Equal("ok:next\n", ReactorClient.Receive(busy, 8)); // read before the stop's close
         Assert.True(ReactorClient.SeesClose(busy)); // within the 10 s receive timeout, far before the 30 s deadline
         Assert.Equal(CloseReason.Stopped, t.Handler.NextClose());
         Assert.True(Bounded.Result(stop, "the stop did not return"));

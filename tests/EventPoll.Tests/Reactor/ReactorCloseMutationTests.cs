@@ -34,6 +34,21 @@ public class ReactorCloseMutationTests
     }
 
     [LinuxFact]
+    public void A_close_with_all_input_consumed_does_not_linger_even_after_a_partial_read()
+    {
+        using var probe = new ReactorProbe(new ReactorOptions { Loops = 1 });
+        using Socket s = probe.Connect();
+        Send(s, "clo"); // consumed later, whole: nothing is left unread when the handler closes
+        Assert.Equal("clo", probe.NextReceived());
+        Send(s, "se\n");
+        Assert.Equal("ok:close\n", ReceiveText(s, 9));
+        Assert.Equal(0, s.Receive(new byte[8]));
+        ConnectionId id = probe.NextOpen().Id;
+        Assert.True(probe.OnLoop(() => probe.Loop.Find(id) is null), "the connection lingers");
+        Assert.Equal((id, CloseReason.Closed), probe.NextClose());
+    }
+
+    [LinuxFact]
     public void A_lingering_connection_whose_peer_never_ends_is_closed_by_the_linger_timeout()
     {
         using var probe = new ReactorProbe(new ReactorOptions { Loops = 1, DeferAccept = false, HeaderTimeout = TimeSpan.FromMinutes(5) });

@@ -162,6 +162,23 @@ public class ReactorInputMutationTests
     }
 
     [LinuxFact]
+    public void A_read_that_fills_the_buffer_is_followed_by_another_since_only_a_short_read_drains_the_socket()
+    {
+        using var probe = new ReactorProbe(new ReactorOptions { Loops = 1, DeferAccept = false, MaxUnconsumedInput = 1024 });
+        using Socket s = probe.Connect();
+        int fd = probe.NextOpen().Fd;
+        Send(s, "a");
+        Assert.Equal("a", probe.NextReceived()); // kept: the next read goes into the 1,023 bytes left of the input buffer
+        string line = new string('x', 1021) + "\n";
+        using (probe.Hold())
+        {
+            Send(s, line + "b\n"); // 1,024 bytes: the read fills the buffer and leaves "\n" in the socket, with no edge to come
+            Bounded.Until(() => Unread(fd) == 1024, "the bytes did not reach the server socket");
+        }
+        Assert.Equal("ok:a" + line + "ok:b\n", ReceiveText(s, 4 + line.Length + 5));
+    }
+
+    [LinuxFact]
     public void A_reset_is_reported_as_failed()
     {
         using var probe = new ReactorProbe(new ReactorOptions { Loops = 1 });

@@ -46,10 +46,7 @@ public class ReactorLoopMutationTests
     public void Find_names_the_open_connection_only_on_its_own_loop()
     {
         using var probe = new ReactorProbe(new ReactorOptions { Loops = 1 });
-        using Socket s = probe.Connect();
-        Send(s, "x\n");
-        Assert.Equal("ok:x\n", ReceiveText(s, 5));
-        ConnectionId id = probe.NextOpen().Id;
+        using Socket s = probe.ConnectAnswered("x\n", out ConnectionId id);
         Assert.True(probe.OnLoop(() => probe.Loop.Find(id)?.Id == id));
         var elsewhere = new ConnectionId(id.Loop + 1, id.Slot, id.Generation); // same slot and generation, another loop's
         Assert.True(probe.OnLoop(() => probe.Loop.Find(elsewhere) is null));
@@ -59,10 +56,7 @@ public class ReactorLoopMutationTests
     public void Output_written_by_posted_work_is_sent_when_the_work_returns()
     {
         using var probe = new ReactorProbe(new ReactorOptions { Loops = 1 });
-        using Socket s = probe.Connect();
-        Send(s, "x\n");
-        Assert.Equal("ok:x\n", ReceiveText(s, 5));
-        ConnectionId id = probe.NextOpen().Id;
+        using Socket s = probe.ConnectAnswered("x\n", out ConnectionId id);
         probe.Loop.Post(_ => probe.Loop.Find(id)!.Write("pushed\n"u8), null);
         Assert.Equal("pushed\n", ReceiveText(s, 7));
     }
@@ -70,15 +64,30 @@ public class ReactorLoopMutationTests
     [LinuxFact]
     public void An_idle_loop_whose_connections_closed_blocks_in_the_kernel_without_a_timeout()
     {
-        // Every way a connection ends here (a plain close after the answer, a reset mid-request) must take it off the
-        // timer lists: a stale entry would make the loop's next wait a finite one (epoll_pwait2).
-        using var probe = new ReactorProbe(new ReactorOptions { Loops = 1, DeferAccept = false });
+        // Every way a connection ends here (a plain close after the answer, an abort by the handler, a reset mid-request)
+        // must take it off the timer lists: a stale entry would make the loop's next wait a finite one (epoll_pwait2).
+        using var probe = new ReactorProbe(new ReactorOptions { Loops = 1, DeferAccept = false })
+        {
+            Receive = (c, received) =>
+            {
+                if (!received.SequenceEqual("abort\n"u8)) return ReactorProbe.AnswerLines(c, received);
+                c.Abort();
+                return received.Length;
+            },
+        };
         int tid = LoopThread(probe);
         using (Socket s = probe.Connect())
         {
             Send(s, "x\nclose\n");
             Assert.Equal("ok:x\nok:close\n", ReceiveText(s, 14));
             Assert.Equal(CloseReason.Closed, probe.NextClose().Reason);
+        }
+        probe.NextReceived();
+        AssertBlocksWithoutTimeout(tid);
+        using (Socket s = probe.Connect())
+        {
+            Send(s, "abort\n");
+            Assert.Equal(CloseReason.Aborted, probe.NextClose().Reason);
         }
         probe.NextReceived();
         AssertBlocksWithoutTimeout(tid);

@@ -162,6 +162,17 @@ internal sealed class ReactorProbe : IConnectionHandler, IDisposable
         }
     }
 
+    /// <summary>Connects and makes one exchange of <paramref name="line"/> (answered "ok:" + line); <paramref name="id"/> names the connection.</summary>
+    internal Socket ConnectAnswered(string line, out ConnectionId id)
+    {
+        Socket socket = Connect();
+        ReactorObserve.Send(socket, line);
+        Assert.Equal("ok:" + line, ReactorObserve.ReceiveText(socket, line.Length + 3));
+        id = NextOpen().Id;
+        NextReceived();
+        return socket;
+    }
+
     public void Dispose() => Reactor.Dispose();
 }
 

@@ -18,14 +18,10 @@ public partial class ReactorStopMutationTests
     public void Stop_closes_idle_connections_at_once_refuses_new_ones_and_lets_a_busy_one_finish_within_the_grace()
     {
         using var probe = new ReactorProbe(new ReactorOptions { Loops = 1 });
-        using Socket idle = probe.Connect();
-        Send(idle, "done\n");
-        Assert.Equal("ok:done\n", ReceiveText(idle, 8));
-        ConnectionId idleId = probe.NextOpen().Id;
+        using Socket idle = probe.ConnectAnswered("done\n", out ConnectionId idleId);
         using Socket busy = probe.Connect();
         Send(busy, "unfin");
         ConnectionId busyId = probe.NextOpen().Id;
-        probe.NextReceived();
         probe.NextReceived(); // "unfin": the loop holds the busy one's partial request
 
         Task<bool> stop = Task.Run(() => probe.Reactor.Stop(TimeSpan.FromMinutes(1)));

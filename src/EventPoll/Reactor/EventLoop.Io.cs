@@ -57,6 +57,7 @@ public sealed partial class EventLoop
             }
             if (connection.Pending is not null)
             {
+                // Stryker disable once Boolean : Dispatch reads after FlushPending anyway: the EPOLLOUT event that drains the output carries EPOLLIN while bytes wait unread
                 connection.ReadDeferred = true; // the peer is not taking our output: stop reading until it does
                 return;
             }

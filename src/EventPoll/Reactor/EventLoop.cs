@@ -65,7 +65,15 @@ public sealed partial class EventLoop
         _instance = _epoll.Instance;
         _wake = new EventFd();
         _epoll.Add(_wake, EpollEvents.In, WakeWord);
-        _handler = handlerFactory(this) ?? throw new InvalidOperationException("the handler factory returned null");
+        try
+        {
+            _handler = handlerFactory(this) ?? throw new InvalidOperationException("the handler factory returned null");
+        }
+        catch
+        {
+            FreeUnstarted(); // the reactor never gets this loop to free: its constructor is what failed
+            throw;
+        }
         _thread = new Thread(Run) { IsBackground = true, Name = $"EventPoll loop {index}" };
     }
 

@@ -29,6 +29,7 @@ public class ReactorStartFailureTests
         }));
         Assert.Same(failure, thrown);
         Assert.True(made[0].Instance.IsFreed, "the first loop's instance was not freed");
+        Assert.True(made[1].Instance.IsFreed, "the instance of the loop whose handler factory threw was not freed");
         AssertNoneLeft(before);
     }
 

@@ -12,39 +12,10 @@ namespace EventPoll.Tests.Mutation;
 /// taken back, at which depth, and what a take-back must not lose. Mutation testing found these rules unpinned. A
 /// window inside a scan is made deterministic with a poll hook on an in-process file (<see cref="FakeFile.OnPoll"/>).
 /// </summary>
-public sealed class KernelSignalMutationTests : HandleOwner
+public sealed class KernelSignalMutationTests : HookedFileTests
 {
     private const EpollEvents In = EpollEvents.In;
     private readonly EpollEvent[] _events = new EpollEvent[4];
-
-    /// <summary>An instance with a kernel side (an idle OS eventfd) and a hooked in-process file, registered level-triggered.</summary>
-    private (Epoll Ep, FakeFile File) AnInstanceWithAKernelSideAndAFile()
-    {
-        Epoll ep = Own(new Epoll(Table));
-        ep.Add(Own(OsFd.EventFd()), In, 100);
-        var file = new FakeFile();
-        ep.Add(Own(DescriptorHandle.Open(file, Table)), In, 101);
-        return (ep, file);
-    }
-
-    /// <summary>The file turns idle as a drained pipe does, waking only its writers (a key its registration ignores).</summary>
-    private static void Drain(FakeFile file) => file.Set(EpollEvents.None, key: EpollEvents.Out);
-
-    /// <summary>
-    /// Runs <paramref name="act"/> once, at the next poll of <paramref name="file"/>, or with <paramref name="after"/>
-    /// at the first one after that kernel side's next epoll_wait.
-    /// </summary>
-    private static void AtTheNextPoll(FakeFile file, Action act, KernelPoller? after = null)
-    {
-        long waitsBefore = after?.WaitCalls ?? 0;
-        bool done = false;
-        file.OnPoll = () =>
-        {
-            if (done || (after is not null && after.WaitCalls == waitsBefore)) return;
-            done = true;
-            act();
-        };
-    }
 
     [LinuxFact]
     public void AOneShotWatchedInstanceDeletedWhileItsReportIsChecked_AndFoundStale_IsNotReArmed()

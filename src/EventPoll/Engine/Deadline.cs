@@ -51,6 +51,7 @@ internal readonly struct Deadline
     private TimeSpan TimeLeft()
     {
         long left = _end - Stopwatch.GetTimestamp();
+        // Stryker disable once Equality : at left == 0 the formula below gives TimeSpan.Zero too
         return left <= 0 ? TimeSpan.Zero : TimeSpan.FromTicks((long)Math.Ceiling(left * (double)TimeSpan.TicksPerSecond / Stopwatch.Frequency));
     }
 

@@ -15,7 +15,7 @@ namespace EventPoll.Tests.Mutation;
 /// hook on an in-process file of the watched instance: the harvest polls the instance to check the kernel's report,
 /// and the hook acts only once the watcher's kernel wait has returned.
 /// </summary>
-public sealed class KernelHarvestMutationTests : HandleOwner
+public sealed class KernelHarvestMutationTests : HookedFileTests
 {
     private const EpollEvents In = EpollEvents.In;
     private const ulong AData = 1, BData = 2, CData = 3;
@@ -24,27 +24,14 @@ public sealed class KernelHarvestMutationTests : HandleOwner
     /// <summary>A watched instance with a kernel side (an idle OS eventfd) and an in-process file, ready, whose poll the test hooks.</summary>
     private (Epoll Watched, FakeFile File) AWatchedInstanceWithAReadyFile()
     {
-        Epoll watched = Own(new Epoll(Table));
-        watched.Add(Own(OsFd.EventFd()), In, 100);
-        var file = new FakeFile();
-        watched.Add(Own(DescriptorHandle.Open(file, Table)), In, 101);
+        (Epoll watched, FakeFile file) = AnInstanceWithAKernelSideAndAFile();
         file.Set(In);
         return (watched, file);
     }
 
     /// <summary>Runs <paramref name="act"/> once, at the first poll of <paramref name="file"/> after <paramref name="watcher"/>'s next kernel wait.</summary>
     private static void AfterTheNextKernelWait(Epoll watcher, FakeFile file, Action act)
-    {
-        KernelPoller k = Outcome.Engine(watcher).Kernel!;
-        long waitsBefore = k.WaitCalls;
-        bool done = false;
-        file.OnPoll = () =>
-        {
-            if (done || k.WaitCalls == waitsBefore) return;
-            done = true;
-            act();
-        };
-    }
+        => AtTheNextPoll(file, act, after: Outcome.Engine(watcher).Kernel!);
 
     [LinuxFact]
     public void AWatchedInstanceDeletedAfterTheKernelReportedIt_IsDroppedFromTheBatch_AndTheNextEventTakesItsPlace()
@@ -83,9 +70,6 @@ public sealed class KernelHarvestMutationTests : HandleOwner
         Assert.Equal(0, watcher.Wait(_events, 0));
         return watcher;
     }
-
-    /// <summary>The file turns idle as a drained pipe does, waking only its writers (a key this registration ignores).</summary>
-    private static void Drain(FakeFile file) => file.Set(EpollEvents.None, key: EpollEvents.Out);
 
     [LinuxFact]
     public void AStaleReportOfAOneShotRegistration_IsDropped_AndLeavesItArmedInTheKernel()

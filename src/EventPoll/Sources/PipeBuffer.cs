@@ -79,6 +79,7 @@ internal sealed class PipeBuffer
     // Linux: pipe_poll, write side.
     internal EpollEvents PollWrite(PollTable? table)
     {
+        // Stryker disable once Statement,Boolean : the flag only widens the read queue's wakeups, and every waiter there came through PollRead, which sets it
         Volatile.Write(ref _pollUsage, true);
         table?.Register(WriteQueue);
         using (SyncRoot.EnterScope())
@@ -109,6 +110,7 @@ internal sealed class PipeBuffer
                 slot.Length -= chunk;
                 if (slot.Length == 0)
                 {
+                    // Stryker disable once Assignment : IsFull holds only for the first page emptied (the _tail++ after it makes room), so ^= sets the flag once as |= does
                     wakeWriter |= IsFull;
                     _tail++;
                 }

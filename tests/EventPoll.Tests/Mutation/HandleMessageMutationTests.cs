@@ -45,6 +45,18 @@ public class HandleMessageMutationTests
         }
     }
 
+    // PipeBuffer.Write's EPIPE sentence emptied: only its errno was asserted (Sources/PipeTests).
+    [Fact]
+    public void AWriteToAPipeWhoseReaderIsClosed_IsEpipe_SayingNoReaderIsLeft()
+    {
+        (DescriptorHandle reader, DescriptorHandle writer) = Pipe.Create(new DescriptorTable(limit: 2));
+        reader.Dispose();
+        using (writer)
+        {
+            Refusal.Assert(Errno.EPIPE, $"EPIPE: the pipe has no reader left (write, fd {writer.Fd})", () => writer.Write("x"u8));
+        }
+    }
+
     // Signal's refusal at the counter's maximum had no coverage (the throw removed; its message emptied).
     [Fact]
     public void SignalPastTheMaximum_IsEagain_SayingTheCounterMustBeReadFirst()

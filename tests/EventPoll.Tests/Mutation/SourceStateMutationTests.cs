@@ -24,6 +24,31 @@ public class SourceStateMutationTests
         Assert.Equal(0, pair.B.Read(new byte[1]));
     }
 
+    // `_shutdown |= mode` to ^= on this end alone: a second SHUT_WR stays invisible (the write's EPIPE comes from the
+    // peer's receive side), a second SHUT_RD does not: this end's reads must still see end of file.
+    [Fact]
+    public void ShuttingDownReadingTwice_LeavesThisEndsReadsAtEndOfFile()
+    {
+        using var pair = new SocketPair(_w.Table);
+        pair.A.Shutdown(SocketShutdown.Read);
+        pair.A.Shutdown(SocketShutdown.Read);
+        Assert.Equal(0, pair.A.Read(new byte[1]));
+    }
+
+    // RegularFile.Write's refusal past Array.MaxLength had no coverage: 2 GiB of writes would reach it, so the test
+    // puts the file position there by reflection (no seek exists) and writes one byte.
+    [Fact]
+    public void AWritePastTheLargestFileSize_IsEinval_SayingSo_AndWritesNothing()
+    {
+        var file = new RegularFile("ab"u8);
+        typeof(RegularFile).GetField("_position", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
+            .SetValue(file, (long)Array.MaxLength);
+        Assert.Equal(-(long)Errno.EINVAL, file.Write("x"u8));
+        Assert.Equal("the write would grow the file past its largest size", Failure.Take(Errno.EINVAL));
+        Assert.Equal("ab"u8.ToArray(), file.Content.ToArray());
+        file.Release();
+    }
+
     // RegularFile.Read: without its copy, a read returns the count of bytes but not the bytes.
     [Fact]
     public void AMemoryFileRead_ReturnsTheFilesBytes()

@@ -46,6 +46,24 @@ public class TimerFdFileTests
         t.Release();
     }
 
+    /// <summary>
+    /// An initial value of 0 disarms, whatever the interval (timerfd_settime(2)): on a clock the test moves far past
+    /// any deadline, a callback of the OS timer ticks nothing.
+    /// </summary>
+    [Fact]
+    public void TimerFd_AnInitialValueOfZero_Disarms_EvenWithAnInterval()
+    {
+        long now = 1_000_000_000;
+        var t = new TimerFdFile(() => Volatile.Read(ref now));
+        Assert.Equal(0, t.SetTime(TimeSpan.FromHours(1), TimeSpan.Zero));
+        Assert.Equal(0, t.SetTime(TimeSpan.Zero, TimeSpan.FromMilliseconds(5)));
+        Volatile.Write(ref now, now + TimerFdFile.ToStopwatchTicks(TimeSpan.FromDays(1)));
+        t.OnTimer();
+        Assert.Equal(EpollEvents.None, t.Poll(null));
+        Assert.Equal(-(long)Errno.EAGAIN, ReadU64(t).Result);
+        t.Release();
+    }
+
     [Fact]
     public void TimerFd_OneShot_ExpiresOnceWithInKey()
     {

@@ -29,17 +29,7 @@ internal sealed class ReactorProbe : IConnectionHandler, IDisposable
 
     internal ReactorProbe(ReactorOptions options)
     {
-        Reactor = new TcpReactor(new ReactorOptions
-        {
-            EndPoint = new IPEndPoint(IPAddress.Loopback, 0),
-            Loops = options.Loops,
-            Accept = options.Accept,
-            DeferAccept = options.DeferAccept,
-            HeaderTimeout = options.HeaderTimeout,
-            IdleTimeout = options.IdleTimeout,
-            MaxUnconsumedInput = options.MaxUnconsumedInput,
-            HandlerFailed = _failures.Add,
-        }, _ => this);
+        Reactor = new TcpReactor(ReactorClient.OnLoopback(options, _failures.Add), _ => this);
     }
 
     internal TcpReactor Reactor { get; }

@@ -52,18 +52,21 @@ internal static class ReactorClient
     {
         var events = new ReactorEvents();
         options ??= new ReactorOptions();
-        var withPort = new ReactorOptions
-        {
-            EndPoint = new IPEndPoint(IPAddress.Loopback, 0),
-            Loops = options.Loops,
-            Accept = options.Accept,
-            DeferAccept = options.DeferAccept,
-            HeaderTimeout = options.HeaderTimeout,
-            IdleTimeout = options.IdleTimeout,
-            MaxUnconsumedInput = options.MaxUnconsumedInput,
-        };
-        return (new TcpReactor(withPort, _ => new LineHandler(events)), events);
+        return (new TcpReactor(OnLoopback(options), _ => new LineHandler(events)), events);
     }
+
+    /// <summary><paramref name="options"/> on 127.0.0.1 at a port the kernel chooses, reporting handler failures to <paramref name="handlerFailed"/>.</summary>
+    internal static ReactorOptions OnLoopback(ReactorOptions options, Action<Exception>? handlerFailed = null) => new()
+    {
+        EndPoint = new IPEndPoint(IPAddress.Loopback, 0),
+        Loops = options.Loops,
+        Accept = options.Accept,
+        DeferAccept = options.DeferAccept,
+        HeaderTimeout = options.HeaderTimeout,
+        IdleTimeout = options.IdleTimeout,
+        MaxUnconsumedInput = options.MaxUnconsumedInput,
+        HandlerFailed = handlerFailed,
+    };
 
     internal static Socket Connect(TcpReactor reactor)
     {

@@ -193,22 +193,7 @@ internal static class OutputStream
     }
 
     /// <summary>Runs <paramref name="work"/> on <paramref name="connection"/>'s loop thread and returns its result.</summary>
-    internal static T OnLoop<T>(Connection connection, Func<T> work)
-    {
-        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        connection.Loop.Post(_ =>
-        {
-            try
-            {
-                done.SetResult(work());
-            }
-            catch (Exception ex)
-            {
-                done.SetException(ex);
-            }
-        }, null);
-        return Bounded.Result(done.Task, "the posted work did not run");
-    }
+    internal static T OnLoop<T>(Connection connection, Func<T> work) => ReactorClient.OnLoop(connection.Loop, work);
 }
 
 /// <summary>One loop serving an <see cref="OutputHandler"/>, and one client connected to it.</summary>

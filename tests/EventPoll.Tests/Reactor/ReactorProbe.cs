@@ -100,22 +100,7 @@ internal sealed class ReactorProbe : IConnectionHandler, IDisposable
     }
 
     /// <summary>Runs <paramref name="work"/> on the loop's thread and returns its result.</summary>
-    internal T OnLoop<T>(Func<T> work)
-    {
-        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Loop.Post(_ =>
-        {
-            try
-            {
-                done.SetResult(work());
-            }
-            catch (Exception ex)
-            {
-                done.SetException(ex);
-            }
-        }, null);
-        return Bounded.Result(done.Task, "the posted work did not run");
-    }
+    internal T OnLoop<T>(Func<T> work) => ReactorClient.OnLoop(Loop, work);
 
     /// <summary>Keeps the loop's thread busy in posted work until disposed: what arrives meanwhile is dispatched in one batch after.</summary>
     internal IDisposable Hold()

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using EventPoll.Reactor;
+using EventPoll.Tests.Support;
 
 namespace EventPoll.Tests.Reactor;
 
@@ -53,6 +54,24 @@ internal static class ReactorClient
         var events = new ReactorEvents();
         options ??= new ReactorOptions();
         return (new TcpReactor(OnLoopback(options), _ => new LineHandler(events)), events);
+    }
+
+    /// <summary>Runs <paramref name="work"/> on <paramref name="loop"/>'s thread (a post) and returns its result; fails after the bound.</summary>
+    internal static T OnLoop<T>(EventLoop loop, Func<T> work)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        loop.Post(_ =>
+        {
+            try
+            {
+                done.SetResult(work());
+            }
+            catch (Exception ex)
+            {
+                done.SetException(ex);
+            }
+        }, null);
+        return Bounded.Result(done.Task, "the posted work did not run");
     }
 
     /// <summary><paramref name="options"/> on 127.0.0.1 at a port the kernel chooses, reporting handler failures to <paramref name="handlerFailed"/>.</summary>
